@@ -1,0 +1,13 @@
+DROP TABLE audit_log;
+DROP TABLE api_tokens;
+DROP TABLE staff_users;
+DROP TABLE mailbox_checkpoints;
+DROP TABLE quarantine;
+DROP TABLE outbox;
+DROP TABLE case_events;
+DROP TABLE attachments;
+DROP TABLE messages;
+DROP TABLE cases;
+DROP TABLE radicado_sequences;
+DROP TABLE departments;
+DROP TABLE write_lock;

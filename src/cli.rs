@@ -1,0 +1,143 @@
+//! The command line (DESIGN.md §4). `pqrs --help` documents every command.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "pqrs", version, about = "PQRS correspondence triage: intake, radicado, routing and legal deadlines")]
+pub struct Cli {
+    /// Configuration file (default: ./pqrs.toml when present).
+    #[arg(long, global = true, value_name = "FILE", env = "PQRS_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Log as JSON lines (stderr).
+    #[arg(long, global = true)]
+    pub log_json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web app, the API, the intake workers, the outbox and the follow-up jobs.
+    Serve,
+    /// Apply database migrations to PQRS_DATABASE_URL.
+    Migrate,
+    /// Import .eml files, Maildir folders and mbox files through the mailbox pipeline.
+    Import {
+        /// Parse, dedupe and route, but store nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Take one message on stdin (for an MTA pipe): exit 0 stored or quarantined, 75 to retry.
+    Ingest,
+    /// Print the routing decision for a mail as JSON, without storing anything.
+    Route { file: PathBuf },
+    /// Validate or test the rule files.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+    /// Print the due date of a PQRS received at an instant (YYYY-MM-DD, or "none").
+    Due {
+        /// When it was received, RFC 3339 (e.g. 2026-07-10T09:30:00-05:00).
+        #[arg(long)]
+        received: String,
+        /// The PQRS kind, e.g. peticion_general.
+        #[arg(long)]
+        kind: String,
+    },
+    /// Reports.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
+    /// Staff users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Mail that could not be parsed or filed.
+    Quarantine {
+        #[command(subcommand)]
+        command: QuarantineCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Validate every rule file.
+    Check,
+    /// Run the examples under rules/tests and fail on any mismatch.
+    Test,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Monthly incoming/outgoing mail of the virtual channel.
+    VirtualChannel {
+        #[arg(long)]
+        year: i32,
+        #[arg(long, value_enum, default_value = "table")]
+        format: ReportFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Role {
+    Admin,
+    Triage,
+    Department,
+    Report,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a staff user; the password comes from a prompt or from stdin.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_enum)]
+        role: Role,
+        #[arg(long)]
+        department: Option<String>,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Print a new bearer token (last line of stdout).
+    Create {
+        #[arg(long, value_enum, conflicts_with = "user", required_unless_present = "user")]
+        role: Option<Role>,
+        #[arg(long)]
+        user: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QuarantineCommand {
+    /// List quarantined mail.
+    List,
+    /// Process quarantined mail again (all open records, or one).
+    Retry { id: Option<i64> },
+}

@@ -1,0 +1,292 @@
+//! Configuration: compiled-in defaults, then `pqrs.toml` (or `--config FILE`), then the
+//! environment (`PQRS_<KEY>` for every key, e.g. `PQRS_DATABASE_URL`).
+//!
+//! Unknown keys (in the file or as `PQRS_*` variables) and bad values are rejected at start with
+//! one line naming the key. Every key is documented on its field below and in the README.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveTime;
+use serde::{Deserialize, Serialize};
+
+use crate::db::DbUrl;
+use crate::domain::radicado::UnitCode;
+
+/// Environment variables with this prefix belong to the test harness, not to the service.
+const TEST_ENV_PREFIX: &str = "PQRS_TEST_";
+
+/// All settings. Field names are the TOML keys; `PQRS_` + upper case is the variable name.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// A SQLite path (or `sqlite://PATH`), or `postgres://user:pass@host/db`.
+    pub database_url: String,
+    /// Address the web app and API listen on.
+    pub listen: String,
+    /// Folder for the SQLite file, the watched Maildir (`maildir/`) and the file outbox (`outbox/`).
+    pub data_dir: PathBuf,
+    /// Folder with the rule files (routing, departments, terms, calendar).
+    pub rules_dir: PathBuf,
+    /// Contact mailbox: `imap://user:pass@host:port/INBOX` (STARTTLS) or `imaps://…`.
+    /// Empty = no IMAP; the Maildir `data_dir/maildir` is watched instead.
+    pub imap_url: String,
+    /// IMAP folder to move filed mail to; empty = mark it `\Seen` and leave it in place.
+    pub imap_processed_folder: String,
+    /// Seconds between polls when the server offers no IDLE (and between Maildir scans).
+    pub poll_interval_secs: u64,
+    /// Outgoing mail: `smtp://…` (STARTTLS when offered), `smtps://…`; empty = write `.eml` files
+    /// under `data_dir/outbox` (still counted as sent).
+    pub smtp_url: String,
+    /// The From: of acknowledgements and responses.
+    pub mail_from: String,
+    /// Domain of the Message-IDs we generate (our own mail is recognised by it).
+    pub message_id_domain: String,
+    /// Name of the entity, shown in mails and pages.
+    pub entity_name: String,
+    /// Three-digit code of the filing unit inside radicados.
+    pub radicado_unit: String,
+    /// Local (Bogotá) time from which a filing counts on the next business day, `HH:MM`.
+    pub filing_cutoff: String,
+    /// Largest mail accepted for parsing, in bytes; a larger one is kept raw in quarantine.
+    pub max_message_bytes: u64,
+    /// At most this many acknowledgements to one sender address per hour.
+    pub ack_per_sender_per_hour: u32,
+    /// Base URL of the public pages, used in links inside mails.
+    pub public_base_url: String,
+    /// Database connections in the pool.
+    pub db_pool_size: u32,
+    /// Seconds without a successful poll after which `/healthz` reports intake as degraded.
+    pub intake_stale_secs: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            database_url: "data/pqrs.db".into(),
+            listen: "127.0.0.1:8080".into(),
+            data_dir: "data".into(),
+            rules_dir: "rules".into(),
+            imap_url: String::new(),
+            imap_processed_folder: String::new(),
+            poll_interval_secs: 60,
+            smtp_url: String::new(),
+            mail_from: "PQRS <pqrs@localhost>".into(),
+            message_id_domain: "pqrs.localhost".into(),
+            entity_name: "Agencia Nacional de Minería".into(),
+            radicado_unit: "100".into(),
+            filing_cutoff: "17:00".into(),
+            max_message_bytes: 25 * 1024 * 1024,
+            ack_per_sender_per_hour: 5,
+            public_base_url: "http://127.0.0.1:8080".into(),
+            db_pool_size: 8,
+            intake_stale_secs: 900,
+        }
+    }
+}
+
+/// A configuration problem, always naming the key or file.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read configuration file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("configuration file {path}: {message}")]
+    File { path: PathBuf, message: String },
+    #[error("unknown environment variable {0} (known: PQRS_ + one of the keys in the README)")]
+    UnknownEnv(String),
+    #[error("{key}: {message}")]
+    Invalid { key: String, message: String },
+}
+
+/// Settings after validation, with parsed values.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub settings: Settings,
+    pub database: DbUrl,
+    pub listen: SocketAddr,
+    pub unit: UnitCode,
+    pub cutoff: NaiveTime,
+}
+
+impl Config {
+    /// Load from defaults, `file` (or `./pqrs.toml` when it exists), then the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let env: BTreeMap<String, String> =
+            std::env::vars().filter(|(k, _)| k.starts_with("PQRS_")).collect();
+        Self::load_from(file, &env)
+    }
+
+    /// Like [`Config::load`] with an explicit environment (for tests).
+    pub fn load_from(
+        file: Option<&Path>,
+        env: &BTreeMap<String, String>,
+    ) -> Result<Config, ConfigError> {
+        let defaults = toml::Table::try_from(Settings::default()).map_err(|e| {
+            ConfigError::Invalid { key: "defaults".into(), message: e.to_string() }
+        })?;
+        let mut merged = defaults.clone();
+
+        let default_file = PathBuf::from("pqrs.toml");
+        let file = match file {
+            Some(f) => Some(f.to_path_buf()),
+            None if default_file.exists() => Some(default_file),
+            None => None,
+        };
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|source| ConfigError::Read { path: path.clone(), source })?;
+            let table: toml::Table = toml::from_str(&text)
+                .map_err(|e| ConfigError::File { path: path.clone(), message: one_line(&e.to_string()) })?;
+            for (k, v) in table {
+                if !defaults.contains_key(&k) {
+                    return Err(ConfigError::File {
+                        path,
+                        message: format!("unknown key `{k}`"),
+                    });
+                }
+                merged.insert(k, v);
+            }
+        }
+
+        for (name, value) in env {
+            if name.starts_with(TEST_ENV_PREFIX) || name == "PQRS_CONFIG" {
+                continue;
+            }
+            let key = name.trim_start_matches("PQRS_").to_ascii_lowercase();
+            let Some(default) = defaults.get(&key) else {
+                return Err(ConfigError::UnknownEnv(name.clone()));
+            };
+            let v = match default {
+                toml::Value::Integer(_) => value.trim().parse::<i64>().map(toml::Value::Integer).map_err(|_| {
+                    ConfigError::Invalid { key: name.clone(), message: format!("`{value}` is not a whole number") }
+                })?,
+                toml::Value::Boolean(_) => match value.trim() {
+                    "1" | "true" | "yes" => toml::Value::Boolean(true),
+                    "0" | "false" | "no" => toml::Value::Boolean(false),
+                    _ => {
+                        return Err(ConfigError::Invalid {
+                            key: name.clone(),
+                            message: format!("`{value}` is not true or false"),
+                        })
+                    }
+                },
+                _ => toml::Value::String(value.clone()),
+            };
+            merged.insert(key, v);
+        }
+
+        let settings: Settings = toml::Value::Table(merged).try_into().map_err(|e: toml::de::Error| {
+            ConfigError::Invalid { key: "configuration".into(), message: one_line(&e.to_string()) }
+        })?;
+        Config::validate(settings)
+    }
+
+    /// Check every value; the error names the key.
+    pub fn validate(settings: Settings) -> Result<Config, ConfigError> {
+        let bad = |key: &str, message: String| ConfigError::Invalid { key: key.to_string(), message };
+        let database = DbUrl::parse(&settings.database_url).map_err(|m| bad("database_url", m))?;
+        let listen: SocketAddr = settings
+            .listen
+            .parse()
+            .map_err(|_| bad("listen", format!("`{}` is not an address like 127.0.0.1:8080", settings.listen)))?;
+        let unit = UnitCode::parse(&settings.radicado_unit).map_err(|m| bad("radicado_unit", m))?;
+        let cutoff = NaiveTime::parse_from_str(&settings.filing_cutoff, "%H:%M")
+            .map_err(|_| bad("filing_cutoff", format!("`{}` is not a time like 17:00", settings.filing_cutoff)))?;
+        for (key, url, schemes) in [
+            ("imap_url", &settings.imap_url, &["imap://", "imaps://"][..]),
+            ("smtp_url", &settings.smtp_url, &["smtp://", "smtps://"][..]),
+        ] {
+            if !url.is_empty() && !schemes.iter().any(|s| url.starts_with(s)) {
+                return Err(bad(key, format!("must start with {}", schemes.join(" or "))));
+            }
+        }
+        if !settings.mail_from.contains('@') {
+            return Err(bad("mail_from", "must contain an e-mail address".into()));
+        }
+        if settings.message_id_domain.is_empty() || settings.message_id_domain.contains(['@', ' ', '<', '>']) {
+            return Err(bad("message_id_domain", "must be a bare domain name".into()));
+        }
+        if settings.max_message_bytes < 1024 {
+            return Err(bad("max_message_bytes", "must be at least 1024".into()));
+        }
+        if settings.poll_interval_secs == 0 {
+            return Err(bad("poll_interval_secs", "must be at least 1".into()));
+        }
+        if settings.db_pool_size == 0 || settings.db_pool_size > 512 {
+            return Err(bad("db_pool_size", "must be between 1 and 512".into()));
+        }
+        Ok(Config { settings, database, listen, unit, cutoff })
+    }
+
+    pub fn maildir(&self) -> PathBuf {
+        self.settings.data_dir.join("maildir")
+    }
+
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.settings.data_dir.join("outbox")
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_are_valid_and_documented_values() {
+        let c = Config::load_from(None, &env(&[])).unwrap();
+        assert_eq!(c.settings.database_url, "data/pqrs.db");
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.cutoff, NaiveTime::from_hms_opt(17, 0, 0).unwrap());
+        assert!(matches!(c.database, DbUrl::Sqlite(_)));
+    }
+
+    #[test]
+    fn environment_overrides_file_which_overrides_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("pqrs.toml");
+        std::fs::write(&f, "listen = \"127.0.0.1:9000\"\nradicado_unit = \"551\"\n").unwrap();
+        let c = Config::load_from(Some(&f), &env(&[("PQRS_LISTEN", "0.0.0.0:9100")])).unwrap();
+        assert_eq!(c.listen.to_string(), "0.0.0.0:9100");
+        assert_eq!(c.unit.as_str(), "551");
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("pqrs.toml");
+        std::fs::write(&f, "lisen = \"x\"\n").unwrap();
+        let e = Config::load_from(Some(&f), &env(&[])).unwrap_err().to_string();
+        assert!(e.contains("lisen"), "{e}");
+        let e = Config::load_from(None, &env(&[("PQRS_DATABSE_URL", "x")])).unwrap_err().to_string();
+        assert!(e.contains("PQRS_DATABSE_URL"), "{e}");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        for (k, v, needle) in [
+            ("PQRS_LISTEN", "nowhere", "listen"),
+            ("PQRS_DATABASE_URL", "mysql://x", "database_url"),
+            ("PQRS_RADICADO_UNIT", "12", "radicado_unit"),
+            ("PQRS_FILING_CUTOFF", "5pm", "filing_cutoff"),
+            ("PQRS_IMAP_URL", "http://x", "imap_url"),
+            ("PQRS_POLL_INTERVAL_SECS", "soon", "PQRS_POLL_INTERVAL_SECS"),
+        ] {
+            let e = Config::load_from(None, &env(&[(k, v)])).unwrap_err().to_string();
+            assert!(e.contains(needle), "{k}: {e}");
+        }
+    }
+
+    #[test]
+    fn test_harness_variables_are_ignored() {
+        assert!(Config::load_from(None, &env(&[("PQRS_TEST_PG_URL", "x")])).is_ok());
+    }
+}

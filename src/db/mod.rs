@@ -1,0 +1,253 @@
+//! The store: one diesel code base over SQLite (embedded default) and PostgreSQL (production,
+//! several instances at once).
+//!
+//! - [`AnyConnection`] is diesel's `MultiConnection` over both backends. The backend is chosen
+//!   explicitly from the URL scheme ([`DbUrl::parse`]), never by trial.
+//! - [`Pool`] is an r2d2 pool with our own manager, which also sets the SQLite pragmas on every
+//!   connection (WAL, busy timeout, foreign keys).
+//! - Migrations are paired folders with the same names under `migrations/sqlite` and
+//!   `migrations/postgres`, embedded in the binary and applied by [`run_migrations`].
+//! - diesel is blocking: call it from `web::block`/`spawn_blocking`, never on an async worker.
+//! - [`write_tx`] is the transaction every writer uses: on SQLite it takes the write lock first,
+//!   so that concurrent writers wait (busy timeout) instead of failing with `SQLITE_BUSY`.
+//!
+//! Queries live in this module's children (`models`, `radicado`, ...); handlers never import
+//! `schema`.
+
+pub mod models;
+pub mod radicado;
+pub mod schema;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::R2D2Connection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+/// A connection to either backend.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+/// Run the same diesel expression on the concrete connection inside an [`AnyConnection`], for the
+/// few statements the generated `MultiBackend` cannot express (`ON CONFLICT`, for one).
+#[macro_export]
+macro_rules! with_inner {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::AnyConnection::Postgresql($c) => $body,
+            $crate::db::AnyConnection::Sqlite($c) => $body,
+        }
+    };
+}
+
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// Which backend a database URL names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DbUrl {
+    /// `postgres://…` or `postgresql://…`, passed to libpq as is.
+    Postgres(String),
+    /// A file path, or `sqlite://PATH` (`sqlite:///abs/path` for an absolute one).
+    Sqlite(PathBuf),
+}
+
+impl DbUrl {
+    pub fn parse(url: &str) -> Result<DbUrl, String> {
+        let url = url.trim();
+        if url.is_empty() {
+            return Err("the database URL is empty".into());
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(DbUrl::Postgres(url.to_string()));
+        }
+        if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            if rest.is_empty() {
+                return Err("the SQLite URL names no file".into());
+            }
+            return Ok(DbUrl::Sqlite(PathBuf::from(rest)));
+        }
+        if let Some((scheme, _)) = url.split_once("://") {
+            return Err(format!(
+                "unsupported database scheme `{scheme}://` (use postgres://… or a SQLite file path)"
+            ));
+        }
+        if url == ":memory:" {
+            return Err(
+                "`:memory:` gives every pooled connection its own database; use a file path".into(),
+            );
+        }
+        Ok(DbUrl::Sqlite(PathBuf::from(url)))
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            DbUrl::Postgres(_) => "postgresql",
+            DbUrl::Sqlite(_) => "sqlite",
+        }
+    }
+
+    /// The URL with any password replaced, for logs.
+    pub fn redacted(&self) -> String {
+        match self {
+            DbUrl::Sqlite(p) => p.display().to_string(),
+            DbUrl::Postgres(u) => match (u.find("://"), u.rfind('@')) {
+                (Some(s), Some(at)) if at > s => {
+                    let userinfo = &u[s + 3..at];
+                    match userinfo.split_once(':') {
+                        Some((user, _)) => format!("{}{}:***{}", &u[..s + 3], user, &u[at..]),
+                        None => u.clone(),
+                    }
+                }
+                _ => u.clone(),
+            },
+        }
+    }
+
+    /// Open one connection of the named backend (SQLite: creating the parent folder).
+    pub fn establish(&self) -> Result<AnyConnection, DbError> {
+        match self {
+            DbUrl::Postgres(u) => Ok(AnyConnection::Postgresql(
+                diesel::PgConnection::establish(u).map_err(|e| DbError::Connect(e.to_string()))?,
+            )),
+            DbUrl::Sqlite(path) => {
+                if let Some(parent) = path.parent() {
+                    if !parent.as_os_str().is_empty() {
+                        std::fs::create_dir_all(parent).map_err(|e| {
+                            DbError::Connect(format!("cannot create {}: {e}", parent.display()))
+                        })?;
+                    }
+                }
+                let p = path.to_str().ok_or_else(|| {
+                    DbError::Connect("the SQLite path is not valid UTF-8".to_string())
+                })?;
+                let mut c = diesel::SqliteConnection::establish(p)
+                    .map_err(|e| DbError::Connect(e.to_string()))?;
+                c.batch_execute(
+                    "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000; \
+                     PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;",
+                )
+                .map_err(|e| DbError::Connect(format!("SQLite pragmas: {e}")))?;
+                Ok(AnyConnection::Sqlite(c))
+            }
+        }
+    }
+}
+
+/// Errors of the store layer.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot connect to the database: {0}")]
+    Connect(String),
+    #[error("database pool: {0}")]
+    Pool(String),
+    #[error("migrations failed: {0}")]
+    Migration(String),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+}
+
+impl DbError {
+    /// Errors that go away by themselves (the server is down or busy): an MTA should retry.
+    pub fn is_temporary(&self) -> bool {
+        match self {
+            DbError::Connect(_) | DbError::Pool(_) => true,
+            DbError::Query(diesel::result::Error::DatabaseError(kind, info)) => {
+                matches!(kind, diesel::result::DatabaseErrorKind::ClosedConnection)
+                    || info.message().contains("database is locked")
+                    || info.message().contains("could not serialize")
+                    || info.message().contains("deadlock")
+            }
+            DbError::Query(diesel::result::Error::BrokenTransactionManager) => true,
+            _ => false,
+        }
+    }
+}
+
+/// r2d2 manager that opens the backend named by the URL.
+pub struct Manager {
+    url: DbUrl,
+}
+
+impl diesel::r2d2::ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, Self::Error> {
+        self.url.establish().map_err(|e| {
+            diesel::r2d2::Error::ConnectionError(diesel::ConnectionError::BadConnection(
+                e.to_string(),
+            ))
+        })
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        std::thread::panicking() || conn.is_broken()
+    }
+}
+
+pub type Pool = diesel::r2d2::Pool<Manager>;
+pub type PooledConn = diesel::r2d2::PooledConnection<Manager>;
+
+/// Build a pool. The first connection is made here, so a wrong URL fails at start.
+pub fn connect(url: &DbUrl, max_size: u32) -> Result<Pool, DbError> {
+    // Check the URL with a direct connection first: r2d2 alone would only report a time-out.
+    drop(url.establish()?);
+    diesel::r2d2::Pool::builder()
+        .max_size(max_size.max(1))
+        .connection_timeout(Duration::from_secs(10))
+        .test_on_check_out(true)
+        .build(Manager { url: url.clone() })
+        .map_err(|e| DbError::Pool(e.to_string()))
+}
+
+/// Apply pending migrations; returns the names of those applied.
+pub fn run_migrations(conn: &mut AnyConnection) -> Result<Vec<String>, DbError> {
+    let applied = match conn {
+        AnyConnection::Postgresql(c) => c.run_pending_migrations(PG_MIGRATIONS),
+        AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+    }
+    .map_err(|e| DbError::Migration(e.to_string()))?;
+    Ok(applied.into_iter().map(|v| v.to_string()).collect())
+}
+
+/// A write transaction. On SQLite its first statement is a write, so the transaction holds the
+/// write lock from the start and concurrent writers queue on the busy timeout.
+pub fn write_tx<T, E, F>(conn: &mut AnyConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    conn.transaction(|c| {
+        if matches!(c, AnyConnection::Sqlite(_)) {
+            use schema::write_lock::dsl as w;
+            diesel::update(w::write_lock.filter(w::id.eq(1)))
+                .set(w::n.eq(w::n + 1))
+                .execute(c)?;
+        }
+        f(c)
+    })
+}
+
+/// `true` when the error is a unique-constraint violation (same on both backends).
+pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// Liveness check used by `/healthz`.
+pub fn ping(conn: &mut AnyConnection) -> Result<(), DbError> {
+    conn.ping()?;
+    Ok(())
+}

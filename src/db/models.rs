@@ -1,0 +1,297 @@
+//! Rows and insert forms (`New*`) of the store, with their queries.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::schema::*;
+use super::AnyConnection;
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = cases)]
+pub struct CaseRow {
+    pub id: i64,
+    pub radicado: String,
+    pub radicado_year: i64,
+    pub radicado_seq: i64,
+    pub channel: String,
+    pub kind: String,
+    pub department: String,
+    pub status: String,
+    pub priority: String,
+    pub tags: String,
+    pub needs_review: bool,
+    pub subject: String,
+    pub citizen_name: Option<String>,
+    pub citizen_email: Option<String>,
+    pub citizen_doc_type: Option<String>,
+    pub citizen_doc_number: Option<String>,
+    pub citizen_phone: Option<String>,
+    pub citizen_municipality: Option<String>,
+    pub received_at: NaiveDateTime,
+    pub received_month: String,
+    pub effective_date: NaiveDate,
+    pub term_days: Option<i64>,
+    pub due_date: Option<NaiveDate>,
+    pub routing: String,
+    pub entities: String,
+    pub linked_radicado: Option<String>,
+    pub annulled_reason: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub responded_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = cases)]
+pub struct NewCase {
+    pub radicado: String,
+    pub radicado_year: i64,
+    pub radicado_seq: i64,
+    pub channel: String,
+    pub kind: String,
+    pub department: String,
+    pub status: String,
+    pub priority: String,
+    pub tags: String,
+    pub needs_review: bool,
+    pub subject: String,
+    pub citizen_name: Option<String>,
+    pub citizen_email: Option<String>,
+    pub citizen_doc_type: Option<String>,
+    pub citizen_doc_number: Option<String>,
+    pub citizen_phone: Option<String>,
+    pub citizen_municipality: Option<String>,
+    pub received_at: NaiveDateTime,
+    pub received_month: String,
+    pub effective_date: NaiveDate,
+    pub term_days: Option<i64>,
+    pub due_date: Option<NaiveDate>,
+    pub routing: String,
+    pub entities: String,
+    pub linked_radicado: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = messages)]
+pub struct MessageMeta {
+    pub id: i64,
+    pub direction: String,
+    pub channel: String,
+    pub source: String,
+    pub dedupe_key: String,
+    pub message_id: Option<String>,
+    pub sha256: String,
+    pub disposition: String,
+    pub case_id: Option<i64>,
+    pub subject: String,
+    pub from_addr: Option<String>,
+    pub received_at: NaiveDateTime,
+    pub received_month: String,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = messages)]
+pub struct NewMessage {
+    pub direction: String,
+    pub channel: String,
+    pub source: String,
+    pub dedupe_key: String,
+    pub message_id: Option<String>,
+    pub sha256: String,
+    pub disposition: String,
+    pub case_id: Option<i64>,
+    pub subject: String,
+    pub from_addr: Option<String>,
+    pub from_name: Option<String>,
+    pub to_addrs: String,
+    pub in_reply_to: Option<String>,
+    pub references_ids: String,
+    pub received_at: NaiveDateTime,
+    pub received_month: String,
+    pub body_text: String,
+    pub body_html: Option<String>,
+    pub headers: String,
+    pub raw: Vec<u8>,
+    pub raw_size: i64,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = attachments)]
+pub struct NewAttachment {
+    pub message_row_id: i64,
+    pub case_id: Option<i64>,
+    pub part_index: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub kind: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = case_events)]
+pub struct CaseEvent {
+    pub id: i64,
+    pub case_id: i64,
+    pub at: NaiveDateTime,
+    pub actor: String,
+    pub event_type: String,
+    pub reason: Option<String>,
+    pub payload: String,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = case_events)]
+pub struct NewCaseEvent {
+    pub case_id: i64,
+    pub at: NaiveDateTime,
+    pub actor: String,
+    pub event_type: String,
+    pub reason: Option<String>,
+    pub payload: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = outbox)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub case_id: Option<i64>,
+    pub purpose: String,
+    pub internal: bool,
+    pub radicado: Option<String>,
+    pub to_addr: String,
+    pub subject: String,
+    pub body_text: String,
+    pub message_id: String,
+    pub in_reply_to: Option<String>,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: NaiveDateTime,
+    pub last_error: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+    pub sent_month: Option<String>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = outbox)]
+pub struct NewOutbox {
+    pub case_id: Option<i64>,
+    pub purpose: String,
+    pub internal: bool,
+    pub radicado: Option<String>,
+    pub to_addr: String,
+    pub subject: String,
+    pub body_text: String,
+    pub message_id: String,
+    pub in_reply_to: Option<String>,
+    pub status: String,
+    pub next_attempt_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = quarantine)]
+pub struct QuarantineMeta {
+    pub id: i64,
+    pub source: String,
+    pub source_ref: Option<String>,
+    pub sha256: String,
+    pub reason: String,
+    pub raw_size: i64,
+    pub received_at: NaiveDateTime,
+    pub attempts: i64,
+    pub created_at: NaiveDateTime,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub resolution: Option<String>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = quarantine)]
+pub struct NewQuarantine {
+    pub source: String,
+    pub source_ref: Option<String>,
+    pub sha256: String,
+    pub reason: String,
+    pub raw: Vec<u8>,
+    pub raw_size: i64,
+    pub received_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = departments)]
+pub struct Department {
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    pub email: Option<String>,
+    pub head_email: Option<String>,
+    pub active: bool,
+}
+
+impl CaseRow {
+    pub fn by_radicado(conn: &mut AnyConnection, radicado: &str) -> QueryResult<Option<CaseRow>> {
+        cases::table
+            .filter(cases::radicado.eq(radicado))
+            .select(CaseRow::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    pub fn by_id(conn: &mut AnyConnection, id: i64) -> QueryResult<CaseRow> {
+        cases::table.find(id).select(CaseRow::as_select()).first(conn)
+    }
+
+    pub fn events(&self, conn: &mut AnyConnection) -> QueryResult<Vec<CaseEvent>> {
+        case_events::table
+            .filter(case_events::case_id.eq(self.id))
+            .order(case_events::id.asc())
+            .select(CaseEvent::as_select())
+            .load(conn)
+    }
+}
+
+impl Department {
+    /// Insert or update the departments read from the rule files (existing codes not in the
+    /// list are kept but marked inactive, so old cases still show their department's name).
+    pub fn sync(conn: &mut AnyConnection, list: &[Department]) -> QueryResult<()> {
+        super::write_tx(conn, |c| {
+            diesel::update(departments::table).set(departments::active.eq(false)).execute(c)?;
+            for d in list {
+                crate::with_inner!(&mut *c, |ic| diesel::insert_into(departments::table)
+                    .values(d)
+                    .on_conflict(departments::code)
+                    .do_update()
+                    .set((
+                        departments::name.eq(&d.name),
+                        departments::description.eq(&d.description),
+                        departments::email.eq(&d.email),
+                        departments::head_email.eq(&d.head_email),
+                        departments::active.eq(true),
+                    ))
+                    .execute(ic))?;
+            }
+            Ok(())
+        })
+    }
+
+    pub fn all(conn: &mut AnyConnection) -> QueryResult<Vec<Department>> {
+        departments::table.order(departments::code).select(Department::as_select()).load(conn)
+    }
+}
+
+/// Counts shown by `/healthz`.
+pub fn outbox_backlog(conn: &mut AnyConnection) -> QueryResult<i64> {
+    outbox::table.filter(outbox::status.eq("pending")).count().get_result(conn)
+}
+
+pub fn quarantine_open(conn: &mut AnyConnection) -> QueryResult<i64> {
+    quarantine::table.filter(quarantine::resolved_at.is_null()).count().get_result(conn)
+}

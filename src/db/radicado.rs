@@ -1,0 +1,45 @@
+//! Gap-free radicado allocation.
+//!
+//! One row per (year, type digit) in `radicado_sequences`; allocation is
+//! `UPDATE … SET last_value = last_value + 1 … RETURNING last_value` inside the caller's filing
+//! transaction. The row lock (PostgreSQL) or the database write lock (SQLite) is held until that
+//! transaction ends, so: a rolled-back filing gives its number back (no gap), two instances on one
+//! PostgreSQL never get the same number (no duplicate), and numbers follow commit order (strictly
+//! increasing). Allocate late in the transaction to keep the lock short.
+
+use diesel::prelude::*;
+
+use super::schema::radicado_sequences::dsl as s;
+use super::AnyConnection;
+use crate::domain::radicado::{Radicado, RadicadoType, UnitCode};
+
+/// Take the next number of (year, type). Must run inside a transaction ([`super::write_tx`]).
+pub fn allocate(
+    conn: &mut AnyConnection,
+    year: i32,
+    kind: RadicadoType,
+    unit: &UnitCode,
+) -> QueryResult<Radicado> {
+    let y = i64::from(year);
+    let t = kind.digit();
+    let bump = |conn: &mut AnyConnection| {
+        diesel::update(s::radicado_sequences.filter(s::year.eq(y)).filter(s::type_digit.eq(t)))
+            .set(s::last_value.eq(s::last_value + 1))
+            .returning(s::last_value)
+            .get_result::<i64>(conn)
+            .optional()
+    };
+    let seq = match bump(conn)? {
+        Some(v) => v,
+        None => {
+            // First number of the year: create the row (a concurrent creator wins harmlessly).
+            crate::with_inner!(conn, |c| diesel::insert_into(s::radicado_sequences)
+                .values((s::year.eq(y), s::type_digit.eq(t), s::last_value.eq(0_i64)))
+                .on_conflict((s::year, s::type_digit))
+                .do_nothing()
+                .execute(c))?;
+            bump(conn)?.ok_or(diesel::result::Error::NotFound)?
+        }
+    };
+    Ok(Radicado::new(year, unit, seq, kind))
+}

@@ -1,0 +1,112 @@
+//! The closed vocabularies of a PQRS case: channel, kind (fixed by law) and status.
+//! Departments are not here: they are data (`rules/departments.toml`), so another entity can
+//! bring its own list.
+
+use serde::{Deserialize, Serialize};
+
+macro_rules! str_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident => $s:literal / $label:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            /// Every value, in display order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// The stable code stored in the database and used in the API.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $s),+ }
+            }
+            /// The Spanish label shown to people.
+            pub fn label(self) -> &'static str {
+                match self { $($name::$variant => $label),+ }
+            }
+            /// Parse a stable code.
+            pub fn parse(s: &str) -> Option<$name> {
+                match s { $($s => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+str_enum! {
+    /// Where a PQRS came in (DESIGN.md §2).
+    Channel {
+        CorreoContacto => "correo_contacto" / "Correo de contacto",
+        RadicadorWeb => "radicador_web" / "Radicador Web",
+        Presencial => "presencial" / "Presencial",
+        Telefonico => "telefonico" / "Telefónico",
+    }
+}
+
+str_enum! {
+    /// The PQRS kinds; their terms come from `rules/terms.toml`.
+    PetitionKind {
+        PeticionGeneral => "peticion_general" / "Petición general",
+        PeticionDocumentos => "peticion_documentos" / "Petición de documentos o información",
+        Consulta => "consulta" / "Consulta",
+        Queja => "queja" / "Queja",
+        Reclamo => "reclamo" / "Reclamo",
+        Sugerencia => "sugerencia" / "Sugerencia",
+        Denuncia => "denuncia" / "Denuncia",
+        EntreAutoridades => "entre_autoridades" / "Petición entre autoridades",
+        Felicitacion => "felicitacion" / "Felicitación",
+    }
+}
+
+str_enum! {
+    /// The life of a case (DESIGN.md §2).
+    CaseStatus {
+        Radicado => "radicado" / "Radicado",
+        Asignado => "asignado" / "Asignado",
+        EnTramite => "en_tramite" / "En trámite",
+        Requerimiento => "requerimiento" / "En requerimiento al ciudadano",
+        Respondido => "respondido" / "Respondido",
+        Cerrado => "cerrado" / "Cerrado",
+        Trasladado => "trasladado" / "Trasladado",
+        Anulado => "anulado" / "Anulado",
+    }
+}
+
+impl CaseStatus {
+    /// A case still in the hands of the entity (its clock matters).
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            CaseStatus::Radicado | CaseStatus::Asignado | CaseStatus::EnTramite | CaseStatus::Requerimiento
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip() {
+        for k in PetitionKind::ALL {
+            assert_eq!(PetitionKind::parse(k.as_str()), Some(*k));
+        }
+        for c in Channel::ALL {
+            assert_eq!(Channel::parse(c.as_str()), Some(*c));
+        }
+        for s in CaseStatus::ALL {
+            assert_eq!(CaseStatus::parse(s.as_str()), Some(*s));
+        }
+        assert_eq!(PetitionKind::ALL.len(), 9);
+        assert_eq!(PetitionKind::parse("nope"), None);
+    }
+
+    #[test]
+    fn serde_uses_the_codes() {
+        assert_eq!(serde_json::to_string(&PetitionKind::EntreAutoridades).unwrap(), "\"entre_autoridades\"");
+        assert_eq!(serde_json::from_str::<Channel>("\"radicador_web\"").unwrap(), Channel::RadicadorWeb);
+    }
+}

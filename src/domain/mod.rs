@@ -1,0 +1,6 @@
+//! Pure domain types and rules: no I/O here.
+
+pub mod kind;
+pub mod radicado;
+
+pub use kind::{CaseStatus, Channel, PetitionKind};

@@ -1,0 +1,19 @@
+//! pqrs: intake, filing (radicado), routing and legal follow-up of citizens' PQRS for Colombian
+//! public entities. See README.md for the operator's view and DESIGN.md (shared) for contracts.
+//!
+//! The data flow, stage by stage, one module each:
+//! `intake` (mail and web sources → `InboundMessage`) → `routing` (rules → department, kind) →
+//! `workflow` (the filing transaction, case actions) → `db` (the store) → `mailer` (outbox) →
+//! `web` (staff app, public pages, JSON API). `domain` holds the pure rules (radicado, kinds,
+//! calendar, deadlines); `config` the settings; `error` the error policy.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod startup;
+pub mod telemetry;
+pub mod time;
+pub mod web;
+pub mod workflow;

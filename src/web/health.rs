@@ -1,0 +1,91 @@
+//! `GET /healthz`: the state of the database, the intake (last successful poll) and the outbox.
+//! 200 when the database answers (intake may be `degraded` without failing the check, so a load
+//! balancer keeps serving the web app while the mail server is away); 503 when it does not.
+
+use std::sync::Mutex;
+
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::AppState;
+
+/// What the intake workers report for `/healthz`.
+#[derive(Debug, Default)]
+pub struct HealthState {
+    inner: Mutex<IntakeHealth>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct IntakeHealth {
+    source: Option<String>,
+    last_success: Option<DateTime<Utc>>,
+    last_error: Option<String>,
+}
+
+impl HealthState {
+    pub fn set_source(&self, source: &str) {
+        if let Ok(mut g) = self.inner.lock() {
+            g.source = Some(source.to_string());
+        }
+    }
+    pub fn poll_succeeded(&self, at: DateTime<Utc>) {
+        if let Ok(mut g) = self.inner.lock() {
+            g.last_success = Some(at);
+            g.last_error = None;
+        }
+    }
+    pub fn poll_failed(&self, error: String) {
+        if let Ok(mut g) = self.inner.lock() {
+            g.last_error = Some(error);
+        }
+    }
+    pub fn last_success(&self) -> Option<DateTime<Utc>> {
+        self.inner.lock().ok().and_then(|g| g.last_success)
+    }
+}
+
+pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    let pool = state.pool.clone();
+    let db = web::block(move || -> Result<(i64, i64), String> {
+        let mut c = pool.get().map_err(|e| e.to_string())?;
+        crate::db::ping(&mut c).map_err(|e| e.to_string())?;
+        let backlog = crate::db::models::outbox_backlog(&mut c).map_err(|e| e.to_string())?;
+        let quarantined = crate::db::models::quarantine_open(&mut c).map_err(|e| e.to_string())?;
+        Ok((backlog, quarantined))
+    })
+    .await
+    .map_err(|e| e.to_string())
+    .and_then(|r| r);
+
+    let intake = state.health.inner.lock().map(|g| g.clone()).unwrap_or_default();
+    let stale_after = state.config.settings.intake_stale_secs as i64;
+    let intake_status = match (&intake.source, intake.last_success) {
+        (None, _) => "disabled",
+        (Some(_), Some(t)) if (Utc::now() - t).num_seconds() <= stale_after => "ok",
+        (Some(_), _) => "degraded",
+    };
+    let backend = state.config.database.backend_name();
+    match db {
+        Ok((backlog, quarantined)) => HttpResponse::Ok().json(json!({
+            "status": if intake_status == "degraded" { "degraded" } else { "ok" },
+            "database": { "status": "ok", "backend": backend },
+            "intake": {
+                "status": intake_status,
+                "source": intake.source,
+                "last_success": intake.last_success,
+                "last_error": intake.last_error,
+            },
+            "outbox": { "backlog": backlog },
+            "quarantine": { "open": quarantined },
+        })),
+        Err(e) => {
+            tracing::warn!(error = %e, "health check: database unavailable");
+            HttpResponse::ServiceUnavailable().json(json!({
+                "status": "unavailable",
+                "database": { "status": "unavailable", "backend": backend },
+                "intake": { "status": intake_status, "source": intake.source },
+            }))
+        }
+    }
+}

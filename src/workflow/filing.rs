@@ -1,0 +1,309 @@
+//! Filing: one database transaction per incoming message.
+//!
+//! A new case is filed with its message (raw bytes included), attachment metadata, the first
+//! event and the acknowledgement in the outbox, all in one transaction ([`file_new_case`]); the
+//! radicado is allocated inside it, late, so its lock is short. A message that is not a new case
+//! (a reply, an automatic mail) is stored by [`record_message`]. Duplicates (same dedupe key) are
+//! detected by the unique index, so two intake paths racing on the same mail still store it once.
+//!
+//! Only after these functions return is anything marked on the mail server.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use diesel::prelude::*;
+use serde_json::json;
+
+use crate::db::models::{CaseRow, NewAttachment, NewCase, NewCaseEvent, NewMessage, NewOutbox};
+use crate::db::schema::{attachments, case_events, cases, messages, outbox};
+use crate::db::{self, AnyConnection, DbError};
+use crate::domain::radicado::{RadicadoType, UnitCode};
+use crate::domain::{CaseStatus, Channel, PetitionKind};
+use crate::time::bogota_month;
+
+/// The decided fields of a new case (routing and deadlines are decided before filing).
+#[derive(Debug, Clone)]
+pub struct CaseDraft {
+    pub channel: Channel,
+    pub kind: PetitionKind,
+    pub department: String,
+    pub priority: String,
+    pub tags: Vec<String>,
+    pub needs_review: bool,
+    pub subject: String,
+    pub citizen_name: Option<String>,
+    pub citizen_email: Option<String>,
+    pub citizen_doc_type: Option<String>,
+    pub citizen_doc_number: Option<String>,
+    pub citizen_phone: Option<String>,
+    pub citizen_municipality: Option<String>,
+    pub received_at: DateTime<Utc>,
+    pub effective_date: NaiveDate,
+    pub term_days: Option<u32>,
+    pub due_date: Option<NaiveDate>,
+    pub routing: serde_json::Value,
+    pub entities: serde_json::Value,
+    pub linked_radicado: Option<String>,
+    /// Who files: `system` for intake, a staff e-mail for verbal petitions.
+    pub actor: String,
+}
+
+/// Attachment metadata to store with the message.
+#[derive(Debug, Clone)]
+pub struct AttachmentInfo {
+    pub part_index: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FilingOutcome {
+    /// A new case with its radicado.
+    NewCase { case_id: i64, radicado: String, message_row_id: i64, acknowledged: bool },
+    /// Stored and attached to an existing case (a reply) or stored alone (automatic mail).
+    Recorded { message_row_id: i64, case_id: Option<i64> },
+    /// Already stored: nothing written.
+    Duplicate { message_row_id: i64 },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum FilingError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for FilingError {
+    fn from(e: diesel::result::Error) -> Self {
+        FilingError::Db(DbError::Query(e))
+    }
+}
+
+impl FilingError {
+    pub fn is_temporary(&self) -> bool {
+        match self {
+            FilingError::Db(e) => e.is_temporary(),
+        }
+    }
+}
+
+/// The acknowledgement to queue for a new case, composed once its radicado is known.
+pub type AckComposer<'a> = dyn FnOnce(&CaseRow, i64) -> Option<NewOutbox> + 'a;
+
+/// Limits applied to acknowledgements inside the filing transaction.
+#[derive(Debug, Clone, Copy)]
+pub struct AckPolicy {
+    pub per_sender_per_hour: u32,
+}
+
+/// Insert the message unless its dedupe key is already stored. `Ok(None)` = duplicate.
+fn insert_message(conn: &mut AnyConnection, msg: &NewMessage) -> QueryResult<Option<i64>> {
+    crate::with_inner!(&mut *conn, |c| diesel::insert_into(messages::table)
+        .values(msg)
+        .on_conflict((messages::direction, messages::dedupe_key))
+        .do_nothing()
+        .returning(messages::id)
+        .get_result::<i64>(c)
+        .optional())
+}
+
+fn existing_message(conn: &mut AnyConnection, msg: &NewMessage) -> QueryResult<i64> {
+    messages::table
+        .filter(messages::direction.eq(&msg.direction))
+        .filter(messages::dedupe_key.eq(&msg.dedupe_key))
+        .select(messages::id)
+        .first(conn)
+}
+
+fn store_attachments(
+    conn: &mut AnyConnection,
+    message_row_id: i64,
+    case_id: Option<i64>,
+    list: &[AttachmentInfo],
+) -> QueryResult<()> {
+    let now = Utc::now().naive_utc();
+    for a in list {
+        diesel::insert_into(attachments::table)
+            .values(NewAttachment {
+                message_row_id,
+                case_id,
+                part_index: a.part_index,
+                filename: a.filename.clone(),
+                content_type: a.content_type.clone(),
+                size: a.size,
+                sha256: a.sha256.clone(),
+                kind: a.kind.clone(),
+                created_at: now,
+            })
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Append an event to a case's history.
+pub fn add_event(
+    conn: &mut AnyConnection,
+    case_id: i64,
+    actor: &str,
+    event_type: &str,
+    reason: Option<&str>,
+    payload: serde_json::Value,
+) -> QueryResult<()> {
+    diesel::insert_into(case_events::table)
+        .values(NewCaseEvent {
+            case_id,
+            at: Utc::now().naive_utc(),
+            actor: actor.to_string(),
+            event_type: event_type.to_string(),
+            reason: reason.map(str::to_string),
+            payload: payload.to_string(),
+        })
+        .execute(conn)?;
+    Ok(())
+}
+
+/// File a new case: message, case with a fresh radicado, attachments, first event and
+/// acknowledgement, in one transaction.
+pub fn file_new_case(
+    conn: &mut AnyConnection,
+    unit: &UnitCode,
+    mut msg: NewMessage,
+    draft: CaseDraft,
+    attachment_list: &[AttachmentInfo],
+    ack_policy: AckPolicy,
+    compose_ack: Box<AckComposer<'_>>,
+) -> Result<FilingOutcome, FilingError> {
+    msg.disposition = "case".into();
+    let result = db::write_tx(conn, |c| -> Result<FilingOutcome, FilingError> {
+        let Some(message_row_id) = insert_message(c, &msg)? else {
+            return Ok(FilingOutcome::Duplicate { message_row_id: existing_message(c, &msg)? });
+        };
+        let now = Utc::now().naive_utc();
+        let year = crate::time::bogota_date(draft.received_at).year();
+        let radicado = db::radicado::allocate(c, year, RadicadoType::Incoming, unit)?;
+        let new_case = NewCase {
+            radicado: radicado.to_string(),
+            radicado_year: i64::from(year),
+            radicado_seq: radicado.seq,
+            channel: draft.channel.as_str().into(),
+            kind: draft.kind.as_str().into(),
+            department: draft.department.clone(),
+            status: CaseStatus::Radicado.as_str().into(),
+            priority: draft.priority.clone(),
+            tags: serde_json::to_string(&draft.tags).unwrap_or_else(|_| "[]".into()),
+            needs_review: draft.needs_review,
+            subject: draft.subject.clone(),
+            citizen_name: draft.citizen_name.clone(),
+            citizen_email: draft.citizen_email.clone(),
+            citizen_doc_type: draft.citizen_doc_type.clone(),
+            citizen_doc_number: draft.citizen_doc_number.clone(),
+            citizen_phone: draft.citizen_phone.clone(),
+            citizen_municipality: draft.citizen_municipality.clone(),
+            received_at: draft.received_at.naive_utc(),
+            received_month: bogota_month(draft.received_at),
+            effective_date: draft.effective_date,
+            term_days: draft.term_days.map(i64::from),
+            due_date: draft.due_date,
+            routing: draft.routing.to_string(),
+            entities: draft.entities.to_string(),
+            linked_radicado: draft.linked_radicado.clone(),
+            created_at: now,
+            updated_at: now,
+        };
+        let case: CaseRow = diesel::insert_into(cases::table)
+            .values(&new_case)
+            .returning(cases::all_columns)
+            .get_result(c)?;
+        diesel::update(messages::table.find(message_row_id))
+            .set(messages::case_id.eq(case.id))
+            .execute(c)?;
+        store_attachments(c, message_row_id, Some(case.id), attachment_list)?;
+        add_event(
+            c,
+            case.id,
+            &draft.actor,
+            "radicado",
+            None,
+            json!({
+                "radicado": case.radicado,
+                "channel": case.channel,
+                "department": case.department,
+                "kind": case.kind,
+                "due_date": case.due_date,
+                "message_row_id": message_row_id,
+            }),
+        )?;
+
+        let mut acknowledged = false;
+        if let Some(mut ack) = compose_ack(&case, attachment_list.len() as i64) {
+            let since = now - chrono::Duration::hours(1);
+            let recent: i64 = outbox::table
+                .filter(outbox::to_addr.eq(&ack.to_addr))
+                .filter(outbox::purpose.eq("acuse"))
+                .filter(outbox::created_at.gt(since))
+                .count()
+                .get_result(c)?;
+            if recent < i64::from(ack_policy.per_sender_per_hour) {
+                ack.case_id = Some(case.id);
+                diesel::insert_into(outbox::table).values(&ack).execute(c)?;
+                acknowledged = true;
+            } else {
+                add_event(
+                    c,
+                    case.id,
+                    "system",
+                    "acuse_omitido",
+                    Some("límite de acuses por remitente y hora"),
+                    json!({ "to": ack.to_addr }),
+                )?;
+            }
+        }
+        Ok(FilingOutcome::NewCase {
+            case_id: case.id,
+            radicado: case.radicado,
+            message_row_id,
+            acknowledged,
+        })
+    });
+    match result {
+        // A concurrent intake stored the same message between our check and our insert.
+        Err(FilingError::Db(DbError::Query(ref e))) if db::is_unique_violation(e) => {
+            let id = existing_message(conn, &msg)?;
+            Ok(FilingOutcome::Duplicate { message_row_id: id })
+        }
+        other => other,
+    }
+}
+
+/// Store a message that does not open a case: a reply attached to `case_id` (with an event the
+/// department sees), or an automatic mail (`case_id` None).
+pub fn record_message(
+    conn: &mut AnyConnection,
+    mut msg: NewMessage,
+    disposition: &str,
+    case_id: Option<i64>,
+    attachment_list: &[AttachmentInfo],
+) -> Result<FilingOutcome, FilingError> {
+    msg.disposition = disposition.to_string();
+    msg.case_id = case_id;
+    db::write_tx(conn, |c| -> Result<FilingOutcome, FilingError> {
+        let Some(message_row_id) = insert_message(c, &msg)? else {
+            return Ok(FilingOutcome::Duplicate { message_row_id: existing_message(c, &msg)? });
+        };
+        store_attachments(c, message_row_id, case_id, attachment_list)?;
+        if let Some(case_id) = case_id {
+            add_event(
+                c,
+                case_id,
+                msg.from_addr.as_deref().unwrap_or("desconocido"),
+                "respuesta_ciudadano",
+                None,
+                json!({ "message_row_id": message_row_id, "subject": msg.subject }),
+            )?;
+            diesel::update(cases::table.find(case_id))
+                .set(cases::updated_at.eq(Utc::now().naive_utc()))
+                .execute(c)?;
+        }
+        Ok(FilingOutcome::Recorded { message_row_id, case_id })
+    })
+}

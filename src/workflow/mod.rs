@@ -1,0 +1,5 @@
+//! Workflows: the only layer that combines the domain, the store and the mailer.
+
+pub mod filing;
+
+pub use filing::{CaseDraft, FilingError, FilingOutcome};
