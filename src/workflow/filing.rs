@@ -267,9 +267,11 @@ pub fn file_new_case(
     });
     match result {
         // A concurrent intake stored the same message between our check and our insert.
-        Err(FilingError::Db(DbError::Query(ref e))) if db::is_unique_violation(e) => {
-            let id = existing_message(conn, &msg)?;
-            Ok(FilingOutcome::Duplicate { message_row_id: id })
+        Err(FilingError::Db(DbError::Query(e))) if db::is_unique_violation(&e) => {
+            match existing_message(conn, &msg).optional()? {
+                Some(id) => Ok(FilingOutcome::Duplicate { message_row_id: id }),
+                None => Err(e.into()),
+            }
         }
         other => other,
     }

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The whole test suite, on SQLite and PostgreSQL, with real IMAP and SMTP servers.
+# Installs (Debian packages, as root) and starts what the tests need when it is missing:
+# PostgreSQL on 127.0.0.1:5432, Dovecot IMAP and aiosmtpd SMTP sinks on loopback (tests/servers.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash tests/servers.sh ensure
+eval "$(bash tests/servers.sh env)"
+export PQRS_TEST_REQUIRE_PG=1   # a run that silently skipped PostgreSQL would prove nothing
+
+echo "== cargo test (unit and integration tests, both backends)"
+cargo test --locked 2>&1

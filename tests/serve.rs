@@ -1,0 +1,108 @@
+//! `pqrs serve` as a whole: the app starts on port 0 on each backend, creates its schema and
+//! answers `/healthz`; the binary rejects bad configuration with one clear line.
+
+mod common;
+
+use common::{backends, TestDb};
+use pqrs::config::Config;
+use std::collections::BTreeMap;
+
+async fn spawn(db: &TestDb, dir: &std::path::Path) -> (pqrs::startup::Application, String) {
+    let env: BTreeMap<String, String> = [
+        ("PQRS_DATABASE_URL", db.url_string()),
+        ("PQRS_LISTEN", "127.0.0.1:0".to_string()),
+        ("PQRS_DATA_DIR", dir.display().to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let config = Config::load_from(None, &env).expect("config");
+    let app = pqrs::startup::Application::build(config).await.expect("build");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    (app, base)
+}
+
+#[actix_web::test]
+async fn healthz_reports_the_database_on_each_backend() {
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let dir = tempfile::tempdir().unwrap();
+        let (app, base) = spawn(&db, dir.path()).await;
+        let handle = actix_web::rt::spawn(app.run_until_stopped());
+        let client = awc::Client::default();
+        let mut res = client.get(format!("{base}/healthz")).send().await.expect("request");
+        assert_eq!(res.status().as_u16(), 200, "{backend:?}");
+        let body: serde_json::Value = res.json().await.expect("json");
+        assert_eq!(body["database"]["status"], "ok");
+        let expected = match backend {
+            common::Backend::Sqlite => "sqlite",
+            common::Backend::Postgres => "postgresql",
+        };
+        assert_eq!(body["database"]["backend"], expected);
+        assert_eq!(body["outbox"]["backlog"], 0);
+        handle.abort();
+    }
+}
+
+fn pqrs_bin() -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_pqrs"));
+    // A clean environment of PQRS_* settings (the test harness's own PQRS_TEST_* are ignored).
+    for (k, _) in std::env::vars() {
+        if k.starts_with("PQRS_") && !k.starts_with("PQRS_TEST_") {
+            c.env_remove(k);
+        }
+    }
+    c
+}
+
+#[test]
+fn bad_configuration_gives_one_line_naming_the_key_and_a_non_zero_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    for (key, value, needle) in [
+        ("PQRS_LISTEN", "not-an-address", "listen"),
+        ("PQRS_DATABASE_URL", "mysql://localhost/x", "database_url"),
+        ("PQRS_RADICADO_UNIT", "1000", "radicado_unit"),
+        ("PQRS_DATABSE_URL", "x.db", "PQRS_DATABSE_URL"),
+    ] {
+        let out = pqrs_bin().current_dir(dir.path()).env(key, value).arg("serve").output().unwrap();
+        assert!(!out.status.success(), "{key}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 1, "{key}: expected one line, got {stderr}");
+        assert!(lines[0].contains(needle), "{key}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
+
+#[test]
+fn an_unreachable_database_is_reported_not_panicked() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = pqrs_bin()
+        .current_dir(dir.path())
+        .env("PQRS_DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("database"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn migrate_creates_the_sqlite_database_in_a_new_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/folder/pqrs.db");
+    let out = pqrs_bin().env("PQRS_DATABASE_URL", &path).arg("migrate").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(path.exists());
+}
+
+#[test]
+fn help_lists_every_command_of_the_contract() {
+    let out = pqrs_bin().arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for cmd in ["serve", "migrate", "import", "ingest", "route", "rules", "due", "report", "user", "token", "quarantine"] {
+        assert!(help.contains(cmd), "--help lacks {cmd}: {help}");
+    }
+}
