@@ -39,6 +39,8 @@ pub struct Settings {
     /// Outgoing mail: `smtp://…` (STARTTLS when offered), `smtps://…`; empty = write `.eml` files
     /// under `data_dir/outbox` (still counted as sent).
     pub smtp_url: String,
+    /// Extra root certificate (PEM) trusted for IMAP and SMTP TLS, for servers with a private CA.
+    pub tls_ca_file: String,
     /// The From: of acknowledgements and responses.
     pub mail_from: String,
     /// Domain of the Message-IDs we generate (our own mail is recognised by it).
@@ -72,6 +74,7 @@ impl Default for Settings {
             imap_processed_folder: String::new(),
             poll_interval_secs: 60,
             smtp_url: String::new(),
+            tls_ca_file: String::new(),
             mail_from: "PQRS <pqrs@localhost>".into(),
             message_id_domain: "pqrs.localhost".into(),
             entity_name: "Agencia Nacional de Minería".into(),

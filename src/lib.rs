@@ -12,6 +12,8 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod mailer;
+pub mod policy;
 pub mod startup;
 pub mod telemetry;
 pub mod time;

@@ -46,7 +46,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ingest => not_yet("ingest"),
         Command::Route { .. } => not_yet("route"),
         Command::Rules { .. } => not_yet("rules"),
-        Command::Due { .. } => not_yet("due"),
+        Command::Due { received, kind } => {
+            let config = load()?;
+            let policy = pqrs::policy::Policy::load(&config)?;
+            let Some(kind) = pqrs::domain::PetitionKind::parse(kind.trim()) else {
+                let known: Vec<&str> = pqrs::domain::PetitionKind::ALL.iter().map(|k| k.as_str()).collect();
+                anyhow::bail!("unknown kind `{kind}` (known: {})", known.join(", "));
+            };
+            let received = chrono::DateTime::parse_from_rfc3339(received.trim())
+                .map_err(|e| anyhow::anyhow!("--received `{received}` is not RFC 3339 (e.g. 2026-07-10T09:30:00-05:00): {e}"))?
+                .with_timezone(&chrono::Utc);
+            let dates = policy.dates(kind, received)?;
+            match dates.due_date {
+                Some(d) => println!("{}", d.format("%Y-%m-%d")),
+                None => println!("none"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Report { .. } => not_yet("report"),
         Command::User { .. } => not_yet("user"),
         Command::Token { .. } => not_yet("token"),

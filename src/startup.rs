@@ -38,7 +38,13 @@ impl Application {
         let config = Arc::new(config);
         let cfg = config.clone();
         let pool = tokio::task::spawn_blocking(move || open_store(&cfg)).await??;
-        let state = AppState { pool, config: config.clone(), health: Arc::new(HealthState::default()) };
+        let state = AppState {
+            pool,
+            config: config.clone(),
+            health: Arc::new(HealthState::default()),
+            outbox_nudge: Arc::new(tokio::sync::Notify::new()),
+        };
+        let mailer = crate::mailer::Mailer::from_config(&config)?;
 
         let listener = TcpListener::bind(config.listen)
             .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -55,7 +61,15 @@ impl Application {
         .run();
 
         let (shutdown, _rx) = watch::channel(false);
-        Ok(Application { port, server, state, shutdown, workers: Vec::new() })
+        let mut app = Application { port, server, state, shutdown, workers: Vec::new() };
+        let worker = crate::mailer::run_outbox_worker(
+            app.state.pool.clone(),
+            mailer,
+            app.state.outbox_nudge.clone(),
+            app.shutdown_signal(),
+        );
+        app.spawn_worker(worker);
+        Ok(app)
     }
 
     pub fn port(&self) -> u16 {

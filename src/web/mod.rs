@@ -16,6 +16,8 @@ pub struct AppState {
     pub pool: Pool,
     pub config: Arc<Config>,
     pub health: Arc<health::HealthState>,
+    /// Wakes the outbox worker after something was queued.
+    pub outbox_nudge: Arc<tokio::sync::Notify>,
 }
 
 /// The whole route tree.

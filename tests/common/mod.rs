@@ -169,3 +169,47 @@ pub fn draft(received_at: DateTime<Utc>) -> pqrs::workflow::CaseDraft {
         actor: "system".into(),
     }
 }
+
+/// A validated configuration from defaults plus the given `PQRS_*` pairs.
+pub fn config_with(pairs: &[(&str, String)]) -> pqrs::config::Config {
+    let env: std::collections::BTreeMap<String, String> =
+        pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    pqrs::config::Config::load_from(None, &env).expect("config")
+}
+
+/// Environment variable required by tests that need a real server; `PQRS_TEST_REQUIRE_PG=1`
+/// (set by the test command) makes its absence a failure instead of a skip.
+pub fn server_env(name: &str) -> Option<String> {
+    match std::env::var(name) {
+        Ok(v) if !v.is_empty() => Some(v),
+        _ => {
+            if std::env::var("PQRS_TEST_REQUIRE_PG").as_deref() == Ok("1") {
+                panic!("{name} is not set: run the suite with `bash tests/run.sh`");
+            }
+            eprintln!("note: {name} not set; skipping the part that needs that server");
+            None
+        }
+    }
+}
+
+/// Wait until a file under `dir` contains `needle`; returns its content.
+pub fn wait_for_mail(dir: &std::path::Path, needle: &str, timeout: std::time::Duration) -> Option<String> {
+    let start = std::time::Instant::now();
+    loop {
+        for sub in ["new", "cur"] {
+            if let Ok(entries) = std::fs::read_dir(dir.join(sub)) {
+                for e in entries.flatten() {
+                    if let Ok(text) = std::fs::read_to_string(e.path()) {
+                        if text.contains(needle) {
+                            return Some(text);
+                        }
+                    }
+                }
+            }
+        }
+        if start.elapsed() > timeout {
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}

@@ -1,0 +1,328 @@
+//! Outgoing mail: the [`Mailer`] over a backend (SMTP with lettre, or `.eml` files when no SMTP
+//! server is configured), the outbox worker that drains the `outbox` table, and the Spanish
+//! templates (`templates`).
+//!
+//! Nothing is sent inside a request or a filing transaction: workflows insert outbox rows in their
+//! transaction and [`run_outbox_worker`] delivers them. Claiming a row is a compare-and-set
+//! (`pending` → `sending` with a lease), so several instances never send the same row at once, and
+//! a row whose sender died is taken again when its lease expires (SMTP is at-least-once).
+//! Transient SMTP errors are retried with exponential backoff; permanent ones mark the row
+//! `failed` with the server's answer. Each outgoing mail carries our own Message-ID (stored on the
+//! row, so replies thread back) and `Auto-Submitted: auto-replied` (RFC 3834, so auto-responders
+//! do not answer an acknowledgement).
+
+pub mod templates;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::Mailbox;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::config::Config;
+use crate::db::models::OutboxRow;
+use crate::db::schema::outbox;
+use crate::db::{AnyConnection, Pool};
+
+/// Why a delivery failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// Worth retrying later (connection refused, 4xx, time-out).
+    #[error("temporary: {0}")]
+    Transient(String),
+    /// Will not succeed (5xx, invalid address, unbuildable message).
+    #[error("permanent: {0}")]
+    Permanent(String),
+}
+
+enum Backend {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Files(PathBuf),
+}
+
+/// Delivers one outgoing mail.
+pub struct Mailer {
+    backend: Backend,
+    from: Mailbox,
+}
+
+impl Mailer {
+    pub fn from_config(config: &Config) -> anyhow::Result<Mailer> {
+        let from: Mailbox = config
+            .settings
+            .mail_from
+            .parse()
+            .map_err(|e| anyhow::anyhow!("mail_from: {e}"))?;
+        let url = config.settings.smtp_url.trim();
+        let backend = if url.is_empty() {
+            Backend::Files(config.outbox_dir())
+        } else {
+            let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                .map_err(|e| anyhow::anyhow!("smtp_url: {e}"))?
+                .timeout(Some(Duration::from_secs(30)));
+            let ca = config.settings.tls_ca_file.trim();
+            if !ca.is_empty() {
+                let pem = std::fs::read(ca).map_err(|e| anyhow::anyhow!("tls_ca_file {ca}: {e}"))?;
+                let cert = Certificate::from_pem(&pem).map_err(|e| anyhow::anyhow!("tls_ca_file: {e}"))?;
+                let host = url_host(url).ok_or_else(|| anyhow::anyhow!("smtp_url: no host"))?;
+                let params = TlsParameters::builder(host)
+                    .add_root_certificate(cert)
+                    .build_rustls()
+                    .map_err(|e| anyhow::anyhow!("smtp TLS: {e}"))?;
+                let tls = if url.starts_with("smtps://") {
+                    Tls::Wrapper(params)
+                } else if url.contains("tls=required") {
+                    Tls::Required(params)
+                } else {
+                    Tls::Opportunistic(params)
+                };
+                builder = builder.tls(tls);
+            }
+            Backend::Smtp(builder.build())
+        };
+        Ok(Mailer { backend, from })
+    }
+
+    /// Where mail goes, for logs.
+    pub fn describe(&self) -> String {
+        match &self.backend {
+            Backend::Smtp(_) => "smtp".into(),
+            Backend::Files(dir) => format!("files in {}", dir.display()),
+        }
+    }
+
+    /// Build the RFC 5322 message of an outbox row.
+    pub fn build(&self, row: &OutboxRow) -> Result<Message, SendError> {
+        let to: Mailbox = row
+            .to_addr
+            .parse()
+            .map_err(|e| SendError::Permanent(format!("invalid recipient {}: {e}", row.to_addr)))?;
+        let mut b = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(row.subject.clone())
+            .message_id(Some(format!("<{}>", row.message_id)));
+        if let Some(irt) = &row.in_reply_to {
+            b = b.in_reply_to(format!("<{irt}>")).references(format!("<{irt}>"));
+        }
+        let mut msg = b
+            .header(ContentType::TEXT_PLAIN)
+            .body(row.body_text.clone())
+            .map_err(|e| SendError::Permanent(format!("cannot build message: {e}")))?;
+        if !row.internal {
+            msg.headers_mut().insert_raw(HeaderValue::new(
+                HeaderName::new_from_ascii_str("Auto-Submitted"),
+                "auto-replied".into(),
+            ));
+        }
+        Ok(msg)
+    }
+
+    /// Deliver one row.
+    pub async fn send(&self, row: &OutboxRow) -> Result<(), SendError> {
+        let msg = self.build(row)?;
+        match &self.backend {
+            Backend::Smtp(t) => t.send(msg).await.map(|_| ()).map_err(|e| {
+                if e.is_permanent() {
+                    SendError::Permanent(e.to_string())
+                } else {
+                    SendError::Transient(e.to_string())
+                }
+            }),
+            Backend::Files(dir) => {
+                let dir = dir.clone();
+                let name = format!("{:08}-{}.eml", row.id, sanitize(&row.message_id));
+                let bytes = msg.formatted();
+                tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+                    std::fs::create_dir_all(&dir)?;
+                    let tmp = dir.join(format!(".{name}.tmp"));
+                    std::fs::write(&tmp, &bytes)?;
+                    std::fs::rename(&tmp, dir.join(&name))
+                })
+                .await
+                .map_err(|e| SendError::Transient(e.to_string()))?
+                .map_err(|e| SendError::Transient(format!("writing outbox file: {e}")))
+            }
+        }
+    }
+}
+
+fn sanitize(s: &str) -> String {
+    s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect()
+}
+
+/// The host of `scheme://user:pass@host:port/…`.
+fn url_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?']).next()?;
+    let hostport = authority.rsplit_once('@').map(|(_, h)| h).unwrap_or(authority);
+    let host = if let Some(stripped) = hostport.strip_prefix('[') {
+        stripped.split(']').next()?
+    } else {
+        hostport.split(':').next()?
+    };
+    (!host.is_empty()).then(|| host.to_string())
+}
+
+/// A new Message-ID (without angle brackets) in our domain.
+pub fn new_message_id(domain: &str) -> String {
+    let r: u128 = rand::random();
+    format!("{}.{:032x}@{}", Utc::now().format("%Y%m%d%H%M%S"), r, domain)
+}
+
+/// Backoff before attempt `attempts + 1`: 1 min, 2, 4, … capped at 6 h.
+pub fn backoff(attempts: i64) -> chrono::Duration {
+    let mins = 1_i64 << attempts.clamp(0, 9);
+    chrono::Duration::minutes(mins.min(360))
+}
+
+/// After this many transient failures a row is given up as failed (about four days).
+pub const MAX_ATTEMPTS: i64 = 25;
+/// How long a claimed row stays with its sender before another may take it.
+const LEASE: chrono::Duration = chrono::Duration::minutes(10);
+
+/// Claim the next due row (`pending`, or `sending` with an expired lease).
+pub fn claim_next(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<Option<OutboxRow>> {
+    for _ in 0..5 {
+        let candidate: Option<OutboxRow> = outbox::table
+            .filter(outbox::status.eq_any(["pending", "sending"]))
+            .filter(outbox::next_attempt_at.le(now))
+            .order(outbox::next_attempt_at.asc())
+            .select(OutboxRow::as_select())
+            .first(conn)
+            .optional()?;
+        let Some(row) = candidate else { return Ok(None) };
+        let taken = diesel::update(
+            outbox::table
+                .filter(outbox::id.eq(row.id))
+                .filter(outbox::status.eq(&row.status))
+                .filter(outbox::next_attempt_at.eq(row.next_attempt_at)),
+        )
+        .set((outbox::status.eq("sending"), outbox::next_attempt_at.eq(now + LEASE)))
+        .execute(conn)?;
+        if taken == 1 {
+            return Ok(Some(row));
+        }
+    }
+    Ok(None)
+}
+
+/// Record the result of a delivery attempt.
+pub fn record_result(
+    conn: &mut AnyConnection,
+    row: &OutboxRow,
+    result: &Result<(), SendError>,
+    now: chrono::DateTime<Utc>,
+) -> QueryResult<()> {
+    let q = outbox::table.filter(outbox::id.eq(row.id));
+    match result {
+        Ok(()) => diesel::update(q)
+            .set((
+                outbox::status.eq("sent"),
+                outbox::attempts.eq(row.attempts + 1),
+                outbox::sent_at.eq(now.naive_utc()),
+                outbox::sent_month.eq(crate::time::bogota_month(now)),
+                outbox::last_error.eq(None::<String>),
+            ))
+            .execute(conn)?,
+        Err(SendError::Permanent(e)) => diesel::update(q)
+            .set((outbox::status.eq("failed"), outbox::attempts.eq(row.attempts + 1), outbox::last_error.eq(e)))
+            .execute(conn)?,
+        Err(SendError::Transient(e)) => {
+            let attempts = row.attempts + 1;
+            let status = if attempts >= MAX_ATTEMPTS { "failed" } else { "pending" };
+            diesel::update(q)
+                .set((
+                    outbox::status.eq(status),
+                    outbox::attempts.eq(attempts),
+                    outbox::last_error.eq(e),
+                    outbox::next_attempt_at.eq((now + backoff(attempts - 1)).naive_utc()),
+                ))
+                .execute(conn)?
+        }
+    };
+    Ok(())
+}
+
+/// Deliver every due row once; returns how many rows were attempted.
+pub async fn drain_once(pool: &Pool, mailer: &Mailer) -> anyhow::Result<usize> {
+    let mut n = 0;
+    loop {
+        let p = pool.clone();
+        let row = tokio::task::spawn_blocking(move || -> anyhow::Result<Option<OutboxRow>> {
+            let mut c = p.get()?;
+            Ok(claim_next(&mut c, Utc::now().naive_utc())?)
+        })
+        .await??;
+        let Some(row) = row else { return Ok(n) };
+        n += 1;
+        let result = mailer.send(&row).await;
+        match &result {
+            Ok(()) => tracing::info!(outbox_id = row.id, purpose = %row.purpose, "mail sent"),
+            Err(e) => tracing::warn!(outbox_id = row.id, purpose = %row.purpose, error = %e, "mail not sent"),
+        }
+        let p = pool.clone();
+        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+            let mut c = p.get()?;
+            record_result(&mut c, &row, &result, Utc::now())?;
+            Ok(())
+        })
+        .await??;
+    }
+}
+
+/// The outbox worker: drain, then wait for a nudge or a few seconds, until shutdown.
+pub async fn run_outbox_worker(
+    pool: Pool,
+    mailer: Mailer,
+    nudge: std::sync::Arc<tokio::sync::Notify>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    tracing::info!(to = %mailer.describe(), "outbox worker started");
+    loop {
+        if let Err(e) = drain_once(&pool, &mailer).await {
+            tracing::warn!(error = %e, "outbox: database unavailable; will retry");
+        }
+        tokio::select! {
+            _ = nudge.notified() => {}
+            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+            _ = shutdown.changed() => break,
+        }
+        if *shutdown.borrow() {
+            break;
+        }
+    }
+    tracing::info!("outbox worker stopped");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_host_handles_userinfo_ports_and_queries() {
+        assert_eq!(url_host("smtp://u:p@mail.example.com:587?tls=required").as_deref(), Some("mail.example.com"));
+        assert_eq!(url_host("smtps://localhost:12465").as_deref(), Some("localhost"));
+        assert_eq!(url_host("smtp://[::1]:25").as_deref(), Some("::1"));
+        assert_eq!(url_host("smtp://"), None);
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert_eq!(backoff(0), chrono::Duration::minutes(1));
+        assert_eq!(backoff(3), chrono::Duration::minutes(8));
+        assert_eq!(backoff(50), chrono::Duration::minutes(360));
+    }
+
+    #[test]
+    fn message_ids_are_unique_and_in_our_domain() {
+        let a = new_message_id("pqrs.example");
+        let b = new_message_id("pqrs.example");
+        assert_ne!(a, b);
+        assert!(a.ends_with("@pqrs.example"));
+    }
+}

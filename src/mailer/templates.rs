@@ -1,0 +1,87 @@
+//! Spanish texts of outgoing mail. Plain text on purpose: it reads the same in every client and
+//! keeps the legal record simple.
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use chrono_tz::America::Bogota;
+
+use crate::db::models::CaseRow;
+use crate::domain::{Channel, PetitionKind};
+
+const MONTHS: [&str; 12] = [
+    "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+    "noviembre", "diciembre",
+];
+const WEEKDAYS: [&str; 7] = ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"];
+
+/// "martes 4 de agosto de 2026"
+pub fn fecha_larga(d: NaiveDate) -> String {
+    use chrono::Datelike;
+    format!(
+        "{} {} de {} de {}",
+        WEEKDAYS[d.weekday().num_days_from_monday() as usize],
+        d.day(),
+        MONTHS[d.month0() as usize],
+        d.year()
+    )
+}
+
+/// Everything an acknowledgement needs besides the case row.
+pub struct AckContext<'a> {
+    pub entity_name: &'a str,
+    pub public_base_url: &'a str,
+    pub attachments: i64,
+}
+
+/// The acuse de recibo (CPACA art. 61; Ley 1755 art. 15): radicado, date and time received
+/// (Bogotá), channel, kind, term and due date, attachments, how to follow it, data protection.
+pub fn acknowledgement(ctx: &AckContext<'_>, case: &CaseRow) -> (String, String) {
+    let received = Utc.from_utc_datetime(&case.received_at).with_timezone(&Bogota);
+    let channel = Channel::parse(&case.channel).map(|c| c.label()).unwrap_or(&case.channel);
+    let kind = PetitionKind::parse(&case.kind).map(|k| k.label()).unwrap_or(&case.kind);
+    let term = match (case.term_days, case.due_date) {
+        (Some(days), Some(due)) => format!(
+            "Término de respuesta: {days} días hábiles, contados desde el {}.\n\
+             Fecha máxima de respuesta: {}.",
+            fecha_larga(case.effective_date),
+            fecha_larga(due)
+        ),
+        _ => "Esta comunicación no tiene un término legal de respuesta; la tendremos en cuenta.".to_string(),
+    };
+    let subject = format!("Radicado {} - Acuse de recibo de su {}", case.radicado, kind.to_lowercase());
+    let body = format!(
+        "Cordial saludo.\n\n\
+         {entity} recibió su comunicación y la radicó con el número {radicado}.\n\n\
+         Fecha y hora de recibo: {fecha} a las {hora} (hora de Bogotá).\n\
+         Canal: {channel}.\n\
+         Tipo de solicitud: {kind}.\n\
+         Asunto: {asunto}\n\
+         Anexos recibidos: {anexos}.\n\
+         {term}\n\n\
+         Puede consultar el estado de su solicitud en {base}/consulta con este número de radicado y su \
+         correo electrónico. Si responde a este mensaje, conserve el asunto para que su respuesta quede \
+         unida a la misma solicitud.\n\n\
+         Protección de datos personales: sus datos serán tratados por {entity} para atender su solicitud, \
+         conforme a la Ley 1581 de 2012 y a la política de tratamiento de datos de la entidad. Puede \
+         conocer, actualizar y rectificar sus datos en cualquier momento.\n\n\
+         Este es un mensaje automático de acuse de recibo.\n",
+        entity = ctx.entity_name,
+        radicado = case.radicado,
+        fecha = fecha_larga(received.date_naive()),
+        hora = received.format("%H:%M"),
+        asunto = if case.subject.trim().is_empty() { "(sin asunto)" } else { case.subject.trim() },
+        anexos = ctx.attachments,
+        base = ctx.public_base_url.trim_end_matches('/'),
+    );
+    (subject, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_dates_are_spanish() {
+        assert_eq!(fecha_larga(NaiveDate::from_ymd_opt(2026, 8, 4).unwrap()), "martes 4 de agosto de 2026");
+        assert_eq!(fecha_larga(NaiveDate::from_ymd_opt(2026, 1, 7).unwrap()), "miércoles 7 de enero de 2026");
+    }
+}
