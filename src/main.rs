@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use pqrs::cli::{Cli, Command};
 use pqrs::config::Config;
 
@@ -16,6 +16,20 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The password of `pqrs user add`: the first line of stdin, or a prompt without echo.
+fn read_password(from_stdin: bool) -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    if from_stdin || !std::io::stdin().is_terminal() {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        return Ok(line.trim_end_matches(['\r', '\n']).to_string());
+    }
+    let first = rpassword::prompt_password("Contraseña: ")?;
+    let again = rpassword::prompt_password("Repita la contraseña: ")?;
+    anyhow::ensure!(first == again, "the passwords do not match");
+    Ok(first)
 }
 
 fn not_yet(what: &str) -> anyhow::Result<ExitCode> {
@@ -42,10 +56,63 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("migrations applied ({})", config.database.backend_name());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Import { .. } => not_yet("import"),
-        Command::Ingest => not_yet("ingest"),
-        Command::Route { .. } => not_yet("route"),
-        Command::Rules { .. } => not_yet("rules"),
+        Command::Import { dry_run, json, paths } => {
+            let config = std::sync::Arc::new(load()?);
+            let intake = pqrs::intake::Intake::load(config.clone())?;
+            let pool = pqrs::startup::open_store(&config)?;
+            let mut conn = pool.get()?;
+            let (summary, secs) = pqrs::intake::import::run_import(&intake, &mut conn, &paths, dry_run)?;
+            if json {
+                println!("{}", serde_json::to_string(&summary)?);
+            } else {
+                let rate = if secs > 0.0 { summary.received as f64 / secs } else { 0.0 };
+                println!(
+                    "{}{} mails read in {:.1} s ({:.0}/s): {} new cases, {} replies, {} automatic, {} duplicates, {} quarantined",
+                    if dry_run { "dry run (nothing stored): " } else { "" },
+                    summary.received, secs, rate, summary.cases, summary.replies, summary.automatic,
+                    summary.duplicates, summary.quarantined
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ingest => Ok(ingest(load)),
+        Command::Route { file } => {
+            let config = load()?;
+            let rules = pqrs::routing::RuleSet::load_dir(&config.settings.rules_dir)?;
+            let bytes = std::fs::read(&file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let intake = pqrs::intake::Intake::new(
+                std::sync::Arc::new(config),
+                std::sync::Arc::new(pqrs::policy::Policy::load(&load()?)?),
+                std::sync::Arc::new(rules),
+            );
+            let msg = pqrs::intake::parse::parse_message(&bytes, intake.parse_options())
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let decision = intake.route(&msg, pqrs::domain::Channel::CorreoContacto);
+            println!("{}", serde_json::to_string_pretty(&decision)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rules { command } => {
+            let config = load()?;
+            let dir = &config.settings.rules_dir;
+            match command {
+                pqrs::cli::RulesCommand::Check => {
+                    let rules = pqrs::routing::RuleSet::load_dir(dir)?;
+                    pqrs::policy::Policy::load(&config)?;
+                    println!(
+                        "rules OK: {} routing rules, {} departments ({})",
+                        rules.len(),
+                        rules.departments().len(),
+                        dir.display()
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                pqrs::cli::RulesCommand::Test => {
+                    let report = pqrs::routing::run_rule_tests(dir)?;
+                    print!("{report}");
+                    Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+                }
+            }
+        }
         Command::Due { received, kind } => {
             let config = load()?;
             let policy = pqrs::policy::Policy::load(&config)?;
@@ -64,8 +131,101 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Report { .. } => not_yet("report"),
-        Command::User { .. } => not_yet("user"),
-        Command::Token { .. } => not_yet("token"),
-        Command::Quarantine { .. } => not_yet("quarantine"),
+        Command::User { command: pqrs::cli::UserCommand::Add { email, role, department, password_stdin } } => {
+            let config = load()?;
+            let role = role.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default();
+            let password = read_password(password_stdin)?;
+            let departments: Vec<String> = pqrs::routing::RuleSet::load_dir(&config.settings.rules_dir)?
+                .departments()
+                .iter()
+                .map(|d| d.code.clone())
+                .collect();
+            let pool = pqrs::startup::open_store(&config)?;
+            let id = pqrs::staff::add_user(&mut *pool.get()?, &email, &role, department.as_deref(), &password, &departments)?;
+            println!("user {} created (id {id}, role {role})", email.trim().to_ascii_lowercase());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Token { command: pqrs::cli::TokenCommand::Create { role, user } } => {
+            let config = load()?;
+            let role = role.and_then(|r| r.to_possible_value()).map(|v| v.get_name().to_string());
+            let pool = pqrs::startup::open_store(&config)?;
+            let token = pqrs::staff::create_token(&mut *pool.get()?, role.as_deref(), user.as_deref())?;
+            eprintln!("Keep this token now: only its hash is stored.");
+            println!("{token}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Quarantine { command } => {
+            let config = std::sync::Arc::new(load()?);
+            let pool = pqrs::startup::open_store(&config)?;
+            let mut conn = pool.get()?;
+            match command {
+                pqrs::cli::QuarantineCommand::List => {
+                    let rows = pqrs::db::models::QuarantineMeta::open(&mut conn)?;
+                    if rows.is_empty() {
+                        println!("quarantine is empty");
+                    }
+                    for r in rows {
+                        println!(
+                            "{:>6}  {}  {:>9} B  {:<8} {}  {}",
+                            r.id,
+                            r.created_at.format("%Y-%m-%d %H:%M"),
+                            r.raw_size,
+                            r.source,
+                            r.source_ref.unwrap_or_default(),
+                            r.reason
+                        );
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                pqrs::cli::QuarantineCommand::Retry { id } => {
+                    let intake = pqrs::intake::Intake::load(config.clone())?;
+                    let ids: Vec<i64> = match id {
+                        Some(id) => vec![id],
+                        None => pqrs::db::models::QuarantineMeta::open(&mut conn)?.into_iter().map(|r| r.id).collect(),
+                    };
+                    let mut still = 0;
+                    for id in ids {
+                        let outcome = intake.retry_quarantined(&mut conn, id)?;
+                        if matches!(outcome, pqrs::intake::Outcome::Quarantined { .. }) {
+                            still += 1;
+                        }
+                        println!("{id}: {}", serde_json::to_string(&outcome)?);
+                    }
+                    Ok(if still == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+                }
+            }
+        }
+    }
+}
+
+/// `pqrs ingest`: one message on stdin. Exit 0 when stored (or quarantined), 75 (EX_TEMPFAIL)
+/// whenever it could not be stored, so the MTA keeps it and retries: a mail is never dropped here.
+fn ingest(load: impl Fn() -> Result<Config, pqrs::config::ConfigError>) -> ExitCode {
+    const EX_TEMPFAIL: u8 = 75;
+    let run = || -> anyhow::Result<pqrs::intake::Outcome> {
+        use std::io::Read;
+        let mut raw = Vec::new();
+        std::io::stdin().read_to_end(&mut raw)?;
+        let config = std::sync::Arc::new(load()?);
+        let intake = pqrs::intake::Intake::load(config.clone())?;
+        let mut conn = config.database.establish()?;
+        pqrs::db::run_migrations(&mut conn)?;
+        let mail = pqrs::intake::RawMail {
+            bytes: &raw,
+            source: pqrs::intake::Source::Pipe,
+            source_ref: Some("stdin"),
+            source_time: None,
+        };
+        Ok(intake.process(&mut conn, mail, false)?)
+    };
+    match run() {
+        Ok(outcome) => {
+            println!("{}", serde_json::to_string(&outcome).unwrap_or_default());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("pqrs: ingest: not stored, retry later: {e:#}");
+            ExitCode::from(EX_TEMPFAIL)
+        }
     }
 }

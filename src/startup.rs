@@ -17,8 +17,25 @@ pub struct Application {
     port: u16,
     server: actix_web::dev::Server,
     pub state: AppState,
-    shutdown: watch::Sender<bool>,
+    shutdown: Arc<watch::Sender<bool>>,
     workers: Vec<tokio::task::JoinHandle<()>>,
+    /// The intake pipeline (rules, policy) the workers use.
+    pub intake: Option<Arc<crate::intake::Intake>>,
+}
+
+/// Stops a running [`Application`]: the server stops accepting and finishes in-flight requests,
+/// then the workers finish their current step.
+#[derive(Clone)]
+pub struct Stopper {
+    server: actix_web::dev::ServerHandle,
+    shutdown: Arc<watch::Sender<bool>>,
+}
+
+impl Stopper {
+    pub async fn stop(&self) {
+        self.server.stop(true).await;
+        let _ = self.shutdown.send(true);
+    }
 }
 
 /// Open the pool and bring the schema up to date (used by `serve` and `migrate`).
@@ -45,6 +62,27 @@ impl Application {
             outbox_nudge: Arc::new(tokio::sync::Notify::new()),
         };
         let mailer = crate::mailer::Mailer::from_config(&config)?;
+        let intake = Arc::new(crate::intake::Intake::load(config.clone()).context("rules")?);
+        let departments: Vec<crate::db::models::Department> = intake
+            .rules()
+            .departments()
+            .iter()
+            .map(|d| crate::db::models::Department {
+                code: d.code.clone(),
+                name: d.name.clone(),
+                description: d.description.clone(),
+                email: (!d.email.is_empty()).then(|| d.email.clone()),
+                head_email: None,
+                active: true,
+            })
+            .collect();
+        let p = state.pool.clone();
+        tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+            let mut c = p.get()?;
+            crate::db::models::Department::sync(&mut c, &departments)?;
+            Ok(())
+        })
+        .await??;
 
         let listener = TcpListener::bind(config.listen)
             .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -61,7 +99,8 @@ impl Application {
         .run();
 
         let (shutdown, _rx) = watch::channel(false);
-        let mut app = Application { port, server, state, shutdown, workers: Vec::new() };
+        let shutdown = Arc::new(shutdown);
+        let mut app = Application { port, server, state, shutdown, workers: Vec::new(), intake: None };
         let worker = crate::mailer::run_outbox_worker(
             app.state.pool.clone(),
             mailer,
@@ -69,11 +108,33 @@ impl Application {
             app.shutdown_signal(),
         );
         app.spawn_worker(worker);
+        let (pool, health, nudge) = (app.state.pool.clone(), app.state.health.clone(), app.state.outbox_nudge.clone());
+        if config.settings.imap_url.is_empty() {
+            let w = crate::intake::maildir_watch::run_maildir_watcher(
+                intake.clone(),
+                pool,
+                config.maildir(),
+                health,
+                nudge,
+                app.shutdown_signal(),
+            );
+            app.spawn_worker(w);
+        } else {
+            let w = crate::intake::imap::run_imap_worker(intake.clone(), pool, health, nudge, app.shutdown_signal());
+            app.spawn_worker(w);
+        }
+        app.spawn_worker(reload_rules_on_sighup(intake.clone(), app.shutdown_signal()));
+        app.intake = Some(intake);
         Ok(app)
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// A handle that stops the application from elsewhere (tests, embedding).
+    pub fn stopper(&self) -> Stopper {
+        Stopper { server: self.server.handle(), shutdown: self.shutdown.clone() }
     }
 
     /// A receiver that turns `true` when the application stops; workers watch it.
@@ -100,5 +161,28 @@ impl Application {
         }
         tracing::info!("stopped");
         Ok(result?)
+    }
+}
+
+/// SIGHUP reloads the routing rules; a set that does not load is rejected and the running one
+/// stays.
+async fn reload_rules_on_sighup(intake: Arc<crate::intake::Intake>, mut shutdown: watch::Receiver<bool>) {
+    let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+        return;
+    };
+    loop {
+        tokio::select! {
+            _ = hup.recv() => {
+                let dir = intake.config.settings.rules_dir.clone();
+                match crate::routing::RuleSet::load_dir(&dir) {
+                    Ok(rules) => {
+                        tracing::info!(rules = rules.len(), "routing rules reloaded");
+                        intake.set_rules(Arc::new(rules));
+                    }
+                    Err(e) => tracing::error!(error = %e, "new routing rules rejected; the running set stays"),
+                }
+            }
+            _ = shutdown.changed() => break,
+        }
     }
 }

@@ -287,6 +287,17 @@ impl Department {
     }
 }
 
+impl QuarantineMeta {
+    /// Open (unresolved) records, oldest first.
+    pub fn open(conn: &mut AnyConnection) -> QueryResult<Vec<QuarantineMeta>> {
+        quarantine::table
+            .filter(quarantine::resolved_at.is_null())
+            .order(quarantine::id.asc())
+            .select(QuarantineMeta::as_select())
+            .load(conn)
+    }
+}
+
 /// Counts shown by `/healthz`.
 pub fn outbox_backlog(conn: &mut AnyConnection) -> QueryResult<i64> {
     outbox::table.filter(outbox::status.eq("pending")).count().get_result(conn)

@@ -277,14 +277,16 @@ pub fn file_new_case(
     }
 }
 
-/// Store a message that does not open a case: a reply attached to `case_id` (with an event the
-/// department sees), or an automatic mail (`case_id` None).
+/// Store a message that does not open a case: a reply attached to `case_id` (with an event of
+/// `event_type` that the department sees), a bounce of our mail, or an automatic mail
+/// (`case_id` None, no event).
 pub fn record_message(
     conn: &mut AnyConnection,
     mut msg: NewMessage,
     disposition: &str,
     case_id: Option<i64>,
     attachment_list: &[AttachmentInfo],
+    event_type: &str,
 ) -> Result<FilingOutcome, FilingError> {
     msg.disposition = disposition.to_string();
     msg.case_id = case_id;
@@ -298,7 +300,7 @@ pub fn record_message(
                 c,
                 case_id,
                 msg.from_addr.as_deref().unwrap_or("desconocido"),
-                "respuesta_ciudadano",
+                event_type,
                 None,
                 json!({ "message_row_id": message_row_id, "subject": msg.subject }),
             )?;

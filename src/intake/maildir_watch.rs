@@ -1,0 +1,91 @@
+//! The Maildir drop folder (`data_dir/maildir`), watched when no IMAP URL is set: the embedded
+//! default. Every file in `new/` goes through the pipeline; once filed (or quarantined) it is moved
+//! to `cur/` with the `S` (seen) flag. Nothing is deleted. A file that could not be stored stays in
+//! `new/` and is tried again on the next scan.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+
+use super::maildir::delivery_time_from_name;
+use super::pipeline::{Intake, RawMail, Source};
+use crate::db::Pool;
+use crate::web::health::HealthState;
+
+/// Create `new/`, `cur/` and `tmp/` if missing.
+pub fn ensure_maildir(root: &Path) -> std::io::Result<()> {
+    for d in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(root.join(d))?;
+    }
+    Ok(())
+}
+
+/// Process what is in `new/` now; returns how many files were handled.
+pub fn scan_once(intake: &Intake, pool: &Pool, root: &Path) -> anyhow::Result<usize> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("new"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Ok(0);
+    }
+    let mut conn = pool.get()?;
+    let mut n = 0;
+    for path in files {
+        let Ok(bytes) = std::fs::read(&path) else { continue };
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let delivered = delivery_time_from_name(&name).or_else(|| {
+            std::fs::metadata(&path).and_then(|m| m.modified()).ok().map(chrono::DateTime::<Utc>::from)
+        });
+        let r = path.display().to_string();
+        let mail = RawMail { bytes: &bytes, source: Source::Maildir, source_ref: Some(&r), source_time: delivered };
+        let outcome = intake.process(&mut conn, mail, false)?;
+        tracing::info!(file = %name, outcome = ?outcome, "maildir mail processed");
+        let base = name.split(":2,").next().unwrap_or(&name);
+        std::fs::rename(&path, root.join("cur").join(format!("{base}:2,S")))?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Scan every second until shutdown, reporting health.
+pub async fn run_maildir_watcher(
+    intake: Arc<Intake>,
+    pool: Pool,
+    root: PathBuf,
+    health: Arc<HealthState>,
+    nudge: Arc<tokio::sync::Notify>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    health.set_source("maildir");
+    if let Err(e) = ensure_maildir(&root) {
+        tracing::error!(error = %e, dir = %root.display(), "cannot create the Maildir");
+    }
+    tracing::info!(dir = %root.display(), "watching Maildir");
+    loop {
+        let (i, p, r) = (intake.clone(), pool.clone(), root.clone());
+        match tokio::task::spawn_blocking(move || scan_once(&i, &p, &r)).await {
+            Ok(Ok(n)) => {
+                health.poll_succeeded(Utc::now());
+                if n > 0 {
+                    nudge.notify_one();
+                }
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "maildir scan failed; will retry");
+                health.poll_failed(e.to_string());
+            }
+            Err(e) => tracing::error!(error = %e, "maildir scan panicked"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            _ = shutdown.changed() => break,
+        }
+        if *shutdown.borrow() {
+            break;
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! Staff users and API tokens: creation from the CLI (`pqrs user add`, `pqrs token create`),
+//! password hashing with argon2, and token lookup. Only a SHA-256 of a token is stored; the token
+//! itself is shown once.
+
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use argon2::Argon2;
+use chrono::Utc;
+use diesel::prelude::*;
+use sha2::Digest;
+
+use crate::db::schema::{api_tokens, staff_users};
+use crate::db::{self, AnyConnection};
+
+/// Roles of staff users and tokens.
+pub const ROLES: [&str; 4] = ["admin", "triage", "department", "report"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum StaffError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("a user with e-mail {0} already exists")]
+    Exists(String),
+    #[error("no active user with e-mail {0}")]
+    NoSuchUser(String),
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+pub fn hash_password(password: &str) -> Result<String, StaffError> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| StaffError::Hash(e.to_string()))
+}
+
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    match argon2::password_hash::phc::PasswordHash::new(hash) {
+        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Err(_) => false,
+    }
+}
+
+fn valid_email(e: &str) -> bool {
+    let e = e.trim();
+    e.len() <= 254 && e.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.'))
+        && !e.contains(char::is_whitespace)
+}
+
+/// Create a staff user; `departments` are the known codes (for the `department` role).
+pub fn add_user(
+    conn: &mut AnyConnection,
+    email: &str,
+    role: &str,
+    department: Option<&str>,
+    password: &str,
+    departments: &[String],
+) -> Result<i64, StaffError> {
+    let email = email.trim().to_ascii_lowercase();
+    if !valid_email(&email) {
+        return Err(StaffError::Invalid(format!("`{email}` is not an e-mail address")));
+    }
+    if !ROLES.contains(&role) {
+        return Err(StaffError::Invalid(format!("unknown role `{role}`")));
+    }
+    let department = department.map(|d| d.trim().to_ascii_uppercase());
+    match (role, &department) {
+        ("department", None) => {
+            return Err(StaffError::Invalid("the department role needs --department CODE".into()))
+        }
+        (_, Some(d)) if !departments.iter().any(|k| k == d) => {
+            return Err(StaffError::Invalid(format!("unknown department `{d}` (known: {})", departments.join(", "))))
+        }
+        _ => {}
+    }
+    if password.chars().count() < 12 {
+        return Err(StaffError::Invalid("the password must have at least 12 characters".into()));
+    }
+    let hash = hash_password(password)?;
+    let res = db::write_tx(conn, |c| {
+        diesel::insert_into(staff_users::table)
+            .values((
+                staff_users::email.eq(&email),
+                staff_users::password_hash.eq(&hash),
+                staff_users::role.eq(role),
+                staff_users::department.eq(&department),
+                staff_users::active.eq(true),
+                staff_users::failed_logins.eq(0_i64),
+                staff_users::created_at.eq(Utc::now().naive_utc()),
+            ))
+            .returning(staff_users::id)
+            .get_result::<i64>(c)
+    });
+    match res {
+        Err(e) if db::is_unique_violation(&e) => Err(StaffError::Exists(email)),
+        other => Ok(other?),
+    }
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(sha2::Sha256::digest(token.as_bytes()))
+}
+
+/// Create a bearer token for a role (report tokens) or acting as a user; returns the token.
+pub fn create_token(
+    conn: &mut AnyConnection,
+    role: Option<&str>,
+    user_email: Option<&str>,
+) -> Result<String, StaffError> {
+    let (role, user_id, label) = match (role, user_email) {
+        (_, Some(email)) => {
+            let email = email.trim().to_ascii_lowercase();
+            let (id, role): (i64, String) = staff_users::table
+                .filter(staff_users::email.eq(&email))
+                .filter(staff_users::active.eq(true))
+                .select((staff_users::id, staff_users::role))
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| StaffError::NoSuchUser(email.clone()))?;
+            (role, Some(id), format!("user {email}"))
+        }
+        (Some(r), None) if ROLES.contains(&r) => (r.to_string(), None, format!("role {r}")),
+        (Some(r), None) => return Err(StaffError::Invalid(format!("unknown role `{r}`"))),
+        (None, None) => return Err(StaffError::Invalid("give --role or --user".into())),
+    };
+    let bytes: [u8; 32] = rand::random();
+    let token = format!("pqrs_{}", hex::encode(bytes));
+    db::write_tx(conn, |c| {
+        diesel::insert_into(api_tokens::table)
+            .values((
+                api_tokens::token_hash.eq(token_hash(&token)),
+                api_tokens::role.eq(&role),
+                api_tokens::user_id.eq(user_id),
+                api_tokens::label.eq(&label),
+                api_tokens::created_at.eq(Utc::now().naive_utc()),
+            ))
+            .execute(c)
+    })?;
+    Ok(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_and_verify() {
+        let h = hash_password("correct horse battery").unwrap();
+        assert!(h.starts_with("$argon2"));
+        assert!(verify_password("correct horse battery", &h));
+        assert!(!verify_password("wrong", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn emails_are_checked() {
+        assert!(valid_email("ana@anm.gov.co"));
+        assert!(!valid_email("ana"));
+        assert!(!valid_email("ana@local"));
+        assert!(!valid_email("a b@x.co"));
+    }
+}
