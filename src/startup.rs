@@ -61,6 +61,7 @@ impl Application {
             health: Arc::new(HealthState::default()),
             outbox_nudge: Arc::new(tokio::sync::Notify::new()),
         };
+        crate::web::metrics::init();
         let mailer = crate::mailer::Mailer::from_config(&config)?;
         let intake = Arc::new(crate::intake::Intake::load(config.clone()).context("rules")?);
         let departments: Vec<crate::db::models::Department> = intake

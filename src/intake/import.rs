@@ -74,6 +74,88 @@ impl Progress {
     }
 }
 
+/// Mails per transaction: one commit per batch makes bulk import parse-bound, not commit-bound.
+/// Each mail still runs in its own savepoint, so the batch is all-or-nothing only for storage
+/// errors (after which the import stops and is simply run again).
+const BATCH_MAILS: usize = 500;
+const BATCH_BYTES: usize = 32 * 1024 * 1024;
+
+struct Item {
+    bytes: Vec<u8>,
+    source_ref: String,
+    source_time: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+struct Batcher<'a> {
+    intake: &'a Intake,
+    conn: &'a mut AnyConnection,
+    dry_run: bool,
+    summary: Summary,
+    progress: Progress,
+    pending: Vec<Item>,
+    pending_bytes: usize,
+}
+
+impl Batcher<'_> {
+    fn push(&mut self, item: Item) -> anyhow::Result<()> {
+        self.pending_bytes += item.bytes.len();
+        self.pending.push(item);
+        if self.pending.len() >= BATCH_MAILS || self.pending_bytes >= BATCH_BYTES {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> anyhow::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let items = std::mem::take(&mut self.pending);
+        self.pending_bytes = 0;
+        let intake = self.intake;
+        let dry_run = self.dry_run;
+        let run = |c: &mut AnyConnection| -> Result<Vec<Outcome>, anyhow::Error> {
+            items
+                .iter()
+                .map(|it| {
+                    let mail = RawMail {
+                        bytes: &it.bytes,
+                        source: Source::Import,
+                        source_ref: Some(&it.source_ref),
+                        source_time: it.source_time,
+                    };
+                    intake.process(c, mail, dry_run).map_err(|e| anyhow::anyhow!("{}: {e}", it.source_ref))
+                })
+                .collect()
+        };
+        let outcomes = if dry_run {
+            run(self.conn)?
+        } else {
+            crate::db::write_tx(self.conn, |c| run(c).map_err(BatchError::Failed))
+                .map_err(|e| match e {
+                    BatchError::Failed(e) => e,
+                    BatchError::Db(e) => anyhow::anyhow!("commit failed: {e}"),
+                })?
+        };
+        for o in &outcomes {
+            self.summary.add(o);
+            self.progress.tick(&self.summary);
+        }
+        Ok(())
+    }
+}
+
+enum BatchError {
+    Failed(anyhow::Error),
+    Db(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for BatchError {
+    fn from(e: diesel::result::Error) -> Self {
+        BatchError::Db(e)
+    }
+}
+
 /// Import every path; stops at the first storage error (re-running is safe).
 pub fn run_import(
     intake: &Intake,
@@ -81,45 +163,28 @@ pub fn run_import(
     paths: &[PathBuf],
     dry_run: bool,
 ) -> anyhow::Result<(Summary, f64)> {
-    let mut summary = Summary::default();
-    let progress = Progress::new();
+    let mut b = Batcher {
+        intake,
+        conn,
+        dry_run,
+        summary: Summary::default(),
+        progress: Progress::new(),
+        pending: Vec::new(),
+        pending_bytes: 0,
+    };
     for p in paths {
-        import_path(intake, conn, p, dry_run, &mut summary, &progress)?;
+        import_path(&mut b, p)?;
     }
-    Ok((summary, progress.finish()))
+    b.flush()?;
+    Ok((b.summary.clone(), b.progress.finish()))
 }
 
-fn one(
-    intake: &Intake,
-    conn: &mut AnyConnection,
-    mail: RawMail<'_>,
-    dry_run: bool,
-    summary: &mut Summary,
-    progress: &Progress,
-) -> anyhow::Result<()> {
-    let outcome = intake
-        .process(conn, mail, dry_run)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", mail.source_ref.unwrap_or("?")))?;
-    summary.add(&outcome);
-    progress.tick(summary);
-    Ok(())
-}
-
-fn import_path(
-    intake: &Intake,
-    conn: &mut AnyConnection,
-    path: &Path,
-    dry_run: bool,
-    summary: &mut Summary,
-    progress: &Progress,
-) -> anyhow::Result<()> {
+fn import_path(b: &mut Batcher<'_>, path: &Path) -> anyhow::Result<()> {
     let kind = detect_source(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     match kind {
         SourceKind::Eml => {
             let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-            let r = path.display().to_string();
-            let mail = RawMail { bytes: &bytes, source: Source::Import, source_ref: Some(&r), source_time: None };
-            one(intake, conn, mail, dry_run, summary, progress)
+            b.push(Item { bytes, source_ref: path.display().to_string(), source_time: None })
         }
         SourceKind::Maildir => {
             let entries = list_maildir(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
@@ -132,9 +197,7 @@ fn import_path(
                         continue;
                     }
                 };
-                let r = e.path.display().to_string();
-                let mail = RawMail { bytes: &bytes, source: Source::Import, source_ref: Some(&r), source_time: e.delivered_at };
-                one(intake, conn, mail, dry_run, summary, progress)?;
+                b.push(Item { bytes, source_ref: e.path.display().to_string(), source_time: e.delivered_at })?;
             }
             Ok(())
         }
@@ -145,11 +208,11 @@ fn import_path(
                 .max_message_size(usize::MAX);
             for item in reader {
                 match item {
-                    Ok(m) => {
-                        let r = format!("{}#{}", path.display(), m.index);
-                        let mail = RawMail { bytes: &m.raw, source: Source::Import, source_ref: Some(&r), source_time: m.from_line_date };
-                        one(intake, conn, mail, dry_run, summary, progress)?;
-                    }
+                    Ok(m) => b.push(Item {
+                        bytes: m.raw,
+                        source_ref: format!("{}#{}", path.display(), m.index),
+                        source_time: m.from_line_date,
+                    })?,
                     Err(MboxError::Io(e)) => anyhow::bail!("{}: {e}", path.display()),
                     Err(e) => anyhow::bail!("{}: {e}", path.display()),
                 }
@@ -164,7 +227,7 @@ fn import_path(
                 .collect();
             children.sort();
             for c in children {
-                import_path(intake, conn, &c, dry_run, summary, progress)?;
+                import_path(b, &c)?;
             }
             Ok(())
         }

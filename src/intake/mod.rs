@@ -15,5 +15,6 @@ pub mod maildir_watch;
 pub mod mbox;
 pub mod parse;
 pub mod pipeline;
+pub mod synthetic;
 
 pub use pipeline::{Intake, Outcome, RawMail, Source};

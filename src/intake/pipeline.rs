@@ -156,6 +156,24 @@ impl Intake {
         mail: RawMail<'_>,
         dry_run: bool,
     ) -> Result<Outcome, FilingError> {
+        let result = self.process_inner(conn, mail, dry_run);
+        if !dry_run {
+            let outcome = match &result {
+                Ok(o) => o.bucket(),
+                Err(_) => "error",
+            };
+            metrics::counter!("pqrs_mail_in_total", "channel" => "correo_contacto", "source" => mail.source.as_str(), "outcome" => outcome)
+                .increment(1);
+        }
+        result
+    }
+
+    fn process_inner(
+        &self,
+        conn: &mut AnyConnection,
+        mail: RawMail<'_>,
+        dry_run: bool,
+    ) -> Result<Outcome, FilingError> {
         let now = Utc::now();
         let msg = match parse::parse_message(mail.bytes, &self.parse_opts) {
             Ok(m) => m,

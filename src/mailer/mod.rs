@@ -261,6 +261,12 @@ pub async fn drain_once(pool: &Pool, mailer: &Mailer) -> anyhow::Result<usize> {
         let Some(row) = row else { return Ok(n) };
         n += 1;
         let result = mailer.send(&row).await;
+        let label = match &result {
+            Ok(()) => "sent",
+            Err(SendError::Transient(_)) => "retry",
+            Err(SendError::Permanent(_)) => "failed",
+        };
+        metrics::counter!("pqrs_mail_out_total", "purpose" => row.purpose.clone(), "result" => label).increment(1);
         match &result {
             Ok(()) => tracing::info!(outbox_id = row.id, purpose = %row.purpose, "mail sent"),
             Err(e) => tracing::warn!(outbox_id = row.id, purpose = %row.purpose, error = %e, "mail not sent"),

@@ -2,6 +2,7 @@
 //! functions through `web::block`; they never run diesel on an async worker.
 
 pub mod health;
+pub mod metrics;
 
 use std::sync::Arc;
 
@@ -22,7 +23,8 @@ pub struct AppState {
 
 /// The whole route tree.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(health::healthz));
+    cfg.route("/healthz", web::get().to(health::healthz))
+        .route("/metrics", web::get().to(metrics::render));
 }
 
 /// Run blocking database work off the async workers, with a pooled connection.
