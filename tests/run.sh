@@ -11,3 +11,7 @@ export PQRS_TEST_REQUIRE_PG=1   # a run that silently skipped PostgreSQL would p
 
 echo "== cargo test (unit and integration tests, both backends)"
 cargo test --locked 2>&1
+
+echo "== rule files (pqrs rules check, pqrs rules test)"
+cargo run --locked -q -- rules check
+cargo run --locked -q -- rules test

@@ -41,6 +41,12 @@ pub struct CaseRow {
     pub updated_at: NaiveDateTime,
     pub responded_at: Option<NaiveDateTime>,
     pub closed_at: Option<NaiveDateTime>,
+    pub assigned_to: Option<String>,
+    pub suspended_on: Option<NaiveDate>,
+    pub original_due_date: Option<NaiveDate>,
+    pub extended_at: Option<NaiveDateTime>,
+    pub transferred_to: Option<String>,
+    pub response_radicado: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]

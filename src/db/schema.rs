@@ -61,6 +61,19 @@ diesel::table! {
         updated_at -> Timestamp,
         responded_at -> Nullable<Timestamp>,
         closed_at -> Nullable<Timestamp>,
+        assigned_to -> Nullable<Text>,
+        suspended_on -> Nullable<Date>,
+        original_due_date -> Nullable<Date>,
+        extended_at -> Nullable<Timestamp>,
+        transferred_to -> Nullable<Text>,
+        response_radicado -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    alerts_sent (alert_key) {
+        alert_key -> Text,
+        sent_at -> Timestamp,
     }
 }
 
@@ -226,4 +239,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     staff_users,
     api_tokens,
     audit_log,
+    alerts_sent,
 );

@@ -85,3 +85,71 @@ mod tests {
         assert_eq!(fecha_larga(NaiveDate::from_ymd_opt(2026, 1, 7).unwrap()), "miércoles 7 de enero de 2026");
     }
 }
+
+fn saludo(case: &CaseRow) -> String {
+    match case.citizen_name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) => format!("Señor(a) {n}:"),
+        None => "Cordial saludo:".to_string(),
+    }
+}
+
+/// Art. 17 requerimiento: what is missing, and that the term is suspended.
+pub fn requerimiento(entity: &str, case: &CaseRow, message: &str, today: NaiveDate) -> (String, String) {
+    (
+        "Solicitud para completar su petición".to_string(),
+        format!(
+            "{saludo}\n\nEn relación con su solicitud radicada con el número {r}, {entity} requiere que \
+             complete la siguiente información o documentación:\n\n{message}\n\n\
+             Conforme al artículo 17 de la Ley 1755 de 2015, el término para responder queda suspendido desde el \
+             {hoy} y se reanudará al día siguiente de recibir su respuesta. Dispone de un mes para aportar lo \
+             solicitado; si no lo hace, se entenderá que desistió de su petición.\n\n\
+             Puede responder a este mismo correo conservando el asunto.\n",
+            saludo = saludo(case),
+            r = case.radicado,
+            hoy = fecha_larga(today),
+        ),
+    )
+}
+
+/// Art. 14 parágrafo: extension notice with the reason and the new date.
+pub fn prorroga(entity: &str, case: &CaseRow, old_due: NaiveDate, new_due: NaiveDate, reason: &str) -> (String, String) {
+    (
+        "Ampliación del término de respuesta".to_string(),
+        format!(
+            "{saludo}\n\n{entity} le informa que no es posible responder su solicitud radicada con el número {r} \
+             dentro del término inicial, que vencía el {old}, por la siguiente razón:\n\n{reason}\n\n\
+             Conforme al parágrafo del artículo 14 de la Ley 1755 de 2015, la respuesta se dará a más tardar el {new}.\n",
+            saludo = saludo(case),
+            r = case.radicado,
+            old = fecha_larga(old_due),
+            new = fecha_larga(new_due),
+        ),
+    )
+}
+
+/// Art. 21 traslado: the petition goes to the competent entity.
+pub fn traslado(entity: &str, case: &CaseRow, to_entity: &str, reason: &str) -> (String, String) {
+    (
+        "Traslado de su petición por competencia".to_string(),
+        format!(
+            "{saludo}\n\n{entity} no es la entidad competente para resolver su solicitud radicada con el número {r}. \
+             Conforme al artículo 21 de la Ley 1755 de 2015, la hemos trasladado a: {to_entity}.\n\nMotivo: {reason}\n\n\
+             El término para responderle comenzará a contarse a partir del día siguiente a la recepción por esa entidad.\n",
+            saludo = saludo(case),
+            r = case.radicado,
+        ),
+    )
+}
+
+/// The answer to the petition.
+pub fn respuesta(entity: &str, case: &CaseRow, text: &str) -> (String, String) {
+    (
+        format!("Respuesta a su solicitud {}", case.radicado),
+        format!(
+            "{saludo}\n\nEn respuesta a su solicitud radicada con el número {r}, {entity} le informa:\n\n{text}\n\n\
+             Atentamente,\n{entity}\n",
+            saludo = saludo(case),
+            r = case.radicado,
+        ),
+    )
+}

@@ -136,6 +136,10 @@ pub(crate) struct Compiled {
     pub meta_pat_rules: Vec<Vec<u32>>,
     /// Rules that may match with no pattern hit at all (e.g. only `none`, `equals` or entities).
     pub always: Vec<u32>,
+    /// Index of the first entity trigger pattern in the text set.
+    pub entity_base: usize,
+    /// For each rule, the text-set patterns it uses.
+    pub rule_text_pats: Vec<Vec<u32>>,
 }
 
 /// Accumulates rules from several files, then builds the sets.
@@ -279,7 +283,8 @@ impl<'d> Builder<'d> {
                 self.errors.push(ctx.err(at, "a condition is either one group (all / any / none) or one field test, not both"));
                 return None;
             }
-            let (list, make): (&Vec<Spanned<RawCond>>, fn(Vec<Node>) -> Node) = if let Some(l) = &raw.all {
+            type Make = fn(Vec<Node>) -> Node;
+            let (list, make): (&Vec<Spanned<RawCond>>, Make) = if let Some(l) = &raw.all {
                 (l, Node::All)
             } else if let Some(l) = &raw.any {
                 (l, Node::Any)
@@ -374,9 +379,18 @@ impl<'d> Builder<'d> {
         Op::Set(idx)
     }
 
-    pub fn finish(self) -> Result<Compiled, Vec<RuleError>> {
+    /// Builds the sets. `extra` patterns (entity triggers) are appended to the text set, from
+    /// index `Compiled::entity_base` on; they belong to no rule.
+    pub fn finish(mut self, extra: Vec<String>) -> Result<Compiled, Vec<RuleError>> {
         if !self.errors.is_empty() {
             return Err(self.errors);
+        }
+        let entity_base = self.text_pats.len();
+        for pat in extra {
+            let re = Regex::new(&pat).map_err(|e| vec![RuleError::Set { message: first_line(&e.to_string()).to_string() }])?;
+            self.text_pats.push(pat);
+            self.text_regexes.push(re);
+            self.text_pat_rules.push(Vec::new());
         }
         let build = |pats: &[String]| {
             RegexSetBuilder::new(pats)
@@ -387,6 +401,12 @@ impl<'d> Builder<'d> {
         };
         let text_set = build(&self.text_pats)?;
         let meta_set = build(&self.meta_pats)?;
+        let mut rule_text_pats = vec![Vec::new(); self.rules.len()];
+        for (p, rules) in self.text_pat_rules.iter().enumerate() {
+            for &r in rules {
+                rule_text_pats[r as usize].push(p as u32);
+            }
+        }
         let mut always = Vec::new();
         for (i, r) in self.rules.iter().enumerate() {
             if optimistic_without_hits(&r.when, &self.leaves) {
@@ -403,6 +423,8 @@ impl<'d> Builder<'d> {
             meta_regexes: self.meta_regexes,
             meta_pat_rules: self.meta_pat_rules,
             always,
+            entity_base,
+            rule_text_pats,
         })
     }
 }

@@ -230,16 +230,17 @@ impl Regions {
         Ok(r)
     }
 
-    fn find_places(&self, folded: &str, out: &mut Entities) {
+    /// `run` = which of (municipio, municipio in context, departamento) regexes to run.
+    fn find_places(&self, folded: &str, out: &mut Entities, run: [bool; 3]) {
         let mut found: Vec<(usize, usize)> = Vec::new(); // (position, place index)
-        if let Some(re) = &self.municipio_re {
+        if let Some(re) = self.municipio_re.as_ref().filter(|_| run[0]) {
             for m in re.find_iter(folded) {
                 if let Some(&i) = self.by_name.get(m.as_str()) {
                     found.push((m.start(), i));
                 }
             }
         }
-        if let Some(re) = &self.municipio_ctx_re {
+        if let Some(re) = self.municipio_ctx_re.as_ref().filter(|_| run[1]) {
             for c in re.captures_iter(folded) {
                 let Some(m) = c.get(1).or_else(|| c.get(2)) else { continue };
                 let Some(&i) = self.by_name.get(m.as_str()) else { continue };
@@ -261,7 +262,7 @@ impl Regions {
                 out.municipios.push(p.clone());
             }
         }
-        if let Some(re) = &self.depto_re {
+        if let Some(re) = self.depto_re.as_ref().filter(|_| run[2]) {
             for c in re.captures_iter(folded) {
                 let Some(m) = c.iter().skip(1).flatten().next() else { continue };
                 if let Some((name, _)) = self.deptos.get(m.as_str()) {
@@ -280,19 +281,54 @@ fn push_unique(v: &mut Vec<String>, s: String) {
     }
 }
 
+const T_ACTO: usize = 0;
+const T_PLACA: usize = 1;
+const T_LEGACY: usize = 2;
+const T_EXPEDIENTE: usize = 3;
+const T_RADICADO_ANNA: usize = 4;
+const T_RADICADO: usize = 5;
+const T_CEDULA: usize = 6;
+const T_NIT: usize = 7;
+const T_MUNICIPIO: usize = 8;
+const T_MUNICIPIO_CTX: usize = 9;
+const T_DEPTO: usize = 10;
+
+/// The entity patterns, to be added to the engine's `RegexSet`: the set pass tells which kinds
+/// of entity occur in which text, and only those capture regexes run. A region regex that does
+/// not exist is replaced by a pattern that never matches.
+pub(crate) fn trigger_patterns(regions: &Regions) -> Vec<String> {
+    let p = id_patterns();
+    let re = |r: &Option<Regex>| r.as_ref().map_or_else(|| r"[^\s\S]".to_string(), |r| r.as_str().to_string());
+    vec![
+        p.acto.as_str().to_string(),
+        p.placa.as_str().to_string(),
+        p.legacy_placa.as_str().to_string(),
+        p.expediente.as_str().to_string(),
+        p.radicado_anna.as_str().to_string(),
+        p.radicado.as_str().to_string(),
+        p.cedula.as_str().to_string(),
+        p.nit.as_str().to_string(),
+        re(&regions.municipio_re),
+        re(&regions.municipio_ctx_re),
+        re(&regions.depto_re),
+    ]
+}
+
 /// Extracts entities from folded texts, in order of importance (subject and own words first).
-pub(crate) fn extract(texts: &[&str], regions: &Regions) -> Entities {
+/// `hit(text, trigger)` says whether a trigger pattern matched that text (`&|_, _| true` runs all).
+pub(crate) fn extract(texts: &[&str], regions: &Regions, hit: &dyn Fn(usize, usize) -> bool) -> Entities {
     let p = id_patterns();
     let mut e = Entities::default();
-    for &t in texts {
+    for (zone, &t) in texts.iter().enumerate() {
+        let on = |k: usize| hit(zone, k);
         let mut acto_spans = Vec::new();
-        for c in p.acto.captures_iter(t) {
+        for c in p.acto.captures_iter(if on(T_ACTO) { t } else { "" }) {
             if let Some(m) = c.get(1) {
                 acto_spans.push(m.range());
                 push_unique(&mut e.actos, m.as_str().to_ascii_uppercase().replace(' ', ""));
             }
         }
-        for c in p.placa.captures_iter(t) {
+        for c in p.placa.captures_iter(if on(T_PLACA) { t } else { "" }) {
             let Some(m) = c.get(1) else { continue };
             let inside_acto = acto_spans.iter().any(|r| r.start <= m.start() && m.end() <= r.end);
             let before = t[..m.start()].chars().last();
@@ -303,32 +339,32 @@ pub(crate) fn extract(texts: &[&str], regions: &Regions) -> Entities {
                 push_unique(&mut e.placas, m.as_str().to_ascii_uppercase());
             }
         }
-        for c in p.legacy_placa.captures_iter(t) {
+        for c in p.legacy_placa.captures_iter(if on(T_LEGACY) { t } else { "" }) {
             if let Some(m) = c.get(1) {
                 push_unique(&mut e.placas, m.as_str().to_string());
             }
         }
-        for c in p.expediente.captures_iter(t) {
+        for c in p.expediente.captures_iter(if on(T_EXPEDIENTE) { t } else { "" }) {
             if let Some(m) = c.get(1) {
                 push_unique(&mut e.expedientes, m.as_str().to_string());
             }
         }
-        for c in p.radicado_anna.captures_iter(t) {
+        for c in p.radicado_anna.captures_iter(if on(T_RADICADO_ANNA) { t } else { "" }) {
             if let Some(m) = c.get(1) {
                 push_unique(&mut e.radicados_anna, m.as_str().to_string());
             }
         }
-        for c in p.radicado.captures_iter(t) {
+        for c in p.radicado.captures_iter(if on(T_RADICADO) { t } else { "" }) {
             if let Some(m) = c.get(1) {
                 push_unique(&mut e.radicados, m.as_str().to_string());
             }
         }
-        for c in p.cedula.captures_iter(t) {
+        for c in p.cedula.captures_iter(if on(T_CEDULA) { t } else { "" }) {
             if let Some(m) = c.get(1) {
                 push_unique(&mut e.cedulas, m.as_str().replace('.', ""));
             }
         }
-        for c in p.nit.captures_iter(t) {
+        for c in p.nit.captures_iter(if on(T_NIT) { t } else { "" }) {
             if let Some(m) = c.get(1) {
                 let digits = m.as_str().replace('.', "");
                 let v = match c.get(2) {
@@ -338,7 +374,10 @@ pub(crate) fn extract(texts: &[&str], regions: &Regions) -> Entities {
                 push_unique(&mut e.nits, v);
             }
         }
-        regions.find_places(t, &mut e);
+        let run = [on(T_MUNICIPIO), on(T_MUNICIPIO_CTX), on(T_DEPTO)];
+        if run.iter().any(|&b| b) {
+            regions.find_places(t, &mut e, run);
+        }
     }
     e.oficina_regional = e.municipios.first().map(|p| p.oficina.clone()).or_else(|| {
         e.departamentos
@@ -379,7 +418,14 @@ ambiguous = true
     }
 
     fn ex(text: &str) -> Entities {
-        extract(&[&fold(text).text], &regions())
+        let r = regions();
+        let folded = fold(text).text;
+        let all = extract(&[&folded], &r, &|_, _| true);
+        // The trigger patterns agree with the extractors.
+        let set = regex::RegexSet::new(trigger_patterns(&r)).unwrap();
+        let m = set.matches(&folded);
+        assert_eq!(extract(&[&folded], &r, &|_, k| m.matched(k)), all);
+        all
     }
 
     #[test]

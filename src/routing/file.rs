@@ -70,7 +70,7 @@ pub(crate) struct RawThen {
     /// Rules below this one (by effective priority) are not considered.
     #[serde(default)]
     pub stop: bool,
-    /// Mark the decision for manual review even though a rule decided.
+    /// When this rule decides the department, mark the decision for manual review anyway.
     #[serde(default)]
     pub review: bool,
 }

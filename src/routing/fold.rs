@@ -61,8 +61,14 @@ pub(crate) fn fold(s: &str) -> Folded {
             if c.is_ascii_control() {
                 continue;
             }
-            let mut b = [0u8; 1];
-            push(&mut text, &mut map, (c.to_ascii_lowercase()).encode_utf8(&mut b));
+            // Fast path: one ASCII byte in, one out.
+            if pending_space {
+                text.push(' ');
+                map.push(offset);
+                pending_space = false;
+            }
+            text.push(c.to_ascii_lowercase());
+            map.push(offset);
             continue;
         }
         match fold_char(c) {

@@ -16,7 +16,9 @@
 //!    expediente, radicado, cédula, NIT, acto, municipality → PAR) are extracted (`entities.rs`).
 //! 3. Only the rules owning a pattern that hit (plus the few rules that need no pattern) are
 //!    evaluated. The generic field `text` sees subject + own words; when a rule matches only if
-//!    signature and quoted text are included, its priority counts at half ([`WEAK_DIVISOR`]).
+//!    signature and quoted text are included, its priority counts at half ([`WEAK_DIVISOR`]);
+//!    when the subject alone satisfies its text conditions, it gains [`SUBJECT_BONUS`] (the
+//!    subject is the citizen's own summary of the matter).
 //! 4. Matching rules are taken by effective priority, highest first (ties: file name, then order
 //!    in the file). The first rule that names a department decides the department, the first that
 //!    names a kind decides the kind; urgency is the highest named; tags accumulate; a rule with
@@ -72,11 +74,16 @@ pub const DEFAULT_KIND: &str = "peticion_general";
 /// A rule that needs signature or quoted text to match has its priority divided by this.
 pub const WEAK_DIVISOR: i64 = 2;
 
+/// Added to the priority of a rule whose `text` conditions the subject alone satisfies.
+pub const SUBJECT_BONUS: i64 = 100;
+
 /// Bounds on what is examined (the rest of a longer text is ignored).
 const MAX_SUBJECT_BYTES: usize = 2_000;
 const MAX_BODY_BYTES: usize = 100_000;
 const MAX_LIST_ITEMS: usize = 50;
 const MAX_SNIPPET_CHARS: usize = 160;
+/// Rules listed in a decision: every rule that contributed, then others that fired, up to this.
+const MAX_HITS: usize = 10;
 
 /// What the engine needs to know about one message (built by intake from a mail or a filing).
 #[derive(Debug, Clone, Copy)]
@@ -113,7 +120,8 @@ pub struct Decision {
     pub tags: Vec<String>,
     /// True when no rule decided the department (fallback), or a rule asked for review.
     pub needs_review: bool,
-    /// Rules that fired, highest effective priority first.
+    /// Rules that fired, highest effective priority first: all that contributed to the decision,
+    /// and others that fired up to ten entries in all.
     pub rules: Vec<RuleHit>,
     pub entities: Entities,
 }
@@ -127,6 +135,17 @@ pub struct RuleHit {
     pub matched: String,
     /// Where it matched: subject, body, signature, quoted, from_name, entity.placa, ….
     pub field: String,
+}
+
+/// Where a rule is defined and what it decides (for `pqrs rules check`).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RuleInfo {
+    pub id: String,
+    pub file: String,
+    pub line: usize,
+    pub priority: i64,
+    pub department: Option<String>,
+    pub kind: Option<String>,
 }
 
 /// A problem with the rule files. Every variant names the file; rule problems name the rule and
@@ -282,7 +301,7 @@ impl RuleSet {
         if !errors.is_empty() {
             return Err(RuleError::from_many(errors));
         }
-        let compiled = builder.finish().map_err(RuleError::from_many)?;
+        let compiled = builder.finish(entities::trigger_patterns(&regions)).map_err(RuleError::from_many)?;
         Ok(RuleSet { departments: list, fallback, regions, compiled })
     }
 
@@ -299,6 +318,22 @@ impl RuleSet {
     /// The department used when no rule decides.
     pub fn fallback_department(&self) -> &str {
         &self.fallback
+    }
+
+    /// The rules, in load order (file name, then order in the file).
+    pub fn rules(&self) -> Vec<RuleInfo> {
+        self.compiled
+            .rules
+            .iter()
+            .map(|r| RuleInfo {
+                id: r.id.clone(),
+                file: r.file.clone(),
+                line: r.line,
+                priority: r.priority,
+                department: r.then.department.clone(),
+                kind: r.then.kind.clone(),
+            })
+            .collect()
     }
 
     /// Number of rules.
@@ -344,7 +379,12 @@ impl RuleSet {
             }
         }
 
-        let entities = entities::extract(&[&folded[0].text, &folded[1].text, &folded[2].text, &folded[3].text], &self.regions);
+        let base = c.entity_base;
+        let entities = entities::extract(
+            &[&folded[0].text, &folded[1].text, &folded[2].text, &folded[3].text],
+            &self.regions,
+            &|zone, k| text_bits[zone].get(base + k),
+        );
 
         // Candidate rules: owners of a pattern that hit, and the always-checked ones.
         let mut candidate = Bits::new(c.rules.len());
@@ -367,12 +407,17 @@ impl RuleSet {
         }
 
         let ev = Eval { c, text_bits: &text_bits, meta_bits: &meta_bits, folded: &folded, meta: &meta, entities: &entities };
+        // Re-evaluations that cannot change anything are skipped: the weak one when signature and
+        // quoted text matched no pattern, the subject one when the subject holds none of the rule's.
+        let weak_zones_hit = text_bits[ZONE_SIGNATURE].any() || text_bits[ZONE_QUOTED].any();
         let mut fired: Vec<(i64, usize, bool)> = Vec::new(); // (effective priority, rule, weak)
         for r in candidate.iter() {
             let rule = &c.rules[r];
-            if ev.node(&rule.when, false) {
-                fired.push((rule.priority, r, false));
-            } else if ev.node(&rule.when, true) {
+            if ev.node(&rule.when, Mode::Strong) {
+                let in_subject = c.rule_text_pats[r].iter().any(|&p| text_bits[ZONE_SUBJECT].get(p as usize));
+                let bonus = if in_subject && ev.node(&rule.when, Mode::Subject) && ev.witness_in_subject(&rule.when) { SUBJECT_BONUS } else { 0 };
+                fired.push((rule.priority.saturating_add(bonus), r, false));
+            } else if weak_zones_hit && ev.node(&rule.when, Mode::Weak) {
                 fired.push((rule.priority / WEAK_DIVISOR, r, true));
             }
         }
@@ -384,24 +429,38 @@ impl RuleSet {
         let mut tags: Vec<String> = Vec::new();
         let mut review = false;
         let mut hits = Vec::new();
+        let mut listed = 0usize;
         for &(_, r, weak) in &fired {
             let rule = &c.rules[r];
-            let (field, matched) = ev.snippet(&rule.when, weak, &originals);
-            hits.push(RuleHit { id: rule.id.clone(), matched, field });
             let t = &rule.then;
-            if department.is_none() {
+            let mut contributed = t.stop;
+            if department.is_none() && t.department.is_some() {
                 department = t.department.clone();
+                contributed = true;
+                // `review` marks the decision only when this rule decides the department.
+                review |= t.review;
             }
-            if kind.is_none() {
+            if kind.is_none() && t.kind.is_some() {
                 kind = t.kind.clone();
+                contributed = true;
             }
-            urgency = urgency.max(t.urgency.unwrap_or(0));
+            if t.urgency.unwrap_or(0) > urgency {
+                urgency = t.urgency.unwrap_or(0);
+                contributed = true;
+            }
             for tag in &t.tags {
                 if !tags.contains(tag) {
                     tags.push(tag.clone());
+                    contributed = true;
                 }
             }
-            review |= t.review;
+            // Snippets cost a regex search each: contributing rules always, others while room.
+            if contributed || listed < MAX_HITS {
+                let mode = if weak { Mode::Weak } else { Mode::Strong };
+                let (field, matched) = ev.snippet(&rule.when, mode, &originals);
+                hits.push(RuleHit { id: rule.id.clone(), matched, field });
+                listed += 1;
+            }
             if t.stop {
                 break;
             }
@@ -436,6 +495,9 @@ impl Bits {
         if let Some(w) = self.0.get_mut(i / 64) {
             *w |= 1 << (i % 64);
         }
+    }
+    fn any(&self) -> bool {
+        self.0.iter().any(|&w| w != 0)
     }
     fn get(&self, i: usize) -> bool {
         self.0.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
@@ -485,6 +547,17 @@ fn meta_values(input: &RouteInput) -> [Vec<(String, String)>; 6] {
     [one(address), one(&domain), one(name), many(input.to), one(input.channel), many(input.attachment_names)]
 }
 
+/// Which zones the generic `text` field covers during an evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Subject only (to grant the subject bonus).
+    Subject,
+    /// Subject and the citizen's own words (full weight).
+    Strong,
+    /// Also signature and quoted text (reduced weight).
+    Weak,
+}
+
 /// Evaluation of rule conditions against one prepared message.
 struct Eval<'a> {
     c: &'a Compiled,
@@ -496,10 +569,11 @@ struct Eval<'a> {
 }
 
 impl Eval<'_> {
-    /// Zones a text field looks at; `weak` adds signature and quoted text to `text`.
-    fn zones(field: Field, weak: bool) -> &'static [usize] {
+    /// Zones a text field looks at in a mode.
+    fn zones(field: Field, mode: Mode) -> &'static [usize] {
         match field {
-            Field::Text if weak => &[ZONE_SUBJECT, ZONE_BODY, ZONE_SIGNATURE, ZONE_QUOTED],
+            Field::Text if mode == Mode::Weak => &[ZONE_SUBJECT, ZONE_BODY, ZONE_SIGNATURE, ZONE_QUOTED],
+            Field::Text if mode == Mode::Subject => &[ZONE_SUBJECT],
             Field::Text => &[ZONE_SUBJECT, ZONE_BODY],
             Field::AllText => &[ZONE_SUBJECT, ZONE_BODY, ZONE_SIGNATURE, ZONE_QUOTED],
             Field::Subject => &[ZONE_SUBJECT],
@@ -510,7 +584,7 @@ impl Eval<'_> {
         }
     }
 
-    fn node(&self, n: &Node, weak: bool) -> bool {
+    fn node(&self, n: &Node, weak: Mode) -> bool {
         match n {
             Node::All(c) => c.iter().all(|x| self.node(x, weak)),
             Node::Any(c) => c.iter().any(|x| self.node(x, weak)),
@@ -519,7 +593,7 @@ impl Eval<'_> {
         }
     }
 
-    fn leaf(&self, i: usize, weak: bool) -> bool {
+    fn leaf(&self, i: usize, weak: Mode) -> bool {
         let leaf = &self.c.leaves[i];
         match (&leaf.op, leaf.field) {
             (Op::Set(p), Field::Meta(m)) => self.meta_bits[m as usize].get(*p),
@@ -529,14 +603,14 @@ impl Eval<'_> {
             (Op::Equals(opts), Field::Meta(m)) => self.meta[m as usize].iter().any(|(_, f)| opts.contains(f)),
             (Op::Equals(opts), Field::Entity(k)) => k.values(self.entities).iter().any(|v| opts.contains(&fold(v).text)),
             (Op::Equals(opts), f) => Self::zones(f, weak).iter().any(|&z| opts.contains(&self.folded[z].text)),
-            (Op::Present(want), Field::Meta(m)) => !self.meta[m as usize].is_empty() == *want,
-            (Op::Present(want), Field::Entity(k)) => !k.values(self.entities).is_empty() == *want,
+            (Op::Present(want), Field::Meta(m)) => self.meta[m as usize].is_empty() != *want,
+            (Op::Present(want), Field::Entity(k)) => k.values(self.entities).is_empty() != *want,
             (Op::Present(want), f) => Self::zones(f, weak).iter().any(|&z| !self.folded[z].text.is_empty()) == *want,
         }
     }
 
     /// The first leaf that made the node true, outside `none` groups.
-    fn witness(&self, n: &Node, weak: bool) -> Option<usize> {
+    fn witness(&self, n: &Node, weak: Mode) -> Option<usize> {
         match n {
             Node::All(c) | Node::Any(c) => c.iter().filter(|x| self.node(x, weak)).find_map(|x| self.witness(x, weak)),
             Node::None(_) => None,
@@ -544,8 +618,17 @@ impl Eval<'_> {
         }
     }
 
+    /// Whether the rule's first witness in subject mode is a `text` test that hit the subject
+    /// (a rule decided by, say, the sender's domain gets no subject bonus).
+    fn witness_in_subject(&self, when: &Node) -> bool {
+        self.witness(when, Mode::Subject).is_some_and(|i| {
+            let leaf = &self.c.leaves[i];
+            matches!((&leaf.op, leaf.field), (Op::Set(p), Field::Text | Field::Subject | Field::AllText) if self.text_bits[ZONE_SUBJECT].get(*p))
+        })
+    }
+
     /// (field, matched text) for a rule that fired.
-    fn snippet(&self, when: &Node, weak: bool, originals: &[&str; 4]) -> (String, String) {
+    fn snippet(&self, when: &Node, weak: Mode, originals: &[&str; 4]) -> (String, String) {
         let Some(i) = self.witness(when, weak) else { return (String::new(), String::new()) };
         let leaf = &self.c.leaves[i];
         match (&leaf.op, leaf.field) {

@@ -56,18 +56,22 @@ fn patterns() -> &'static Patterns {
 pub(crate) fn split_body(body: &str) -> BodyZones {
     let p = patterns();
     let lines: Vec<&str> = body.lines().collect();
-    let folded: Vec<String> = lines.iter().map(|l| fold(l).text).collect();
+    let folded_at = |i: usize| lines.get(i).map(|l| fold(l).text).unwrap_or_default();
 
-    // 1. The first reply header: everything from there on is quoted.
+    // 1. The first reply header: everything from there on is quoted. Only lines that start like a
+    //    header are folded and matched (cheap prefilter on the first bytes).
     let mut cut = lines.len();
     for i in 0..lines.len() {
-        let f = folded[i].trim_start_matches('>').trim();
-        let two_line = p.reply_start.is_match(f)
-            && folded.get(i + 1).is_some_and(|n| p.reply_end.is_match(n.trim()));
+        if !maybe_header(&lines, i) {
+            continue;
+        }
+        let f = fold(lines[i]);
+        let f = f.text.trim_start_matches('>').trim();
+        let two_line = p.reply_start.is_match(f) && p.reply_end.is_match(folded_at(i + 1).trim());
         let outlook = (p.header_from.is_match(f)
-            && folded[i + 1..lines.len().min(i + 6)].iter().any(|n| p.header_next.is_match(n)))
+            && (i + 1..lines.len().min(i + 6)).any(|j| p.header_next.is_match(&folded_at(j))))
             || (f.len() >= 8 && f.chars().all(|c| c == '_')
-                && folded[i + 1..lines.len().min(i + 4)].iter().any(|n| p.header_from.is_match(n)));
+                && (i + 1..lines.len().min(i + 4)).any(|j| p.header_from.is_match(&folded_at(j))));
         if p.reply_one_line.is_match(f) || p.separator.is_match(f) || two_line || outlook {
             cut = i;
             break;
@@ -99,6 +103,33 @@ pub(crate) fn split_body(body: &str) -> BodyZones {
     BodyZones { own: own.join("\n"), signature: sig.join("\n"), quoted }
 }
 
+/// Could line `i` start a reply header or separator? A cheap test on the raw text, so that only a
+/// few lines are folded and matched: "El/On … escribió/wrote" (on this line or the next),
+/// "--…", "___…", or "De:/From:" (an Outlook header block).
+fn maybe_header(lines: &[&str], i: usize) -> bool {
+    let Some(line) = lines.get(i) else { return false };
+    let t = line.trim_start_matches(|c: char| c.is_whitespace() || c == '>' || c == '*');
+    let lower = |s: &str| s.bytes().take(300).map(|b| b.to_ascii_lowercase()).collect::<Vec<u8>>();
+    // Bytes, not a str slice: the 6th byte may fall inside a multi-byte character.
+    let head: Vec<u8> = t.bytes().take(6).map(|b| b.to_ascii_lowercase()).collect();
+    let starts = |p: &[u8]| head.starts_with(p);
+    if starts(b"--") || starts(b"__") {
+        return true;
+    }
+    if starts(b"de") || starts(b"from") {
+        let rest = t[if starts(b"de") { 2 } else { 4 }..].trim_start_matches([' ', '*']);
+        return rest.starts_with(':');
+    }
+    if starts(b"el ") || starts(b"on ") || starts(b"le ") || starts(b"em ") || starts(b"am ") {
+        let has_verb = |s: &str| {
+            let l = lower(s);
+            l.windows(5).any(|w| w == b"escri" || w == b"wrote" || w == b"crit:" || w == b"schri" || w == b"creve")
+        };
+        return has_verb(line) || lines.get(i + 1).is_some_and(|n| has_verb(n));
+    }
+    false
+}
+
 fn signature_start(lines: &[&str], p: &Patterns) -> Option<usize> {
     let n = lines.len();
     if let Some(i) = lines.iter().position(|l| l.trim_end() == "--") {
@@ -107,6 +138,10 @@ fn signature_start(lines: &[&str], p: &Patterns) -> Option<usize> {
     // A closing formula alone on its line, among the last 14 lines, followed by at most 10 lines.
     let from = n.saturating_sub(14);
     for i in (from..n).rev() {
+        // Closing formulas are short lines.
+        if lines[i].len() > 60 || lines[i].trim().is_empty() {
+            continue;
+        }
         let f = fold(lines[i]).text;
         if p.closing.is_match(&f) {
             let rest = lines[i + 1..].iter().filter(|l| !l.trim().is_empty()).count();
