@@ -228,10 +228,11 @@ impl Intake {
                     &attachments,
                     "respuesta_ciudadano",
                 )?;
-                return Ok(match out {
-                    FilingOutcome::Duplicate { .. } => Outcome::Duplicate,
-                    _ => Outcome::Reply { radicado },
-                });
+                if matches!(out, FilingOutcome::Duplicate { .. }) {
+                    return Ok(Outcome::Duplicate);
+                }
+                self.resume_if_suspended(conn, case_id, received_at)?;
+                return Ok(Outcome::Reply { radicado });
             }
             Thread::Linked(r) => Some(r),
             Thread::None => None,
@@ -320,6 +321,46 @@ impl Intake {
             FilingOutcome::Duplicate { .. } => Outcome::Duplicate,
             FilingOutcome::Recorded { .. } => Outcome::Duplicate,
         })
+    }
+
+    /// Departments known to the rules (codes).
+    pub fn department_codes(&self) -> Vec<String> {
+        self.rules().departments().iter().map(|d| d.code.clone()).collect()
+    }
+
+    /// A citizen's reply to a case waiting for them (requerimiento) restarts its clock.
+    fn resume_if_suspended(
+        &self,
+        conn: &mut AnyConnection,
+        case_id: i64,
+        received_at: DateTime<Utc>,
+    ) -> Result<(), FilingError> {
+        let status: String = cases::table.find(case_id).select(cases::status).first(conn)?;
+        if status != crate::domain::CaseStatus::Requerimiento.as_str() {
+            return Ok(());
+        }
+        let replied_on = crate::time::bogota_date(received_at);
+        let departments = self.department_codes();
+        let s = &self.config.settings;
+        let ctx = crate::workflow::lifecycle::Context {
+            policy: &self.policy,
+            unit: &self.config.unit,
+            entity_name: &s.entity_name,
+            public_base_url: &s.public_base_url,
+            message_id_domain: &s.message_id_domain,
+            departments: &departments,
+        };
+        let action = crate::workflow::lifecycle::Action::CitizenReplied { replied_on };
+        match crate::workflow::lifecycle::apply(conn, &ctx, case_id, "sistema", action, Utc::now()) {
+            Ok(_) => Ok(()),
+            Err(crate::workflow::lifecycle::ActionError::Db(e)) => Err(e.into()),
+            // The reply is stored and visible; a clock that cannot resume automatically is left
+            // for staff (logged), never a reason to lose the mail.
+            Err(e) => {
+                tracing::warn!(case_id, error = %e, "could not resume the clock after the citizen's reply");
+                Ok(())
+            }
+        }
     }
 
     fn message_row(&self, msg: &InboundMessage, mail: RawMail<'_>, received_at: DateTime<Utc>) -> NewMessage {

@@ -1,0 +1,165 @@
+//! Follow-up with a set clock: a case walks through requerimiento, the citizen's reply,
+//! extension, response and close, and the due date moves exactly as the law says; invalid
+//! transitions are refused with a clear message and change nothing. Both backends.
+
+mod common;
+
+use std::sync::Arc;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use common::{backends, config_with, TestDb};
+use diesel::prelude::*;
+use pqrs::db::models::CaseRow;
+use pqrs::db::schema::{case_events, outbox};
+use pqrs::domain::PetitionKind;
+use pqrs::intake::{Intake, Outcome, RawMail, Source};
+use pqrs::workflow::lifecycle::{apply, Action, ActionError, Context};
+
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
+}
+
+/// 10:00 Bogotá on a date, as UTC.
+fn at(y: i32, m: u32, day: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, day, 15, 0, 0).unwrap()
+}
+
+fn mail(mid: &str, subject: &str, extra: &str, date: &str) -> String {
+    format!(
+        "Message-ID: <{mid}>\r\nDate: {date}\r\nFrom: Ana Pérez <ana@example.com>\r\nTo: contacto@anm.gov.co\r\n\
+         Subject: {subject}\r\n{extra}Content-Type: text/plain; charset=utf-8\r\n\r\nSolicito información sobre mi trámite.\r\n"
+    )
+}
+
+struct Fixture {
+    db: TestDb,
+    intake: Intake,
+    departments: Vec<String>,
+}
+
+impl Fixture {
+    fn new(backend: common::Backend) -> Fixture {
+        let db = TestDb::new(backend);
+        let config = config_with(&[
+            ("PQRS_DATABASE_URL", db.url_string()),
+            ("PQRS_RULES_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/rules").into()),
+        ]);
+        let intake = Intake::load(Arc::new(config)).unwrap();
+        let departments = intake.department_codes();
+        Fixture { db, intake, departments }
+    }
+    fn ctx(&self) -> Context<'_> {
+        let s = &self.intake.config.settings;
+        Context {
+            policy: &self.intake.policy,
+            unit: &self.intake.config.unit,
+            entity_name: &s.entity_name,
+            public_base_url: &s.public_base_url,
+            message_id_domain: &s.message_id_domain,
+            departments: &self.departments,
+        }
+    }
+    fn act(&self, case: &CaseRow, action: Action, when: chrono::DateTime<Utc>) -> Result<CaseRow, ActionError> {
+        apply(&mut self.db.conn(), &self.ctx(), case.id, "funcionario@anm.gov.co", action, when)
+    }
+    fn file(&self, raw: &str, received: chrono::DateTime<Utc>) -> Outcome {
+        let m = RawMail { bytes: raw.as_bytes(), source: Source::Import, source_ref: None, source_time: Some(received) };
+        self.intake.process(&mut self.db.conn(), m, false).unwrap()
+    }
+    fn case(&self, radicado: &str) -> CaseRow {
+        CaseRow::by_radicado(&mut self.db.conn(), radicado).unwrap().unwrap()
+    }
+}
+
+#[test]
+fn a_case_walks_through_requerimiento_reply_extension_response_and_close() {
+    for backend in backends() {
+        let f = Fixture::new(backend);
+        // Filed Friday 10 July 2026, 10:00: effective day the same Friday.
+        let Outcome::Case { radicado, .. } = f.file(&mail("life1@x", "Petición", "", "Fri, 10 Jul 2026 10:00:00 -0500"), at(2026, 7, 10)) else {
+            panic!()
+        };
+        let case = f.act(&f.case(&radicado), Action::Reclassify { kind: PetitionKind::PeticionGeneral, reason: "revisado".into() }, at(2026, 7, 10)).unwrap();
+        assert_eq!(case.due_date, Some(d(2026, 8, 4)), "{backend:?}: 15 business days after Fri 10 July (13 and 20 July are holidays)");
+        let case = f.act(&case, Action::Assign { department: "VCT".into(), assignee: None, reason: None }, at(2026, 7, 13)).unwrap();
+        assert_eq!(case.status, "asignado");
+
+        // Requerimiento on Wed 15 July: the clock stops with 13 business days left in (15 Jul, 4 Aug]
+        // (16, 17, 21–24, 27–31 July, 3, 4 August; 20 July is a holiday).
+        let case = f.act(&case, Action::RequestCompletion { message: "Copia de la cédula".into() }, at(2026, 7, 15)).unwrap();
+        assert_eq!((case.status.as_str(), case.suspended_on), ("requerimiento", Some(d(2026, 7, 15))));
+        let req: (String, Option<String>) = outbox::table.filter(outbox::purpose.eq("requerimiento"))
+            .select((outbox::subject, outbox::radicado)).first(&mut f.db.conn()).unwrap();
+        assert!(req.1.as_deref().is_some_and(|r| r.ends_with('1')), "an outgoing radicado (type 1): {req:?}");
+
+        // The citizen replies by mail on Mon 27 July, threading on our requerimiento.
+        let req_mid: String = outbox::table.filter(outbox::purpose.eq("requerimiento")).select(outbox::message_id).first(&mut f.db.conn()).unwrap();
+        let reply = mail("life2@x", "Re: Solicitud para completar", &format!("In-Reply-To: <{req_mid}>\r\n"), "Mon, 27 Jul 2026 09:00:00 -0500");
+        assert_eq!(f.file(&reply, at(2026, 7, 27)), Outcome::Reply { radicado: radicado.clone() });
+        let case = f.case(&radicado);
+        // 13 business days counted from Tue 28 July: 28–31 Jul, 3–6 Aug, (7 Aug holiday),
+        // 10–14 Aug → Fri 14 August.
+        assert_eq!((case.status.as_str(), case.due_date), ("en_tramite", Some(d(2026, 8, 14))), "{backend:?}");
+
+        // Extension on 10 August to 2 September is refused: the maximum is 30 business days from
+        // the effective day (10 July) = Thu 27 August.
+        let refused = f.act(&case, Action::Extend { new_due: d(2026, 9, 2), reason: "Visita técnica".into() }, at(2026, 8, 10)).unwrap_err();
+        assert!(matches!(refused, ActionError::Extension(_)), "{refused:?}");
+        assert!(refused.message_es().contains("máximo legal"), "{}", refused.message_es());
+        let case = f.act(&case, Action::Extend { new_due: d(2026, 8, 25), reason: "Visita técnica".into() }, at(2026, 8, 10)).unwrap();
+        assert_eq!((case.due_date, case.original_due_date), (Some(d(2026, 8, 25)), Some(d(2026, 8, 14))));
+        // A second extension is refused, and changes nothing.
+        let before = f.case(&radicado);
+        let again = f.act(&case, Action::Extend { new_due: d(2026, 8, 24), reason: "otra".into() }, at(2026, 8, 11)).unwrap_err();
+        assert!(matches!(again, ActionError::AlreadyExtended(_)), "{again:?}");
+        assert_eq!(f.case(&radicado).updated_at, before.updated_at);
+
+        // Respond, then close.
+        let case = f.act(&case, Action::Respond { text: "Adjuntamos la información solicitada.".into() }, at(2026, 8, 20)).unwrap();
+        assert_eq!(case.status, "respondido");
+        let out = case.response_radicado.clone().unwrap();
+        assert!(out.ends_with('1'));
+        let case = f.act(&case, Action::Close { reason: None }, at(2026, 8, 21)).unwrap();
+        assert_eq!(case.status, "cerrado");
+
+        let events: Vec<String> = case_events::table.filter(case_events::case_id.eq(case.id))
+            .order(case_events::id).select(case_events::event_type).load(&mut f.db.conn()).unwrap();
+        assert_eq!(events, ["radicado", "reclasificado", "asignado", "requerimiento", "respuesta_ciudadano", "reanudado", "prorroga", "respondido", "cerrado"], "{backend:?}");
+        let purposes: Vec<String> = outbox::table.order(outbox::id).select(outbox::purpose).load(&mut f.db.conn()).unwrap();
+        assert_eq!(purposes, ["acuse", "requerimiento", "prorroga", "respuesta"]);
+    }
+}
+
+#[test]
+fn invalid_transitions_are_refused_and_change_nothing() {
+    for backend in backends() {
+        let f = Fixture::new(backend);
+        let Outcome::Case { radicado, .. } = f.file(&mail("inv1@x", "Petición", "", "Mon, 2 Mar 2026 10:00:00 -0500"), at(2026, 3, 2)) else { panic!() };
+        let case = f.case(&radicado);
+        let due = case.due_date.unwrap();
+        // An extension after the due date.
+        let late = f.act(&case, Action::Extend { new_due: due + chrono::Duration::days(7), reason: "tarde".into() }, at(2026, 4, 30)).unwrap_err();
+        assert!(matches!(late, ActionError::Extension(_)), "{late:?}");
+        // Closing an open case.
+        assert!(matches!(f.act(&case, Action::Close { reason: None }, at(2026, 3, 3)), Err(ActionError::InvalidTransition { .. })));
+        // Annul, then respond to the annulled case.
+        let annulled = f.act(&case, Action::Annul { reason: "Radicado por error (duplicado físico)".into() }, at(2026, 3, 3)).unwrap();
+        assert_eq!((annulled.status.as_str(), annulled.radicado.as_str()), ("anulado", radicado.as_str()));
+        let before = f.case(&radicado);
+        let e = f.act(&annulled, Action::Respond { text: "x".into() }, at(2026, 3, 4)).unwrap_err();
+        assert!(matches!(e, ActionError::InvalidTransition { .. }), "{e:?}");
+        assert!(e.message_es().contains("Anulado"), "{}", e.message_es());
+        let after = f.case(&radicado);
+        assert_eq!((after.status, after.updated_at, after.response_radicado), (before.status, before.updated_at, None));
+        // Annulling needs a reason; reassigning to an unknown department is refused.
+        let Outcome::Case { radicado: r2, .. } = f.file(&mail("inv2@x", "Petición", "", "Mon, 2 Mar 2026 10:00:00 -0500"), at(2026, 3, 2)) else { panic!() };
+        let c2 = f.case(&r2);
+        assert!(matches!(f.act(&c2, Action::Annul { reason: "  ".into() }, at(2026, 3, 3)), Err(ActionError::Invalid(_))));
+        assert!(matches!(f.act(&c2, Action::Assign { department: "NOPE".into(), assignee: None, reason: None }, at(2026, 3, 3)), Err(ActionError::Invalid(_))));
+        // A transfer after 5 business days is refused.
+        let e = f.act(&c2, Action::Transfer { entity: "Alcaldía de Segovia".into(), reason: "competencia".into() }, at(2026, 3, 20)).unwrap_err();
+        assert!(matches!(e, ActionError::TransferTooLate(_)), "{e:?}");
+        let ok = f.act(&c2, Action::Transfer { entity: "Alcaldía de Segovia".into(), reason: "competencia".into() }, at(2026, 3, 6)).unwrap();
+        assert_eq!(ok.status, "trasladado");
+    }
+}
