@@ -125,6 +125,14 @@ impl Application {
             app.spawn_worker(w);
         }
         app.spawn_worker(reload_rules_on_sighup(intake.clone(), app.shutdown_signal()));
+        app.spawn_worker(crate::workflow::follow_up::run_follow_up_worker(
+            app.state.pool.clone(),
+            intake.policy.clone(),
+            config.settings.message_id_domain.clone(),
+            config.settings.public_base_url.clone(),
+            app.state.outbox_nudge.clone(),
+            app.shutdown_signal(),
+        ));
         app.intake = Some(intake);
         Ok(app)
     }

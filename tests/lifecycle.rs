@@ -163,3 +163,48 @@ fn invalid_transitions_are_refused_and_change_nothing() {
         assert_eq!(ok.status, "trasladado");
     }
 }
+
+#[test]
+fn follow_up_alerts_are_sent_once_and_skip_suspended_cases() {
+    use pqrs::workflow::follow_up;
+    for backend in backends() {
+        let f = Fixture::new(backend);
+        let list: Vec<pqrs::db::models::Department> = f.intake.rules().departments().iter().map(|d| pqrs::db::models::Department {
+            code: d.code.clone(), name: d.name.clone(), description: d.description.clone(),
+            email: Some(format!("{}@anm.test", d.code.to_lowercase())), head_email: None, active: true,
+        }).collect();
+        pqrs::db::models::Department::sync(&mut f.db.conn(), &list).unwrap();
+        // Two cases filed Monday 2 March 2026; the rules read them as requests for information
+        // (10 business days): due Monday 16 March.
+        let mut radicados = vec![];
+        for i in 0..2 {
+            let Outcome::Case { radicado, .. } = f.file(&mail(&format!("fu{i}@x"), "Petición", "", "Mon, 2 Mar 2026 10:00:00 -0500"), at(2026, 3, 2)) else { panic!() };
+            radicados.push(radicado);
+        }
+        let due = f.case(&radicados[0]).due_date.unwrap();
+        assert_eq!(due, d(2026, 3, 16));
+        // The second waits for the citizen: its clock is stopped, no alert.
+        let c2 = f.case(&radicados[1]);
+        f.act(&c2, Action::RequestCompletion { message: "Falta la cédula".into() }, at(2026, 3, 4)).unwrap();
+
+        let run = |when| follow_up::run(&mut f.db.conn(), &f.intake.policy, "pqrs.test", "http://x", when).unwrap();
+        // Thu 12 March: 2 business days left → due soon, one digest.
+        let r = run(at(2026, 3, 12));
+        assert_eq!((r.due_soon, r.overdue, r.digests_queued, r.escalations_queued), (1, 0, 1, 0), "{backend:?}: {r:?}");
+        // Same day again (a restart): nothing new.
+        let r = run(at(2026, 3, 12));
+        assert_eq!((r.digests_queued, r.escalations_queued), (0, 0), "{backend:?}");
+        // Tue 17 March: overdue → one escalation and that day's digest; again → nothing.
+        let r = run(at(2026, 3, 17));
+        assert_eq!((r.overdue, r.digests_queued, r.escalations_queued), (1, 1, 1), "{backend:?}: {r:?}");
+        let r = run(at(2026, 3, 17));
+        assert_eq!((r.digests_queued, r.escalations_queued), (0, 0));
+        // A month after the requerimiento without reply: desistimiento proposed once.
+        let r = run(at(2026, 4, 6));
+        assert_eq!(r.desistimiento_proposed, 1);
+        assert_eq!(run(at(2026, 4, 7)).desistimiento_proposed, 0);
+        let internal: Vec<(String, bool)> = outbox::table.filter(outbox::internal.eq(true)).select((outbox::purpose, outbox::internal)).load(&mut f.db.conn()).unwrap();
+        // Digests on 12 Mar, 17 Mar, 6 Apr and 7 Apr (one a day while overdue), one escalation.
+        assert_eq!(internal.len(), 5, "{internal:?}");
+    }
+}

@@ -1,0 +1,200 @@
+//! The follow-up job: over stored open cases, it finds those due soon (≤ `amber_days` business
+//! days left) and overdue, queues one daily digest per department (internal mail, counted apart
+//! from outgoing mail), escalates each overdue case once per due date, and proposes
+//! desistimiento for petitions waiting for the citizen for more than a calendar month (art. 17).
+//!
+//! Idempotent: every alert has a key in `alerts_sent`, written in the same transaction as the
+//! mail it queues, so a restart (or two instances) never sends a digest or an escalation twice.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Months, NaiveDate, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::db::models::{CaseRow, NewOutbox};
+use crate::db::schema::{alerts_sent, cases, departments, outbox};
+use crate::db::{self, AnyConnection};
+use crate::domain::CaseStatus;
+use crate::policy::Policy;
+use crate::workflow::filing::add_event;
+
+/// What one run did.
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct FollowUpReport {
+    pub open_cases: usize,
+    pub due_soon: usize,
+    pub overdue: usize,
+    pub digests_queued: usize,
+    pub escalations_queued: usize,
+    pub desistimiento_proposed: usize,
+}
+
+/// Insert the alert key; `false` when it was already there (someone sent it).
+fn claim(c: &mut AnyConnection, key: &str, now: DateTime<Utc>) -> QueryResult<bool> {
+    let n = crate::with_inner!(c, |ic| diesel::insert_into(alerts_sent::table)
+        .values((alerts_sent::alert_key.eq(key), alerts_sent::sent_at.eq(now.naive_utc())))
+        .on_conflict(alerts_sent::alert_key)
+        .do_nothing()
+        .execute(ic))?;
+    Ok(n == 1)
+}
+
+fn internal_mail(to: &str, purpose: &str, subject: String, body: String, case_id: Option<i64>, domain: &str, now: DateTime<Utc>) -> NewOutbox {
+    NewOutbox {
+        case_id,
+        purpose: purpose.into(),
+        internal: true,
+        radicado: None,
+        to_addr: to.to_string(),
+        subject,
+        body_text: body,
+        message_id: crate::mailer::new_message_id(domain),
+        in_reply_to: None,
+        status: "pending".into(),
+        next_attempt_at: now.naive_utc(),
+        created_at: now.naive_utc(),
+    }
+}
+
+/// One pass of the follow-up job at `now`.
+pub fn run(conn: &mut AnyConnection, policy: &Policy, message_id_domain: &str, base_url: &str, now: DateTime<Utc>) -> anyhow::Result<FollowUpReport> {
+    let today = policy.deadlines.local_date(now)?;
+    let open: Vec<CaseRow> = cases::table
+        .filter(cases::status.eq_any(
+            [CaseStatus::Radicado, CaseStatus::Asignado, CaseStatus::EnTramite, CaseStatus::Requerimiento].map(|s| s.as_str()),
+        ))
+        .select(CaseRow::as_select())
+        .load(conn)?;
+    let emails: BTreeMap<String, Option<String>> = departments::table
+        .select((departments::code, departments::email))
+        .load::<(String, Option<String>)>(conn)?
+        .into_iter()
+        .collect();
+    let mut report = FollowUpReport { open_cases: open.len(), ..Default::default() };
+    let mut per_dept: BTreeMap<&str, (Vec<(&CaseRow, i64)>, Vec<(&CaseRow, i64)>)> = BTreeMap::new();
+    for case in &open {
+        if case.status == CaseStatus::Requerimiento.as_str() {
+            if let Some(since) = case.suspended_on {
+                if since.checked_add_months(Months::new(1)).is_some_and(|limit| today > limit) {
+                    let key = format!("desistimiento:{}:{}", case.id, since);
+                    let proposed = db::write_tx(conn, |c| -> anyhow::Result<bool> {
+                        if !claim(c, &key, now)? {
+                            return Ok(false);
+                        }
+                        add_event(c, case.id, "sistema", "desistimiento_propuesto",
+                            Some("Pasó un mes sin respuesta del ciudadano al requerimiento (art. 17, Ley 1755 de 2015)."),
+                            json!({ "suspended_on": since }))?;
+                        Ok(true)
+                    })?;
+                    report.desistimiento_proposed += usize::from(proposed);
+                }
+            }
+            continue; // the clock is stopped
+        }
+        let Some(due) = case.due_date else { continue };
+        let left = policy.deadlines.days_left(today, due);
+        let entry = per_dept.entry(case.department.as_str()).or_default();
+        if left < 0 {
+            report.overdue += 1;
+            entry.1.push((case, left));
+        } else if left <= i64::from(policy.deadlines.amber_days) {
+            report.due_soon += 1;
+            entry.0.push((case, left));
+        }
+    }
+
+    for (dept, (soon, overdue)) in &per_dept {
+        let Some(Some(to)) = emails.get(*dept) else { continue };
+        // Escalation: once per case and due date.
+        for (case, left) in overdue {
+            let key = format!("escalation:{}:{}", case.id, case.due_date.map(|d| d.to_string()).unwrap_or_default());
+            let queued = db::write_tx(conn, |c| -> anyhow::Result<bool> {
+                if !claim(c, &key, now)? {
+                    return Ok(false);
+                }
+                let body = format!(
+                    "El caso {} ({}) venció el {} y lleva {} día(s) hábil(es) de retraso.\nAsunto: {}\n\n{}/casos/{}\n\n\
+                     Responder fuera de término es falta disciplinaria (art. 31, Ley 1755 de 2015).\n",
+                    case.radicado, case.kind, case.due_date.map(|d| d.to_string()).unwrap_or_default(), -left,
+                    case.subject, base_url.trim_end_matches('/'), case.radicado
+                );
+                diesel::insert_into(outbox::table)
+                    .values(internal_mail(to, "escalamiento", format!("Caso vencido {} - {}", case.radicado, dept), body, Some(case.id), message_id_domain, now))
+                    .execute(c)?;
+                add_event(c, case.id, "sistema", "escalado", None, json!({ "to": to, "days_overdue": -left }))?;
+                Ok(true)
+            })?;
+            report.escalations_queued += usize::from(queued);
+        }
+        // Daily digest, business days only.
+        if policy.deadlines.calendar.is_business_day(today) && !(soon.is_empty() && overdue.is_empty()) {
+            let key = format!("digest:{dept}:{today}");
+            let queued = db::write_tx(conn, |c| -> anyhow::Result<bool> {
+                if !claim(c, &key, now)? {
+                    return Ok(false);
+                }
+                let (subject, body) = digest_text(dept, today, soon, overdue, base_url);
+                diesel::insert_into(outbox::table)
+                    .values(internal_mail(to, "resumen_diario", subject, body, None, message_id_domain, now))
+                    .execute(c)?;
+                Ok(true)
+            })?;
+            report.digests_queued += usize::from(queued);
+        }
+    }
+    Ok(report)
+}
+
+fn digest_text(dept: &str, today: NaiveDate, soon: &[(&CaseRow, i64)], overdue: &[(&CaseRow, i64)], base: &str) -> (String, String) {
+    let mut body = format!("Resumen de casos de {dept} al {today}.\n\n");
+    let line = |(c, left): &(&CaseRow, i64)| {
+        format!("- {} · {} · vence {} · {} · {}/casos/{}\n", c.radicado, c.kind,
+            c.due_date.map(|d| d.to_string()).unwrap_or_default(),
+            if *left < 0 { format!("{} día(s) de retraso", -left) } else { format!("{left} día(s) hábil(es)") },
+            base.trim_end_matches('/'), c.radicado)
+    };
+    body.push_str(&format!("Vencidos ({}):\n", overdue.len()));
+    overdue.iter().for_each(|x| body.push_str(&line(x)));
+    body.push_str(&format!("\nPor vencer ({}):\n", soon.len()));
+    soon.iter().for_each(|x| body.push_str(&line(x)));
+    (format!("PQRS {dept}: {} vencidos, {} por vencer", overdue.len(), soon.len()), body)
+}
+
+/// Run the job every few minutes until shutdown (digests are keyed by day, so the period only
+/// bounds how soon after midnight and after a due date the alerts go out).
+pub async fn run_follow_up_worker(
+    pool: crate::db::Pool,
+    policy: std::sync::Arc<Policy>,
+    message_id_domain: String,
+    base_url: String,
+    nudge: std::sync::Arc<tokio::sync::Notify>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        let (p, pol, dom, base) = (pool.clone(), policy.clone(), message_id_domain.clone(), base_url.clone());
+        let result = tokio::task::spawn_blocking(move || -> anyhow::Result<FollowUpReport> {
+            let mut c = p.get()?;
+            run(&mut c, &pol, &dom, &base, Utc::now())
+        })
+        .await;
+        match result {
+            Ok(Ok(r)) => {
+                if r.digests_queued + r.escalations_queued > 0 {
+                    nudge.notify_one();
+                }
+                tracing::debug!(report = ?r, "follow-up pass");
+            }
+            Ok(Err(e)) => tracing::warn!(error = %e, "follow-up pass failed; will retry"),
+            Err(e) => tracing::error!(error = %e, "follow-up pass panicked"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(300)) => {}
+            _ = shutdown.changed() => break,
+        }
+        if *shutdown.borrow() {
+            break;
+        }
+    }
+}
