@@ -57,6 +57,10 @@ pub struct Settings {
     pub ack_per_sender_per_hour: u32,
     /// Base URL of the public pages, used in links inside mails.
     pub public_base_url: String,
+    /// Web filings (and status lookups) allowed per client address per minute, after a burst.
+    pub filing_rate_per_minute: u32,
+    /// Requests a client address may make at once before the per-minute rate applies.
+    pub filing_burst: u32,
     /// Database connections in the pool.
     pub db_pool_size: u32,
     /// Seconds without a successful poll after which `/healthz` reports intake as degraded.
@@ -83,6 +87,8 @@ impl Default for Settings {
             max_message_bytes: 25 * 1024 * 1024,
             ack_per_sender_per_hour: 5,
             public_base_url: "http://127.0.0.1:8080".into(),
+            filing_rate_per_minute: 20,
+            filing_burst: 10,
             db_pool_size: 8,
             intake_stale_secs: 900,
         }

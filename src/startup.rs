@@ -55,15 +55,20 @@ impl Application {
         let config = Arc::new(config);
         let cfg = config.clone();
         let pool = tokio::task::spawn_blocking(move || open_store(&cfg)).await??;
+        crate::web::metrics::init();
+        let mailer = crate::mailer::Mailer::from_config(&config)?;
+        let intake = Arc::new(crate::intake::Intake::load(config.clone()).context("rules")?);
         let state = AppState {
             pool,
             config: config.clone(),
             health: Arc::new(HealthState::default()),
             outbox_nudge: Arc::new(tokio::sync::Notify::new()),
+            intake: intake.clone(),
+            limiter: Arc::new(crate::web::ratelimit::RateLimiter::new(
+                config.settings.filing_rate_per_minute,
+                config.settings.filing_burst,
+            )),
         };
-        crate::web::metrics::init();
-        let mailer = crate::mailer::Mailer::from_config(&config)?;
-        let intake = Arc::new(crate::intake::Intake::load(config.clone()).context("rules")?);
         let departments: Vec<crate::db::models::Department> = intake
             .rules()
             .departments()

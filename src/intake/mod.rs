@@ -16,5 +16,6 @@ pub mod mbox;
 pub mod parse;
 pub mod pipeline;
 pub mod synthetic;
+pub mod web_form;
 
 pub use pipeline::{Intake, Outcome, RawMail, Source};

@@ -1,8 +1,12 @@
 //! The HTTP layer: route tree, shared state, health. Handlers call workflows and `db` query
 //! functions through `web::block`; they never run diesel on an async worker.
 
+pub mod forms;
 pub mod health;
+pub mod layout;
 pub mod metrics;
+pub mod public;
+pub mod ratelimit;
 
 use std::sync::Arc;
 
@@ -19,12 +23,29 @@ pub struct AppState {
     pub health: Arc<health::HealthState>,
     /// Wakes the outbox worker after something was queued.
     pub outbox_nudge: Arc<tokio::sync::Notify>,
+    /// The intake pipeline (rules, deadlines) shared with the workers.
+    pub intake: Arc<crate::intake::Intake>,
+    /// Per-IP limit for the public endpoints.
+    pub limiter: Arc<ratelimit::RateLimiter>,
 }
 
 /// The whole route tree.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(health::healthz))
-        .route("/metrics", web::get().to(metrics::render));
+    cfg.app_data(web::JsonConfig::default().limit(256 * 1024).error_handler(|err, _| {
+        crate::error::ApiError::bad_request(format!("JSON inválido: {err}")).into()
+    }))
+    .app_data(web::FormConfig::default().limit(64 * 1024).error_handler(|err, _| {
+        crate::error::ApiError::bad_request(format!("Formulario inválido: {err}")).into()
+    }))
+    .route("/healthz", web::get().to(health::healthz))
+    .route("/metrics", web::get().to(metrics::render))
+    .route("/", web::get().to(public::home))
+    .route("/radicar", web::get().to(public::form))
+    .route("/radicar", web::post().to(public::submit))
+    .route("/consulta", web::get().to(public::lookup_form))
+    .route("/consulta", web::post().to(public::lookup_submit))
+    .route("/api/v1/filings", web::post().to(public::api_create_filing))
+    .route("/api/v1/status", web::post().to(public::api_status));
 }
 
 /// Run blocking database work off the async workers, with a pooled connection.

@@ -1,0 +1,492 @@
+//! The Radicador Web: a filing from the public form or the filing API, validated field by field
+//! (Spanish messages), turned into a raw RFC 5322 message (the legal record, like every mail we
+//! keep), routed, dated and filed through the same transaction as mail, channel `radicador_web`.
+//!
+//! Anonymous filings are allowed (Ley 962 de 2005): no name, document or e-mail is required, and
+//! there is then no acknowledgement by mail and no status lookup (the confirmation page is the
+//! receipt).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment as MailAttachment, Mailbox, MultiPart, SinglePart};
+use serde::{Deserialize, Serialize};
+use sha2::Digest;
+
+use super::pipeline::Intake;
+use crate::db::models::{CaseRow, NewMessage, NewOutbox};
+use crate::db::schema::{cases, messages};
+use crate::db::AnyConnection;
+use crate::domain::{Channel, PetitionKind};
+use crate::mailer::templates::{acknowledgement, AckContext};
+use crate::routing::RouteInput;
+use crate::workflow::filing::{self, AckPolicy, AttachmentInfo, FilingError};
+use crate::workflow::{CaseDraft, FilingOutcome};
+
+/// Limits on a filing (also documented on the form).
+pub const MAX_ATTACHMENTS: usize = 5;
+pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
+pub const MAX_TOTAL_BYTES: usize = 20 * 1024 * 1024;
+/// Accepted attachment types: extension → content type.
+pub const ALLOWED_TYPES: [(&str, &str); 9] = [
+    ("pdf", "application/pdf"),
+    ("jpg", "image/jpeg"),
+    ("jpeg", "image/jpeg"),
+    ("png", "image/png"),
+    ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("odt", "application/vnd.oasis.opendocument.text"),
+    ("txt", "text/plain"),
+    ("zip", "application/zip"),
+];
+pub const DOCUMENT_TYPES: [(&str, &str); 4] =
+    [("CC", "Cédula de ciudadanía"), ("CE", "Cédula de extranjería"), ("NIT", "NIT"), ("PA", "Pasaporte")];
+
+/// The fields of a filing as submitted (JSON keys and form field names).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct FilingInput {
+    pub anonymous: bool,
+    pub name: String,
+    pub document_type: String,
+    pub document_number: String,
+    pub email: String,
+    pub phone: String,
+    pub municipality: String,
+    /// Optional PQRS kind; the routing rules decide when empty.
+    pub kind: String,
+    pub subject: String,
+    pub message: String,
+    /// Consent to personal-data processing (Ley 1581 de 2012).
+    pub consent: bool,
+    /// Honeypot: people never see it, so it must stay empty.
+    pub website: String,
+}
+
+/// A file sent with a filing.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    pub filename: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A filing that passed validation.
+#[derive(Debug, Clone)]
+pub struct ValidFiling {
+    pub input: FilingInput,
+    pub kind: Option<PetitionKind>,
+    pub attachments: Vec<(String, &'static str, Vec<u8>)>,
+}
+
+/// Per-field Spanish messages.
+pub type FieldErrors = BTreeMap<String, String>;
+
+fn clean(s: &str) -> String {
+    // Control characters other than newlines and tabs have no place in a petition.
+    s.chars().filter(|c| !c.is_control() || *c == '\n' || *c == '\t').collect::<String>().trim().to_string()
+}
+
+fn valid_email(e: &str) -> bool {
+    e.len() <= 254
+        && !e.contains(char::is_whitespace)
+        && e.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'))
+        && e.parse::<Mailbox>().is_ok()
+}
+
+/// The content type of an upload, from its extension, checked against its first bytes.
+fn sniff(filename: &str, bytes: &[u8]) -> Result<&'static str, String> {
+    let ext = filename.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    let Some((_, ct)) = ALLOWED_TYPES.iter().find(|(e, _)| *e == ext) else {
+        return Err(format!("El tipo de archivo de «{filename}» no está permitido (PDF, JPG, PNG, DOCX, XLSX, ODT, TXT o ZIP)."));
+    };
+    let ok = match ext.as_str() {
+        "pdf" => bytes.starts_with(b"%PDF-"),
+        "jpg" | "jpeg" => bytes.starts_with(&[0xFF, 0xD8, 0xFF]),
+        "png" => bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+        "docx" | "xlsx" | "odt" | "zip" => bytes.starts_with(b"PK\x03\x04"),
+        "txt" => std::str::from_utf8(bytes).is_ok(),
+        _ => false,
+    };
+    if ok {
+        Ok(ct)
+    } else {
+        Err(format!("El contenido de «{filename}» no corresponde a su extensión."))
+    }
+}
+
+/// A safe file name: no folders, no control characters, at most 120 characters.
+fn safe_filename(name: &str, i: usize) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*'))
+        .take(120)
+        .collect::<String>()
+        .trim()
+        .trim_start_matches('.')
+        .to_string();
+    if cleaned.is_empty() {
+        format!("adjunto-{}", i + 1)
+    } else {
+        cleaned
+    }
+}
+
+/// Check every field; all problems are reported at once.
+pub fn validate(mut input: FilingInput, uploads: Vec<Upload>) -> Result<ValidFiling, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let mut err = |f: &str, m: &str| {
+        errors.entry(f.to_string()).or_insert_with(|| m.to_string());
+    };
+    for (field, value, max) in [
+        ("name", &mut input.name, 200),
+        ("document_number", &mut input.document_number, 20),
+        ("email", &mut input.email, 254),
+        ("phone", &mut input.phone, 30),
+        ("municipality", &mut input.municipality, 100),
+        ("subject", &mut input.subject, 200),
+        ("message", &mut input.message, 20_000),
+        ("kind", &mut input.kind, 40),
+        ("document_type", &mut input.document_type, 10),
+    ] {
+        *value = clean(value);
+        if value.chars().count() > max {
+            err(field, &format!("Máximo {max} caracteres."));
+        }
+    }
+    input.email = input.email.to_ascii_lowercase();
+    input.document_type = input.document_type.to_ascii_uppercase();
+    if !input.website.trim().is_empty() {
+        err("website", "Deje este campo vacío.");
+    }
+    if !input.anonymous {
+        if input.name.is_empty() {
+            err("name", "Escriba su nombre o marque la radicación anónima.");
+        }
+        if input.email.is_empty() {
+            err("email", "Escriba su correo electrónico para recibir el radicado y la respuesta.");
+        }
+    }
+    if !input.email.is_empty() && !valid_email(&input.email) {
+        err("email", "El correo electrónico no es válido.");
+    }
+    if !input.document_number.is_empty() || !input.document_type.is_empty() {
+        if !DOCUMENT_TYPES.iter().any(|(c, _)| *c == input.document_type) {
+            err("document_type", "Elija el tipo de documento.");
+        }
+        let digits_ok = match input.document_type.as_str() {
+            "PA" => input.document_number.chars().all(|c| c.is_ascii_alphanumeric()),
+            "NIT" => input.document_number.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '.'),
+            _ => input.document_number.chars().all(|c| c.is_ascii_digit() || c == '.'),
+        };
+        if input.document_number.is_empty() || !digits_ok {
+            err("document_number", "El número de documento no es válido.");
+        }
+    }
+    if !input.phone.is_empty() && !input.phone.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c)) {
+        err("phone", "El teléfono solo puede tener números, espacios y los signos + - ( ).");
+    }
+    let kind = if input.kind.is_empty() {
+        None
+    } else {
+        match PetitionKind::parse(&input.kind) {
+            Some(k) => Some(k),
+            None => {
+                err("kind", "Elija un tipo de solicitud de la lista.");
+                None
+            }
+        }
+    };
+    if input.subject.chars().count() < 3 {
+        err("subject", "Escriba el asunto (al menos 3 caracteres).");
+    }
+    if input.message.chars().count() < 10 {
+        err("message", "Describa su solicitud (al menos 10 caracteres).");
+    }
+    if !input.consent {
+        err("consent", "Debe autorizar el tratamiento de sus datos personales para radicar.");
+    }
+    let uploads: Vec<Upload> = uploads.into_iter().filter(|u| !(u.filename.is_empty() && u.bytes.is_empty())).collect();
+    let mut attachments = Vec::new();
+    if uploads.len() > MAX_ATTACHMENTS {
+        err("attachments", &format!("Máximo {MAX_ATTACHMENTS} archivos."));
+    }
+    let total: usize = uploads.iter().map(|u| u.bytes.len()).sum();
+    if total > MAX_TOTAL_BYTES {
+        err("attachments", "Los anexos suman más de 20 MB.");
+    }
+    for (i, u) in uploads.into_iter().enumerate().take(MAX_ATTACHMENTS) {
+        let name = safe_filename(&u.filename, i);
+        if u.bytes.is_empty() {
+            err("attachments", &format!("El archivo «{name}» está vacío."));
+        } else if u.bytes.len() > MAX_ATTACHMENT_BYTES {
+            err("attachments", &format!("El archivo «{name}» supera 10 MB."));
+        } else {
+            match sniff(&name, &u.bytes) {
+                Ok(ct) => attachments.push((name, ct, u.bytes)),
+                Err(m) => err("attachments", &m),
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(ValidFiling { input, kind, attachments })
+    } else {
+        Err(errors)
+    }
+}
+
+/// The result of a web filing.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct WebFiled {
+    pub radicado: String,
+    pub received_at: DateTime<Utc>,
+    pub due_date: Option<NaiveDate>,
+    /// True when an earlier request with the same Idempotency-Key had filed it.
+    #[serde(skip)]
+    pub repeated: bool,
+}
+
+/// The raw RFC 5322 record of a filing.
+fn raw_record(v: &ValidFiling, message_id: &str, now: DateTime<Utc>, kind_label: &str) -> Result<Vec<u8>, String> {
+    let i = &v.input;
+    let from: Mailbox = if i.email.is_empty() {
+        "Radicación anónima <anonimo@radicador-web.invalid>".parse().map_err(|e| format!("{e}"))?
+    } else {
+        let name = if i.name.is_empty() { None } else { Some(i.name.clone()) };
+        Mailbox::new(name, i.email.parse().map_err(|e| format!("{e}"))?)
+    };
+    let doc = DOCUMENT_TYPES.iter().find(|(c, _)| *c == i.document_type).map(|(_, l)| *l).unwrap_or("");
+    let text = format!(
+        "Radicación por el Radicador Web\n\nNombre: {}\nDocumento: {} {}\nCorreo: {}\nTeléfono: {}\nMunicipio: {}\n\
+         Tipo indicado por el ciudadano: {}\nAutoriza tratamiento de datos: sí\nAnónima: {}\n\nAsunto: {}\n\n{}\n",
+        if i.anonymous && i.name.is_empty() { "(anónimo)" } else { &i.name },
+        doc, i.document_number, i.email, i.phone, i.municipality, kind_label,
+        if i.anonymous { "sí" } else { "no" }, i.subject, i.message
+    );
+    let mut mp = MultiPart::mixed().singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(text));
+    for (name, ct, bytes) in &v.attachments {
+        let ct = ContentType::parse(ct).map_err(|e| format!("{e}"))?;
+        mp = mp.singlepart(MailAttachment::new(name.clone()).body(bytes.clone(), ct));
+    }
+    let msg = lettre::Message::builder()
+        .from(from)
+        .to("radicador-web@radicador-web.invalid".parse().map_err(|e| format!("{e}"))?)
+        .subject(i.subject.clone())
+        .date(now.into())
+        .message_id(Some(format!("<{message_id}>")))
+        .multipart(mp)
+        .map_err(|e| format!("{e}"))?;
+    Ok(msg.formatted())
+}
+
+impl Intake {
+    /// File a validated web filing. With an idempotency key, a repeated request returns the
+    /// radicado of the first one instead of filing twice.
+    pub fn file_web(
+        &self,
+        conn: &mut AnyConnection,
+        v: ValidFiling,
+        idempotency_key: Option<&str>,
+        channel: Channel,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> Result<WebFiled, FilingError> {
+        let settings = &self.config.settings;
+        let dedupe_key = match idempotency_key.map(str::trim).filter(|k| !k.is_empty()) {
+            Some(k) => format!("idem:{}", hex::encode(sha2::Sha256::digest(k.as_bytes()))),
+            None => format!("web:{}", crate::mailer::new_message_id("radicador")),
+        };
+        if let Some(found) = self.existing_web_filing(conn, &dedupe_key)? {
+            return Ok(found);
+        }
+        let message_id = crate::mailer::new_message_id(&settings.message_id_domain);
+        let names: Vec<String> = v.attachments.iter().map(|a| a.0.clone()).collect();
+        let from = if v.input.name.is_empty() { v.input.email.clone() } else { format!("{} <{}>", v.input.name, v.input.email) };
+        let decision = self.rules().route(&RouteInput {
+            subject: &v.input.subject,
+            body: &v.input.message,
+            from_address: if v.input.email.is_empty() { "" } else { &from },
+            to: &[],
+            channel: channel.as_str(),
+            attachment_names: &names,
+        });
+        let kind = v.kind.or_else(|| PetitionKind::parse(&decision.kind)).unwrap_or(PetitionKind::PeticionGeneral);
+        let raw = raw_record(&v, &message_id, now, v.kind.map(|k| k.label()).unwrap_or("(no indicado)"))
+            .map_err(|e| FilingError::Db(crate::db::DbError::Connect(format!("building the record: {e}"))))?;
+        let dates = self.policy.dates(kind, now).map_err(|e| FilingError::Db(crate::db::DbError::Connect(format!("deadline: {e}"))))?;
+        let sha = hex::encode(sha2::Sha256::digest(&raw));
+        let i = &v.input;
+        let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
+        let msg = NewMessage {
+            direction: "in".into(),
+            channel: channel.as_str().into(),
+            source: if channel == Channel::RadicadorWeb { "web".into() } else { "staff".into() },
+            dedupe_key,
+            message_id: Some(message_id),
+            sha256: sha,
+            disposition: String::new(),
+            case_id: None,
+            subject: i.subject.clone(),
+            from_addr: opt(&i.email),
+            from_name: opt(&i.name),
+            to_addrs: "[]".into(),
+            in_reply_to: None,
+            references_ids: "[]".into(),
+            received_at: now.naive_utc(),
+            received_month: crate::time::bogota_month(now),
+            body_text: i.message.clone(),
+            body_html: None,
+            headers: serde_json::json!({ "channel": channel.as_str(), "document_type": i.document_type }).to_string(),
+            raw_size: raw.len() as i64,
+            raw,
+            created_at: now.naive_utc(),
+        };
+        let attachments: Vec<AttachmentInfo> = v
+            .attachments
+            .iter()
+            .enumerate()
+            .map(|(n, (name, ct, bytes))| AttachmentInfo {
+                part_index: n as i64,
+                filename: name.clone(),
+                content_type: (*ct).to_string(),
+                size: bytes.len() as i64,
+                sha256: hex::encode(sha2::Sha256::digest(bytes)),
+                kind: "regular".into(),
+            })
+            .collect();
+        let draft = CaseDraft {
+            channel,
+            kind,
+            department: decision.department.clone(),
+            priority: decision.priority.clone(),
+            tags: decision.tags.clone(),
+            needs_review: decision.needs_review,
+            subject: i.subject.clone(),
+            citizen_name: opt(&i.name),
+            citizen_email: opt(&i.email),
+            citizen_doc_type: opt(&i.document_type),
+            citizen_doc_number: opt(&i.document_number),
+            citizen_phone: opt(&i.phone),
+            citizen_municipality: opt(&i.municipality),
+            received_at: now,
+            effective_date: dates.effective_date,
+            term_days: dates.term_days,
+            due_date: dates.due_date,
+            routing: serde_json::json!({ "rules": decision.rules, "needs_review": decision.needs_review, "kind_from_citizen": v.kind.is_some() }),
+            entities: serde_json::to_value(&decision.entities).unwrap_or_default(),
+            linked_radicado: None,
+            actor: actor.to_string(),
+        };
+        let ack_to = opt(&i.email);
+        let out = filing::file_new_case(
+            conn,
+            &self.config.unit,
+            msg.clone(),
+            draft,
+            &attachments,
+            AckPolicy { per_sender_per_hour: settings.ack_per_sender_per_hour },
+            Box::new(move |case: &CaseRow, n: i64| {
+                let to = ack_to?;
+                let ctx = AckContext { entity_name: &settings.entity_name, public_base_url: &settings.public_base_url, attachments: n };
+                let (subject, body_text) = acknowledgement(&ctx, case);
+                let t = Utc::now().naive_utc();
+                Some(NewOutbox {
+                    case_id: Some(case.id),
+                    purpose: "acuse".into(),
+                    internal: false,
+                    radicado: None,
+                    to_addr: to,
+                    subject,
+                    body_text,
+                    message_id: crate::mailer::new_message_id(&settings.message_id_domain),
+                    in_reply_to: None,
+                    status: "pending".into(),
+                    next_attempt_at: t,
+                    created_at: t,
+                })
+            }),
+        )?;
+        metrics::counter!("pqrs_mail_in_total", "channel" => channel.as_str(), "source" => "web", "outcome" => "cases").increment(1);
+        match out {
+            FilingOutcome::NewCase { radicado, .. } => Ok(WebFiled { radicado, received_at: now, due_date: dates.due_date, repeated: false }),
+            _ => self.existing_web_filing(conn, &msg.dedupe_key)?.ok_or(FilingError::Db(crate::db::DbError::Query(diesel::result::Error::NotFound))),
+        }
+    }
+
+    fn existing_web_filing(&self, conn: &mut AnyConnection, dedupe_key: &str) -> Result<Option<WebFiled>, FilingError> {
+        let found: Option<(String, chrono::NaiveDateTime, Option<NaiveDate>)> = messages::table
+            .inner_join(cases::table)
+            .filter(messages::direction.eq("in"))
+            .filter(messages::dedupe_key.eq(dedupe_key))
+            .select((cases::radicado, cases::received_at, cases::due_date))
+            .first(conn)
+            .optional()?;
+        Ok(found.map(|(radicado, at, due)| WebFiled { radicado, received_at: at.and_utc(), due_date: due, repeated: true }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn good() -> FilingInput {
+        FilingInput {
+            name: "Ana Pérez".into(),
+            document_type: "CC".into(),
+            document_number: "15.372.886".into(),
+            email: "Ana@Example.com".into(),
+            subject: "Certificado".into(),
+            message: "Solicito el certificado de registro minero.".into(),
+            consent: true,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_good_filing_passes_and_is_normalised() {
+        let v = validate(good(), vec![]).unwrap();
+        assert_eq!(v.input.email, "ana@example.com");
+    }
+
+    #[test]
+    fn every_problem_is_reported_in_spanish() {
+        let input = FilingInput { website: "http://spam".into(), kind: "nope".into(), email: "x@".into(), ..Default::default() };
+        let e = validate(input, vec![]).unwrap_err();
+        for f in ["website", "kind", "email", "subject", "message", "consent", "name"] {
+            assert!(e.contains_key(f), "{f}: {e:?}");
+        }
+        assert!(e["consent"].contains("datos personales"));
+    }
+
+    #[test]
+    fn anonymous_filings_need_no_identity() {
+        let input = FilingInput { anonymous: true, subject: "Denuncia".into(), message: "Hay dragas en el río Nechí.".into(), consent: true, ..Default::default() };
+        assert!(validate(input, vec![]).is_ok());
+    }
+
+    #[test]
+    fn attachments_are_checked_by_type_content_and_size() {
+        let pdf = Upload { filename: "../../etc/soporte.pdf".into(), bytes: b"%PDF-1.4 ...".to_vec() };
+        let v = validate(good(), vec![pdf]).unwrap();
+        assert_eq!(v.attachments[0].0, "soporte.pdf");
+        let fake = Upload { filename: "virus.pdf".into(), bytes: b"MZ\x90\x00".to_vec() };
+        assert!(validate(good(), vec![fake]).unwrap_err()["attachments"].contains("no corresponde"));
+        let exe = Upload { filename: "a.exe".into(), bytes: b"MZ".to_vec() };
+        assert!(validate(good(), vec![exe]).unwrap_err()["attachments"].contains("no está permitido"));
+        let many: Vec<Upload> = (0..6).map(|i| Upload { filename: format!("{i}.txt"), bytes: b"hola".to_vec() }).collect();
+        assert!(validate(good(), many).unwrap_err()["attachments"].contains("Máximo"));
+    }
+
+    #[test]
+    fn oversized_fields_and_control_characters() {
+        let mut i = good();
+        i.subject = "x".repeat(201);
+        i.name = "Ana\u{0}\u{7} Pérez".into();
+        let e = validate(i.clone(), vec![]).unwrap_err();
+        assert!(e["subject"].contains("200"));
+        i.subject = "ok subject".into();
+        assert_eq!(validate(i, vec![]).unwrap().input.name, "Ana Pérez");
+    }
+}

@@ -1,0 +1,356 @@
+//! Public pages and API of the Radicador Web: the filing form (works without JavaScript; CSRF by
+//! double-submit cookie; honeypot; per-IP rate limit), the confirmation with the radicado and
+//! due date, and the status lookup (radicado + e-mail: a wrong pair reveals nothing).
+
+use std::collections::BTreeMap;
+
+use actix_multipart::Multipart;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use maud::{html, Markup};
+use serde::{Deserialize, Serialize};
+
+use super::forms::{input_from_fields, read_multipart};
+use super::layout::{field_error, html_response, page, random_token};
+use super::AppState;
+use crate::db::models::CaseRow;
+use crate::db::schema::case_events;
+use crate::domain::{CaseStatus, Channel, PetitionKind};
+use crate::error::ApiError;
+use crate::intake::web_form::{self, FilingInput, ValidFiling, WebFiled, DOCUMENT_TYPES};
+use crate::mailer::templates::fecha_larga;
+
+const CSRF_COOKIE: &str = "pqrs_csrf";
+const NAV: [(&str, &str); 2] = [("Radicar una PQRS", "/radicar"), ("Consultar estado", "/consulta")];
+
+pub fn client_ip(req: &HttpRequest) -> std::net::IpAddr {
+    req.peer_addr().map(|a| a.ip()).unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]))
+}
+
+fn rate_limited(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
+    if state.limiter.allow(client_ip(req)) {
+        Ok(())
+    } else {
+        Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "Demasiadas solicitudes desde su conexión. Espere un minuto e intente de nuevo."))
+    }
+}
+
+/// File a validated filing off the async workers; nudges the outbox.
+pub async fn file(state: &AppState, v: ValidFiling, key: Option<String>, channel: Channel, actor: String) -> Result<WebFiled, ApiError> {
+    let intake = state.intake.clone();
+    let pool = state.pool.clone();
+    let filed = web::block(move || -> Result<WebFiled, ApiError> {
+        let mut conn = pool.get().map_err(|e| crate::db::DbError::Pool(e.to_string()))?;
+        intake.file_web(&mut conn, v, key.as_deref(), channel, &actor, Utc::now()).map_err(|e| match e {
+            crate::workflow::FilingError::Db(db) => ApiError::from(db),
+        })
+    })
+    .await??;
+    state.outbox_nudge.notify_one();
+    Ok(filed)
+}
+
+#[derive(Serialize)]
+struct Created<'a> {
+    radicado: &'a str,
+    received_at: chrono::DateTime<Utc>,
+    due_date: Option<NaiveDate>,
+    status_url: String,
+}
+
+/// `POST /api/v1/filings`: JSON or multipart; `Idempotency-Key` files a retried request once.
+pub async fn api_create_filing(req: HttpRequest, state: web::Data<AppState>, payload: web::Payload) -> Result<HttpResponse, ApiError> {
+    rate_limited(&state, &req)?;
+    let ct = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
+    let (input, uploads) = if ct.starts_with("multipart/form-data") {
+        let (fields, uploads) = read_multipart(Multipart::new(req.headers(), payload)).await?;
+        (input_from_fields(&fields), uploads)
+    } else if ct.starts_with("application/json") {
+        let body = payload.to_bytes_limited(256 * 1024).await.map_err(|_| super::forms::too_large())?
+            .map_err(|e| ApiError::bad_request(format!("Cuerpo ilegible: {e}")))?;
+        let input: FilingInput = serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request(format!("JSON inválido: {e}")))?;
+        (input, Vec::new())
+    } else {
+        return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Envíe JSON (application/json) o un formulario multipart/form-data."));
+    };
+    let valid = web_form::validate(input, uploads).map_err(ApiError::validation)?;
+    let key = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(|s| s.chars().take(200).collect::<String>());
+    let filed = file(&state, valid, key, Channel::RadicadorWeb, "radicador_web".into()).await?;
+    let base = state.config.settings.public_base_url.trim_end_matches('/');
+    let mut res = HttpResponse::Created();
+    if filed.repeated {
+        res.insert_header(("Idempotent-Replayed", "true"));
+    }
+    Ok(res.json(Created {
+        radicado: &filed.radicado,
+        received_at: filed.received_at,
+        due_date: filed.due_date,
+        status_url: format!("{base}/consulta?radicado={}", filed.radicado),
+    }))
+}
+
+fn form_page(input: &FilingInput, errors: &BTreeMap<String, String>, csrf: &str) -> Markup {
+    let described = |f: &str| errors.contains_key(f).then(|| format!("{f}-error"));
+    page("Radicar una PQRS", &NAV, html! {
+        h1 { "Radicar una petición, queja, reclamo, sugerencia o denuncia" }
+        p { "Los campos marcados con * son obligatorios. Recibirá el número de radicado en esta página y en su correo." }
+        @if !errors.is_empty() {
+            div.errors role="alert" tabindex="-1" {
+                p { strong { "Revise los campos marcados:" } }
+                ul { @for (f, m) in errors { li { a href=(format!("#{f}")) { (m) } } } }
+            }
+        }
+        form method="post" action="/radicar" enctype="multipart/form-data" novalidate {
+            input type="hidden" name="csrf" value=(csrf);
+            div.hp aria-hidden="true" {
+                label for="website" { "No llene este campo" }
+                input type="text" id="website" name="website" tabindex="-1" autocomplete="off";
+            }
+            fieldset {
+                legend { "Sus datos" }
+                label { input type="checkbox" name="anonymous" checked[input.anonymous]; " Quiero radicar de forma anónima (no recibirá respuesta por correo)" }
+                label for="name" { "Nombre completo *" }
+                input type="text" id="name" name="name" value=(input.name) maxlength="200" autocomplete="name" aria-describedby=[described("name")];
+                (field_error(errors, "name"))
+                label for="document_type" { "Tipo de documento" }
+                select id="document_type" name="document_type" aria-describedby=[described("document_type")] {
+                    option value="" { "(sin documento)" }
+                    @for (code, label) in DOCUMENT_TYPES { option value=(code) selected[input.document_type == code] { (label) } }
+                }
+                (field_error(errors, "document_type"))
+                label for="document_number" { "Número de documento" }
+                input type="text" id="document_number" name="document_number" value=(input.document_number) maxlength="20" inputmode="numeric" aria-describedby=[described("document_number")];
+                (field_error(errors, "document_number"))
+                label for="email" { "Correo electrónico *" }
+                input type="email" id="email" name="email" value=(input.email) maxlength="254" autocomplete="email" aria-describedby=[described("email")];
+                (field_error(errors, "email"))
+                label for="phone" { "Teléfono" }
+                input type="tel" id="phone" name="phone" value=(input.phone) maxlength="30" autocomplete="tel" aria-describedby=[described("phone")];
+                (field_error(errors, "phone"))
+                label for="municipality" { "Municipio" }
+                input type="text" id="municipality" name="municipality" value=(input.municipality) maxlength="100" aria-describedby=[described("municipality")];
+                (field_error(errors, "municipality"))
+            }
+            fieldset {
+                legend { "Su solicitud" }
+                label for="kind" { "Tipo de solicitud" }
+                p.hint id="kind-hint" { "Si no está seguro, déjelo en blanco: la entidad lo clasificará." }
+                select id="kind" name="kind" aria-describedby="kind-hint" {
+                    option value="" { "(no sé / que lo clasifique la entidad)" }
+                    @for k in PetitionKind::ALL { option value=(k.as_str()) selected[input.kind == k.as_str()] { (k.label()) } }
+                }
+                (field_error(errors, "kind"))
+                label for="subject" { "Asunto *" }
+                input type="text" id="subject" name="subject" value=(input.subject) maxlength="200" required aria-describedby=[described("subject")];
+                (field_error(errors, "subject"))
+                label for="message" { "Describa su solicitud *" }
+                textarea id="message" name="message" maxlength="20000" required aria-describedby=[described("message")] { (input.message) }
+                (field_error(errors, "message"))
+                label for="attachments" { "Anexos" }
+                p.hint id="attachments-hint" { "Hasta 5 archivos PDF, JPG, PNG, DOCX, XLSX, ODT, TXT o ZIP; máximo 10 MB cada uno y 20 MB en total." }
+                input type="file" id="attachments" name="attachments" multiple aria-describedby="attachments-hint";
+                (field_error(errors, "attachments"))
+            }
+            label {
+                input type="checkbox" id="consent" name="consent" checked[input.consent] aria-describedby=[described("consent")];
+                " Autorizo el tratamiento de mis datos personales para atender esta solicitud, conforme a la Ley 1581 de 2012. *"
+            }
+            (field_error(errors, "consent"))
+            button type="submit" { "Radicar" }
+        }
+    })
+}
+
+fn with_csrf(status: StatusCode, token: &str, m: Markup) -> HttpResponse {
+    let mut res = html_response(status, m);
+    let cookie = Cookie::build(CSRF_COOKIE, token.to_string()).path("/").http_only(true).same_site(SameSite::Strict).finish();
+    let _ = res.add_cookie(&cookie);
+    res
+}
+
+pub async fn form(req: HttpRequest) -> HttpResponse {
+    let token = req.cookie(CSRF_COOKIE).map(|c| c.value().to_string()).filter(|t| t.len() == 64).unwrap_or_else(random_token);
+    with_csrf(StatusCode::OK, &token, form_page(&FilingInput::default(), &BTreeMap::new(), &token))
+}
+
+fn error_page(status: StatusCode, title: &str, message: &str) -> HttpResponse {
+    html_response(status, page(title, &NAV, html! { h1 { (title) } p { (message) } p { a href="/radicar" { "Volver al formulario" } } }))
+}
+
+pub async fn submit(req: HttpRequest, state: web::Data<AppState>, payload: web::Payload) -> HttpResponse {
+    if rate_limited(&state, &req).is_err() {
+        return error_page(StatusCode::TOO_MANY_REQUESTS, "Demasiadas solicitudes", "Ha enviado muchas solicitudes seguidas. Espere un minuto e intente de nuevo.");
+    }
+    let (fields, uploads) = match read_multipart(Multipart::new(req.headers(), payload)).await {
+        Ok(x) => x,
+        Err(e) => return error_page(e.status, "No pudimos leer el formulario", &e.message),
+    };
+    let cookie = req.cookie(CSRF_COOKIE).map(|c| c.value().to_string());
+    let token = fields.get("csrf").cloned().unwrap_or_default();
+    if cookie.as_deref() != Some(token.as_str()) || token.len() != 64 {
+        return error_page(StatusCode::FORBIDDEN, "El formulario expiró", "Por seguridad, vuelva a abrir el formulario y envíelo de nuevo.");
+    }
+    let input = input_from_fields(&fields);
+    let valid = match web_form::validate(input.clone(), uploads) {
+        Ok(v) => v,
+        Err(errors) => return with_csrf(StatusCode::UNPROCESSABLE_ENTITY, &token, form_page(&input, &errors, &token)),
+    };
+    // The CSRF token doubles as the idempotency key: a double click files once.
+    match file(&state, valid, Some(format!("form:{token}:{}", input.subject)), Channel::RadicadorWeb, "radicador_web".into()).await {
+        Ok(f) => {
+            let new_token = random_token();
+            with_csrf(StatusCode::CREATED, &new_token, confirmation(&f, &input))
+        }
+        Err(e) => error_page(e.status, "No pudimos radicar su solicitud", &e.message),
+    }
+}
+
+fn confirmation(f: &WebFiled, input: &FilingInput) -> Markup {
+    let local = f.received_at.with_timezone(&chrono_tz::America::Bogota);
+    page("Solicitud radicada", &NAV, html! {
+        h1 { "Su solicitud fue radicada" }
+        div.card {
+            p { "Número de radicado: " strong style="font-size:1.4rem" { (f.radicado) } }
+            p { "Recibida el " (fecha_larga(local.date_naive())) " a las " (local.format("%H:%M")) " (hora de Bogotá)." }
+            @match f.due_date {
+                Some(d) => p { "Fecha máxima de respuesta: " strong { (fecha_larga(d)) } "." },
+                None => p { "Esta comunicación no tiene un término legal de respuesta." },
+            }
+            @if input.email.is_empty() {
+                p { "Guarde este número: como no dio un correo, esta página es su constancia de radicación." }
+            } @else {
+                p { "Enviamos el acuse de recibo a " (input.email) ". Con el radicado y su correo puede " a href=(format!("/consulta?radicado={}", f.radicado)) { "consultar el estado" } "." }
+            }
+        }
+        p.noprint { button type="button" onclick="window.print()" { "Imprimir constancia" } }
+    })
+}
+
+/// What the citizen may see of a case.
+#[derive(Debug, Serialize)]
+pub struct PublicStatus {
+    pub radicado: String,
+    pub status: String,
+    pub status_label: String,
+    pub received_at: NaiveDateTime,
+    pub due_date: Option<NaiveDate>,
+    pub timeline: Vec<PublicEvent>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PublicEvent {
+    pub at: NaiveDateTime,
+    pub label: String,
+}
+
+fn public_label(event: &str, payload: &serde_json::Value) -> Option<String> {
+    Some(match event {
+        "radicado" => "Solicitud radicada".into(),
+        "asignado" | "reasignado" => "Asignada a la dependencia competente".into(),
+        "en_tramite" => "En trámite".into(),
+        "requerimiento" => "La entidad le solicitó completar la información".into(),
+        "respuesta_ciudadano" => "Recibimos un mensaje suyo".into(),
+        "reanudado" => "Información recibida; el trámite continúa".into(),
+        "prorroga" => format!("Término ampliado hasta el {}", payload.get("new_due").and_then(|v| v.as_str()).unwrap_or("")),
+        "trasladado" => format!("Trasladada por competencia a {}", payload.get("entity").and_then(|v| v.as_str()).unwrap_or("otra entidad")),
+        "respondido" => "Respondida".into(),
+        "cerrado" | "desistimiento" => "Cerrada".into(),
+        "anulado" => "Anulada".into(),
+        _ => return None,
+    })
+}
+
+/// Look up a case by radicado and e-mail; `None` for any mismatch (nothing is revealed).
+pub fn lookup(conn: &mut crate::db::AnyConnection, radicado: &str, email: &str) -> QueryResult<Option<PublicStatus>> {
+    let email = email.trim().to_ascii_lowercase();
+    let Some(case) = CaseRow::by_radicado(conn, radicado.trim())? else { return Ok(None) };
+    if email.is_empty() || case.citizen_email.as_deref().map(str::to_ascii_lowercase).as_deref() != Some(email.as_str()) {
+        return Ok(None);
+    }
+    let events: Vec<(NaiveDateTime, String, String)> = case_events::table
+        .filter(case_events::case_id.eq(case.id))
+        .order(case_events::id)
+        .select((case_events::at, case_events::event_type, case_events::payload))
+        .load(conn)?;
+    let timeline = events
+        .into_iter()
+        .filter_map(|(at, t, p)| {
+            let payload: serde_json::Value = serde_json::from_str(&p).unwrap_or_default();
+            public_label(&t, &payload).map(|label| PublicEvent { at, label })
+        })
+        .collect();
+    let status_label = CaseStatus::parse(&case.status).map(|s| s.label().to_string()).unwrap_or(case.status.clone());
+    Ok(Some(PublicStatus { radicado: case.radicado, status: case.status, status_label, received_at: case.received_at, due_date: case.due_date, timeline }))
+}
+
+#[derive(Deserialize, Default)]
+pub struct LookupForm {
+    #[serde(default)]
+    pub radicado: String,
+    #[serde(default)]
+    pub email: String,
+}
+
+async fn do_lookup(state: &AppState, f: LookupForm) -> Result<Option<PublicStatus>, ApiError> {
+    super::with_conn(state, move |c| Ok(lookup(c, &f.radicado, &f.email)?)).await
+}
+
+pub async fn api_status(req: HttpRequest, state: web::Data<AppState>, body: web::Json<LookupForm>) -> Result<HttpResponse, ApiError> {
+    rate_limited(&state, &req)?;
+    match do_lookup(&state, body.into_inner()).await? {
+        Some(s) => Ok(HttpResponse::Ok().json(s)),
+        None => Err(ApiError::new(StatusCode::NOT_FOUND, "not_found", "No encontramos una solicitud con ese radicado y ese correo.")),
+    }
+}
+
+fn lookup_page(f: &LookupForm, result: Option<Result<&PublicStatus, ()>>) -> Markup {
+    page("Consultar estado", &NAV, html! {
+        h1 { "Consultar el estado de su solicitud" }
+        form method="post" action="/consulta" {
+            label for="radicado" { "Número de radicado" }
+            input type="text" id="radicado" name="radicado" value=(f.radicado) inputmode="numeric" maxlength="15" required;
+            label for="email" { "Correo electrónico con el que radicó" }
+            input type="email" id="email" name="email" value=(f.email) maxlength="254" required;
+            button type="submit" { "Consultar" }
+        }
+        @match result {
+            Some(Ok(s)) => div.card aria-live="polite" {
+                h2 { "Radicado " (s.radicado) }
+                p { "Estado: " strong { (s.status_label) } }
+                @if let Some(d) = s.due_date { p { "Fecha máxima de respuesta: " (fecha_larga(d)) } }
+                ol.timeline { @for e in &s.timeline { li { (e.at.and_utc().with_timezone(&chrono_tz::America::Bogota).format("%Y-%m-%d %H:%M")) " — " (e.label) } } }
+            },
+            Some(Err(())) => p.error role="alert" { "No encontramos una solicitud con ese radicado y ese correo. Revise los datos." },
+            None => {},
+        }
+    })
+}
+
+pub async fn lookup_form(q: web::Query<LookupForm>) -> HttpResponse {
+    html_response(StatusCode::OK, lookup_page(&q.into_inner(), None))
+}
+
+pub async fn lookup_submit(req: HttpRequest, state: web::Data<AppState>, form: web::Form<LookupForm>) -> HttpResponse {
+    if rate_limited(&state, &req).is_err() {
+        return error_page(StatusCode::TOO_MANY_REQUESTS, "Demasiadas consultas", "Espere un minuto e intente de nuevo.");
+    }
+    let f = form.into_inner();
+    let shown = LookupForm { radicado: f.radicado.clone(), email: f.email.clone() };
+    match do_lookup(&state, f).await {
+        Ok(Some(s)) => html_response(StatusCode::OK, lookup_page(&shown, Some(Ok(&s)))),
+        Ok(None) => html_response(StatusCode::OK, lookup_page(&shown, Some(Err(())))),
+        Err(e) => error_page(e.status, "No pudimos consultar", &e.message),
+    }
+}
+
+pub async fn home() -> HttpResponse {
+    html_response(StatusCode::OK, page("Inicio", &NAV, html! {
+        h1 { "Peticiones, quejas, reclamos, sugerencias y denuncias" }
+        p { a.button href="/radicar" { "Radicar una PQRS" } " " a.button href="/consulta" { "Consultar el estado" } }
+        p.small { a href="/personal" { "Ingreso de funcionarios" } }
+    }))
+}
