@@ -7,6 +7,7 @@
 //! `web` (staff app, public pages, JSON API). `domain` holds the pure rules (radicado, kinds,
 //! calendar, deadlines); `config` the settings; `error` the error policy.
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -15,6 +16,7 @@ pub mod error;
 pub mod intake;
 pub mod mailer;
 pub mod policy;
+pub mod reports;
 pub mod routing;
 pub mod staff;
 pub mod startup;

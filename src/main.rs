@@ -32,10 +32,6 @@ fn read_password(from_stdin: bool) -> anyhow::Result<String> {
     Ok(first)
 }
 
-fn not_yet(what: &str) -> anyhow::Result<ExitCode> {
-    eprintln!("pqrs: `{what}` is not implemented yet");
-    Ok(ExitCode::from(2))
-}
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let load = || Config::load(cli.config.as_deref());
@@ -130,7 +126,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Report { .. } => not_yet("report"),
+        Command::Report { command: pqrs::cli::ReportCommand::VirtualChannel { year, format } } => {
+            let config = load()?;
+            let pool = pqrs::startup::open_store(&config)?;
+            let report = pqrs::reports::virtual_channel(&mut *pool.get()?, year)?;
+            match format {
+                pqrs::cli::ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+                pqrs::cli::ReportFormat::Csv => print!("{}", report.to_csv()),
+                pqrs::cli::ReportFormat::Table => print!("{}", report.to_table()),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::User { command: pqrs::cli::UserCommand::Add { email, role, department, password_stdin } } => {
             let config = load()?;
             let role = role.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default();

@@ -219,6 +219,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sessions (id_hash) {
+        id_hash -> Text,
+        user_id -> BigInt,
+        csrf -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(sessions -> staff_users (user_id));
 diesel::joinable!(messages -> cases (case_id));
 diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(outbox -> cases (case_id));
@@ -240,4 +251,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     audit_log,
     alerts_sent,
+    sessions,
 );

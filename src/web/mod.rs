@@ -1,6 +1,7 @@
 //! The HTTP layer: route tree, shared state, health. Handlers call workflows and `db` query
 //! functions through `web::block`; they never run diesel on an async worker.
 
+pub mod api;
 pub mod forms;
 pub mod health;
 pub mod layout;
@@ -45,7 +46,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/consulta", web::get().to(public::lookup_form))
     .route("/consulta", web::post().to(public::lookup_submit))
     .route("/api/v1/filings", web::post().to(public::api_create_filing))
-    .route("/api/v1/status", web::post().to(public::api_status));
+    .route("/api/v1/status", web::post().to(public::api_status))
+    .route("/api/v1/metrics/virtual-channel", web::get().to(api::virtual_channel))
+    .route("/api/v1/metrics/pqrs", web::get().to(api::pqrs));
 }
 
 /// Run blocking database work off the async workers, with a pooled connection.

@@ -1,0 +1,3 @@
+DROP INDEX cases_received;
+DROP INDEX outbox_report;
+DROP INDEX messages_report;

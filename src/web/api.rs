@@ -1,0 +1,65 @@
+//! The staff JSON API under `/api/v1` (bearer token or session): metrics now; cases below.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use super::AppState;
+use crate::auth::Caller;
+use crate::error::ApiError;
+
+#[derive(Deserialize)]
+pub struct YearQuery {
+    pub year: Option<i32>,
+    pub format: Option<String>,
+}
+
+fn wants_csv(req: &HttpRequest, format: Option<&str>) -> bool {
+    format == Some("csv")
+        || req.headers().get("accept").and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/csv"))
+}
+
+/// `GET /api/v1/metrics/virtual-channel?year=YYYY` (JSON, or CSV with `Accept: text/csv` or `?format=csv`).
+pub async fn virtual_channel(req: HttpRequest, caller: Caller, state: web::Data<AppState>, q: web::Query<YearQuery>) -> Result<HttpResponse, ApiError> {
+    if !caller.may_report() {
+        return Err(ApiError::forbidden());
+    }
+    let year = q.year.ok_or_else(|| ApiError::bad_request("Indique el año: ?year=AAAA"))?;
+    if !(2000..=2100).contains(&year) {
+        return Err(ApiError::bad_request("El año debe estar entre 2000 y 2100."));
+    }
+    let report = super::with_conn(&state, move |c| Ok(crate::reports::virtual_channel(c, year)?)).await?;
+    if wants_csv(&req, q.format.as_deref()) {
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header(("Content-Disposition", format!("attachment; filename=\"canal-virtual-{year}.csv\"")))
+            .body(report.to_csv()));
+    }
+    Ok(HttpResponse::Ok().json(report))
+}
+
+#[derive(Deserialize)]
+pub struct RangeQuery {
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// `GET /api/v1/metrics/pqrs?from=YYYY-MM-DD&to=YYYY-MM-DD`: Ley 1712 figures.
+pub async fn pqrs(caller: Caller, state: web::Data<AppState>, q: web::Query<RangeQuery>) -> Result<HttpResponse, ApiError> {
+    if !caller.may_report() {
+        return Err(ApiError::forbidden());
+    }
+    let parse = |s: &Option<String>, what: &str| -> Result<NaiveDate, ApiError> {
+        s.as_deref()
+            .and_then(|v| NaiveDate::parse_from_str(v, "%Y-%m-%d").ok())
+            .ok_or_else(|| ApiError::bad_request(format!("Indique {what} como AAAA-MM-DD.")))
+    };
+    let (from, to) = (parse(&q.from, "from")?, parse(&q.to, "to")?);
+    if to < from || (to - from).num_days() > 3660 {
+        return Err(ApiError::bad_request("El rango de fechas no es válido (máximo 10 años)."));
+    }
+    let policy = state.intake.policy.clone();
+    let today = crate::time::bogota_date(chrono::Utc::now());
+    let report = super::with_conn(&state, move |c| Ok(crate::reports::pqrs(c, &policy.deadlines, from, to, today)?)).await?;
+    Ok(HttpResponse::Ok().json(report))
+}
