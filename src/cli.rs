@@ -98,6 +98,8 @@ pub enum ReportCommand {
         #[arg(long, value_enum, default_value = "table")]
         format: ReportFormat,
     },
+    /// Rebuild the report rollup from the stored messages and mails (audit or repair).
+    Rebuild,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]

@@ -160,6 +160,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{token}");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Report { command: pqrs::cli::ReportCommand::Rebuild } => {
+            let config = load()?;
+            let pool = pqrs::startup::open_store(&config)?;
+            let n = pqrs::reports::rebuild_rollup(&mut *pool.get()?)?;
+            println!("report rollup rebuilt: {n} rows");
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Quarantine { command } => {
             let config = std::sync::Arc::new(load()?);
             let pool = pqrs::startup::open_store(&config)?;

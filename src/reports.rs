@@ -6,17 +6,19 @@
 //!   replies, automatic mail, bounces — plus mail kept in quarantine; `radicador_web`: every web
 //!   filing), outgoing mail (delivered without a permanent failure, internal alerts apart), and
 //!   total interactions. Months come from `received_month`/`sent_month`, written in Bogotá time
-//!   when the row is stored, and counted from covering indexes.
+//!   when the row is stored. The report reads a rollup (`monthly_counts`) kept in the same
+//!   transactions as those rows; [`recompute_virtual_channel`] counts the rows themselves and
+//!   [`rebuild_rollup`] rewrites the rollup from them (`pqrs report rebuild`).
 //! - The PQRS figures of Ley 1712 by kind, department and channel.
 
 use std::collections::BTreeMap;
 
-use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use crate::db::schema::{case_events, cases, messages, outbox, quarantine};
+use crate::db::schema::{case_events, cases, messages, monthly_counts, outbox, quarantine};
 use crate::db::AnyConnection;
 use crate::domain::deadline::DeadlinePolicy;
 
@@ -44,32 +46,80 @@ pub struct VirtualChannel {
     pub totals: MonthRow,
 }
 
-/// The virtual-channel report of `year`.
+/// The virtual-channel report of `year`, read from the rollup (`monthly_counts`), which the
+/// storing transactions maintain.
 pub fn virtual_channel(conn: &mut AnyConnection, year: i32) -> QueryResult<VirtualChannel> {
     let (from, to) = (format!("{year:04}-01"), format!("{year:04}-12"));
+    let rows: Vec<(String, String, String, i64)> = monthly_counts::table
+        .filter(monthly_counts::month.between(&from, &to))
+        .select((monthly_counts::month, monthly_counts::channel, monthly_counts::kind, monthly_counts::n))
+        .load(conn)?;
+    Ok(assemble(year, rows))
+}
+
+/// The same report recomputed from the stored rows themselves (messages, open quarantine
+/// records, delivered mail): what the rollup must always equal.
+pub fn recompute_virtual_channel(conn: &mut AnyConnection, year: i32) -> QueryResult<VirtualChannel> {
+    Ok(assemble(year, source_counts(conn, Some(year))?))
+}
+
+/// Counts (month, channel, kind, n) from the stored rows; `None` = every year.
+fn source_counts(conn: &mut AnyConnection, year: Option<i32>) -> QueryResult<Vec<(String, String, String, i64)>> {
+    let (from, to) = match year {
+        Some(y) => (format!("{y:04}-01"), format!("{y:04}-12")),
+        None => ("0000-00".to_string(), "9999-99".to_string()),
+    };
+    let mut out = Vec::new();
     let incoming: Vec<(String, String, i64)> = messages::table
         .filter(messages::direction.eq("in"))
         .filter(messages::received_month.between(&from, &to))
         .group_by((messages::received_month, messages::channel))
         .select((messages::received_month, messages::channel, count_star()))
         .load(conn)?;
+    out.extend(incoming.into_iter().map(|(m, c, n)| (m, c, "in".to_string(), n)));
     let outgoing: Vec<(Option<String>, bool, i64)> = outbox::table
         .filter(outbox::status.eq("sent"))
         .filter(outbox::sent_month.between(&from, &to))
         .group_by((outbox::sent_month, outbox::internal))
         .select((outbox::sent_month, outbox::internal, count_star()))
         .load(conn)?;
-    // Quarantined mail was received too (few rows: bucketed here).
-    let start = Utc.with_ymd_and_hms(year, 1, 1, 5, 0, 0).single().map(|t| t.naive_utc() - chrono::Duration::days(1));
-    let end = Utc.with_ymd_and_hms(year + 1, 1, 1, 5, 0, 0).single().map(|t| t.naive_utc() + chrono::Duration::days(1));
-    let quarantined: Vec<NaiveDateTime> = match (start, end) {
-        (Some(s), Some(e)) => quarantine::table
-            .filter(quarantine::received_at.between(s, e))
-            .select(quarantine::received_at)
-            .load(conn)?,
-        _ => vec![],
-    };
+    out.extend(outgoing.into_iter().filter_map(|(m, internal, n)| {
+        m.map(|m| (m, "outbox".to_string(), if internal { "internal" } else { "out" }.to_string(), n))
+    }));
+    // Quarantined mail was received too, until a retry files it (then its message counts).
+    let quarantined: Vec<NaiveDateTime> = quarantine::table
+        .filter(quarantine::resolved_at.is_null())
+        .select(quarantine::received_at)
+        .load(conn)?;
+    let mut q: BTreeMap<String, i64> = BTreeMap::new();
+    for at in quarantined {
+        let m = crate::time::bogota_month(at.and_utc());
+        if m >= from && m <= to {
+            *q.entry(m).or_default() += 1;
+        }
+    }
+    out.extend(q.into_iter().map(|(m, n)| (m, "correo_contacto".to_string(), "in".to_string(), n)));
+    Ok(out)
+}
 
+/// Rebuild the whole rollup from the stored rows (one transaction). Returns the rows written.
+pub fn rebuild_rollup(conn: &mut AnyConnection) -> QueryResult<usize> {
+    crate::db::write_tx(conn, |c| {
+        let counts = source_counts(c, None)?;
+        diesel::delete(monthly_counts::table).execute(c)?;
+        let mut merged: BTreeMap<(String, String, String), i64> = BTreeMap::new();
+        for (m, ch, k, n) in counts {
+            *merged.entry((m, ch, k)).or_default() += n;
+        }
+        let len = merged.len();
+        for ((m, ch, k), n) in merged {
+            crate::db::models::bump_monthly(c, &m, &ch, &k, n)?;
+        }
+        Ok(len)
+    })
+}
+
+fn assemble(year: i32, rows: Vec<(String, String, String, i64)>) -> VirtualChannel {
     let mut months: Vec<MonthRow> = (1..=12)
         .map(|m| MonthRow { month: m, name: MONTH_NAMES[(m - 1) as usize].to_string(), ..Default::default() })
         .collect();
@@ -78,27 +128,14 @@ pub fn virtual_channel(conn: &mut AnyConnection, year: i32) -> QueryResult<Virtu
         (y.parse::<i32>().ok()? == year).then_some(())?;
         m.parse::<usize>().ok().filter(|m| (1..=12).contains(m)).map(|m| m - 1)
     };
-    for (month, channel, n) in incoming {
-        if let Some(i) = idx(&month) {
-            match channel.as_str() {
-                "correo_contacto" => months[i].correo_contacto += n,
-                "radicador_web" => months[i].radicador_web += n,
-                _ => {} // verbal petitions are not the virtual channel
-            }
-        }
-    }
-    for at in quarantined {
-        if let Some(i) = idx(&crate::time::bogota_month(at.and_utc())) {
-            months[i].correo_contacto += 1;
-        }
-    }
-    for (month, internal, n) in outgoing {
-        if let Some(i) = month.as_deref().and_then(idx) {
-            if internal {
-                months[i].internal += n;
-            } else {
-                months[i].outgoing += n;
-            }
+    for (month, channel, kind, n) in rows {
+        let Some(i) = idx(&month) else { continue };
+        match (kind.as_str(), channel.as_str()) {
+            ("in", "correo_contacto") => months[i].correo_contacto += n,
+            ("in", "radicador_web") => months[i].radicador_web += n,
+            ("out", _) => months[i].outgoing += n,
+            ("internal", _) => months[i].internal += n,
+            _ => {} // verbal petitions are not the virtual channel
         }
     }
     let mut totals = MonthRow { month: 0, name: "Total".into(), ..Default::default() };
@@ -112,7 +149,7 @@ pub fn virtual_channel(conn: &mut AnyConnection, year: i32) -> QueryResult<Virtu
         totals.total += m.total;
         totals.internal += m.internal;
     }
-    Ok(VirtualChannel { year, months, totals })
+    VirtualChannel { year, months, totals }
 }
 
 impl VirtualChannel {

@@ -77,5 +77,7 @@ fn an_import_killed_at_random_moments_and_run_again_files_every_mail_exactly_onc
         let acks: Vec<i64> = outbox::table.select(outbox::case_id.assume_not_null()).load(&mut conn).unwrap();
         let distinct: BTreeSet<i64> = acks.iter().copied().collect();
         assert_eq!((acks.len(), distinct.len()), (N, N), "{backend:?}: acknowledgements lost or doubled");
+        // The report rollup, kept in the same transactions, agrees with the rows.
+        assert_eq!(pqrs::reports::virtual_channel(&mut conn, 2026).unwrap(), pqrs::reports::recompute_virtual_channel(&mut conn, 2026).unwrap());
     }
 }

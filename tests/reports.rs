@@ -61,11 +61,16 @@ async fn the_year_report_counts_a_known_mix_exactly() {
         diesel::insert_into(outbox::table).values((
             outbox::purpose.eq("resumen_diario"), outbox::internal.eq(true), outbox::to_addr.eq("vct@anm.test"),
             outbox::subject.eq("Resumen"), outbox::body_text.eq("x"), outbox::message_id.eq("digest1@pqrs.test"),
-            outbox::status.eq("sent"), outbox::next_attempt_at.eq(mar.naive_utc()), outbox::created_at.eq(mar.naive_utc()),
-            outbox::sent_at.eq(mar.naive_utc()), outbox::sent_month.eq("2026-03"),
+            outbox::status.eq("pending"), outbox::next_attempt_at.eq(mar.naive_utc()), outbox::created_at.eq(mar.naive_utc()),
         )).execute(&mut conn).unwrap();
+        let digest: OutboxRow = outbox::table.filter(outbox::message_id.eq("digest1@pqrs.test")).select(OutboxRow::as_select()).first(&mut conn).unwrap();
+        record_result(&mut conn, &digest, &Ok(()), mar).unwrap();
 
         let r = pqrs::reports::virtual_channel(&mut conn, 2026).unwrap();
+        // The rollup agrees with the rows it summarises, and a rebuild gives the same.
+        assert_eq!(r, pqrs::reports::recompute_virtual_channel(&mut conn, 2026).unwrap(), "{backend:?}: rollup drifted");
+        pqrs::reports::rebuild_rollup(&mut conn).unwrap();
+        assert_eq!(r, pqrs::reports::virtual_channel(&mut conn, 2026).unwrap());
         let pick = |m: usize| { let x = &r.months[m - 1]; (x.correo_contacto, x.radicador_web, x.incoming, x.outgoing, x.total, x.internal) };
         assert_eq!(pick(1), (1, 0, 1, 0, 1, 0), "{backend:?}: January");
         assert_eq!(pick(2), (4, 0, 4, 1, 5, 0), "{backend:?}: February");
@@ -77,6 +82,10 @@ async fn the_year_report_counts_a_known_mix_exactly() {
         // The app's outbox worker would send the pending acknowledgement now (November 2026):
         // give it up first so the figures stay those above.
         record_result(&mut conn, &rows[4], &Err(SendError::Permanent("550".into())), mar).unwrap();
+        // A quarantined mail that a retry files afterwards still counts once.
+        let qid: i64 = pqrs::db::schema::quarantine::table.select(pqrs::db::schema::quarantine::id).first(&mut conn).unwrap();
+        let _ = intake.retry_quarantined(&mut conn, qid);
+        assert_eq!(pqrs::reports::virtual_channel(&mut conn, 2026).unwrap(), pqrs::reports::recompute_virtual_channel(&mut conn, 2026).unwrap());
 
         // Over HTTP: report token yes (JSON and CSV), department token and nobody no.
         let report_token = pqrs::staff::create_token(&mut conn, Some("report"), None).unwrap();

@@ -312,3 +312,19 @@ pub fn outbox_backlog(conn: &mut AnyConnection) -> QueryResult<i64> {
 pub fn quarantine_open(conn: &mut AnyConnection) -> QueryResult<i64> {
     quarantine::table.filter(quarantine::resolved_at.is_null()).count().get_result(conn)
 }
+
+/// Add `delta` to the report rollup (see `crate::reports`). Runs inside the caller's transaction.
+pub fn bump_monthly(conn: &mut AnyConnection, month: &str, channel: &str, kind: &str, delta: i64) -> QueryResult<()> {
+    crate::with_inner!(conn, |c| diesel::insert_into(monthly_counts::table)
+        .values((
+            monthly_counts::month.eq(month),
+            monthly_counts::channel.eq(channel),
+            monthly_counts::kind.eq(kind),
+            monthly_counts::n.eq(delta),
+        ))
+        .on_conflict((monthly_counts::month, monthly_counts::channel, monthly_counts::kind))
+        .do_update()
+        .set(monthly_counts::n.eq(monthly_counts::n + delta))
+        .execute(c))?;
+    Ok(())
+}

@@ -229,6 +229,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    monthly_counts (month, channel, kind) {
+        month -> Text,
+        channel -> Text,
+        kind -> Text,
+        n -> BigInt,
+    }
+}
+
 diesel::joinable!(sessions -> staff_users (user_id));
 diesel::joinable!(messages -> cases (case_id));
 diesel::joinable!(case_events -> cases (case_id));
@@ -252,4 +261,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     alerts_sent,
     sessions,
+    monthly_counts,
 );

@@ -492,12 +492,17 @@ impl Intake {
             received_at: mail.source_time.unwrap_or(now).naive_utc(),
             created_at: now.naive_utc(),
         };
+        let month = crate::time::bogota_month(row.received_at.and_utc());
         let inserted = db::write_tx(conn, |c| {
-            crate::with_inner!(c, |ic| diesel::insert_into(quarantine::table)
+            let n = crate::with_inner!(&mut *c, |ic| diesel::insert_into(quarantine::table)
                 .values(&row)
                 .on_conflict(quarantine::sha256)
                 .do_nothing()
-                .execute(ic))
+                .execute(ic))?;
+            if n == 1 {
+                crate::db::models::bump_monthly(c, &month, "correo_contacto", "in", 1)?;
+            }
+            Ok::<usize, diesel::result::Error>(n)
         })?;
         tracing::warn!(reason, source = mail.source.as_str(), source_ref = ?mail.source_ref, "mail quarantined");
         Ok(if inserted == 0 { Outcome::Duplicate } else { Outcome::Quarantined { reason: reason.to_string() } })
@@ -539,13 +544,21 @@ impl Intake {
                 Outcome::Quarantined { reason } => diesel::update(q)
                     .set((quarantine::attempts.eq(quarantine::attempts + 1), quarantine::reason.eq(truncate(reason, 1000))))
                     .execute(c),
-                other => diesel::update(q)
-                    .set((
-                        quarantine::attempts.eq(quarantine::attempts + 1),
-                        quarantine::resolved_at.eq(now.naive_utc()),
-                        quarantine::resolution.eq(serde_json::to_string(other).unwrap_or_default()),
-                    ))
-                    .execute(c),
+                other => {
+                    let n = diesel::update(q.filter(quarantine::resolved_at.is_null()))
+                        .set((
+                            quarantine::attempts.eq(quarantine::attempts + 1),
+                            quarantine::resolved_at.eq(now.naive_utc()),
+                            quarantine::resolution.eq(serde_json::to_string(other).unwrap_or_default()),
+                        ))
+                        .execute(c)?;
+                    // The mail now counts through its message row (or, a duplicate, already did).
+                    if n == 1 {
+                        let month = crate::time::bogota_month(received_at.and_utc());
+                        crate::db::models::bump_monthly(c, &month, "correo_contacto", "in", -1)?;
+                    }
+                    Ok(n)
+                }
             }
         })?;
         Ok(outcome)

@@ -218,17 +218,24 @@ pub fn record_result(
     result: &Result<(), SendError>,
     now: chrono::DateTime<Utc>,
 ) -> QueryResult<()> {
-    let q = outbox::table.filter(outbox::id.eq(row.id));
+    let q = outbox::table.filter(outbox::id.eq(row.id)).filter(outbox::status.ne("sent"));
     match result {
-        Ok(()) => diesel::update(q)
+        Ok(()) => crate::db::write_tx(conn, |c| {
+            let month = crate::time::bogota_month(now);
+            let n = diesel::update(q)
             .set((
                 outbox::status.eq("sent"),
                 outbox::attempts.eq(row.attempts + 1),
                 outbox::sent_at.eq(now.naive_utc()),
-                outbox::sent_month.eq(crate::time::bogota_month(now)),
+                outbox::sent_month.eq(&month),
                 outbox::last_error.eq(None::<String>),
             ))
-            .execute(conn)?,
+            .execute(c)?;
+            if n == 1 {
+                crate::db::models::bump_monthly(c, &month, "outbox", if row.internal { "internal" } else { "out" }, 1)?;
+            }
+            Ok::<usize, diesel::result::Error>(n)
+        })?,
         Err(SendError::Permanent(e)) => diesel::update(q)
             .set((outbox::status.eq("failed"), outbox::attempts.eq(row.attempts + 1), outbox::last_error.eq(e)))
             .execute(conn)?,

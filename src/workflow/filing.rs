@@ -98,13 +98,17 @@ pub struct AckPolicy {
 
 /// Insert the message unless its dedupe key is already stored. `Ok(None)` = duplicate.
 fn insert_message(conn: &mut AnyConnection, msg: &NewMessage) -> QueryResult<Option<i64>> {
-    crate::with_inner!(&mut *conn, |c| diesel::insert_into(messages::table)
+    let id = crate::with_inner!(&mut *conn, |c| diesel::insert_into(messages::table)
         .values(msg)
         .on_conflict((messages::direction, messages::dedupe_key))
         .do_nothing()
         .returning(messages::id)
         .get_result::<i64>(c)
-        .optional())
+        .optional())?;
+    if id.is_some() && msg.direction == "in" {
+        crate::db::models::bump_monthly(conn, &msg.received_month, &msg.channel, "in", 1)?;
+    }
+    Ok(id)
 }
 
 fn existing_message(conn: &mut AnyConnection, msg: &NewMessage) -> QueryResult<i64> {
