@@ -14,6 +14,7 @@
 //! Queries live in this module's children (`models`, `radicado`, ...); handlers never import
 //! `schema`.
 
+pub mod cases;
 pub mod models;
 pub mod radicado;
 pub mod schema;

@@ -47,6 +47,7 @@ pub struct CaseRow {
     pub extended_at: Option<NaiveDateTime>,
     pub transferred_to: Option<String>,
     pub response_radicado: Option<String>,
+    pub search_text: String,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -79,6 +80,7 @@ pub struct NewCase {
     pub linked_radicado: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub search_text: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]

@@ -67,6 +67,7 @@ diesel::table! {
         extended_at -> Nullable<Timestamp>,
         transferred_to -> Nullable<Text>,
         response_radicado -> Nullable<Text>,
+        search_text -> Text,
     }
 }
 

@@ -33,6 +33,11 @@ mod compile;
 mod entities;
 mod file;
 mod fold;
+
+/// Fold a text the way the engine does (lower case, no accents, single spaces), for search.
+pub fn fold_text(s: &str) -> String {
+    fold::fold(s).text
+}
 mod tests_runner;
 mod zones;
 

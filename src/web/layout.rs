@@ -19,6 +19,7 @@ button.secondary{background:#5b6573}
 table{border-collapse:collapse;width:100%;background:#fff}th,td{text-align:left;padding:.4rem .5rem;border-bottom:1px solid #e3e6ea;vertical-align:top}
 .light{display:inline-block;min-width:5.5rem;padding:0 .4rem;border-radius:3px;color:#fff;font-size:.85rem;text-align:center}
 .green{background:var(--ok)}.amber{background:var(--amber)}.red{background:var(--bad)}.grey{background:#6b7280}
+a.externo::after{content:" ↗";font-size:.85em}.html-mail{overflow-wrap:anywhere}
 .timeline li{margin-bottom:.5rem}.small{font-size:.9rem;color:var(--muted)}
 @media print{header nav,button,.noprint{display:none}body{background:#fff}}
 "#;

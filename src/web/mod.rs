@@ -2,12 +2,14 @@
 //! functions through `web::block`; they never run diesel on an async worker.
 
 pub mod api;
+pub mod cases_api;
 pub mod forms;
 pub mod health;
 pub mod layout;
 pub mod metrics;
 pub mod public;
 pub mod ratelimit;
+pub mod staff;
 
 use std::sync::Arc;
 
@@ -48,7 +50,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/api/v1/filings", web::post().to(public::api_create_filing))
     .route("/api/v1/status", web::post().to(public::api_status))
     .route("/api/v1/metrics/virtual-channel", web::get().to(api::virtual_channel))
-    .route("/api/v1/metrics/pqrs", web::get().to(api::pqrs));
+    .route("/api/v1/metrics/pqrs", web::get().to(api::pqrs))
+    .route("/api/v1/cases", web::get().to(cases_api::list))
+    .route("/api/v1/cases/{radicado}", web::get().to(cases_api::get))
+    .route("/api/v1/cases/{radicado}/actions", web::post().to(cases_api::act))
+    .route("/api/v1/cases/{radicado}/attachments/{id}", web::get().to(cases_api::attachment))
+    .route("/personal", web::get().to(staff::login_form))
+    .route("/personal", web::post().to(staff::login))
+    .route("/salir", web::post().to(staff::logout))
+    .route("/bandeja", web::get().to(staff::inbox))
+    .route("/triage", web::get().to(staff::triage))
+    .route("/casos/{radicado}", web::get().to(staff::case_page))
+    .route("/casos/{radicado}/acciones", web::post().to(staff::case_action))
+    .route("/casos/{radicado}/adjuntos/{id}", web::get().to(staff::attachment))
+    .route("/verbal", web::get().to(staff::verbal_form))
+    .route("/verbal", web::post().to(staff::verbal_submit))
+    .route("/reportes/canal-virtual", web::get().to(staff::report_page));
 }
 
 /// Run blocking database work off the async workers, with a pooled connection.

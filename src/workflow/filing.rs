@@ -144,6 +144,19 @@ fn store_attachments(
     Ok(())
 }
 
+/// The folded text staff search runs over: subject, citizen and the start of the body.
+fn search_text(draft: &CaseDraft, body: &str) -> String {
+    let body: String = body.chars().take(4000).collect();
+    crate::routing::fold_text(&format!(
+        "{} {} {} {} {}",
+        draft.subject,
+        draft.citizen_name.as_deref().unwrap_or(""),
+        draft.citizen_email.as_deref().unwrap_or(""),
+        draft.citizen_doc_number.as_deref().unwrap_or(""),
+        body
+    ))
+}
+
 /// Append an event to a case's history.
 pub fn add_event(
     conn: &mut AnyConnection,
@@ -213,6 +226,7 @@ pub fn file_new_case(
             linked_radicado: draft.linked_radicado.clone(),
             created_at: now,
             updated_at: now,
+            search_text: search_text(&draft, &msg.body_text),
         };
         let case: CaseRow = diesel::insert_into(cases::table)
             .values(&new_case)

@@ -1,0 +1,310 @@
+//! The case API: `GET /api/v1/cases`, `GET /api/v1/cases/{radicado}`,
+//! `POST /api/v1/cases/{radicado}/actions`. Staff only (bearer token or session), scoped to the
+//! caller's department unless triage or admin; a case outside the scope answers 404.
+
+use actix_web::{web, HttpResponse};
+use chrono::{NaiveDate, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use crate::auth::Caller;
+use crate::db::cases::{self, CaseFilter, Sort};
+use crate::db::models::{CaseEvent, CaseRow};
+use crate::domain::deadline::TrafficLight;
+use crate::domain::PetitionKind;
+use crate::error::ApiError;
+use crate::policy::Policy;
+use crate::workflow::lifecycle::{self, Action, ActionError};
+
+/// A case as lists and the API show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaseSummary {
+    pub radicado: String,
+    pub department: String,
+    pub kind: String,
+    pub status: String,
+    pub channel: String,
+    pub priority: String,
+    pub needs_review: bool,
+    pub subject: String,
+    pub citizen_name: Option<String>,
+    pub received_at: NaiveDateTime,
+    pub due_date: Option<NaiveDate>,
+    /// Business days left (negative: overdue by); None when the clock does not run.
+    pub days_left: Option<i64>,
+    /// `green` | `amber` | `red`, or `paused` (requerimiento), `none` (closed or no term).
+    pub traffic_light: String,
+}
+
+pub fn summarize(c: &CaseRow, policy: &Policy, today: NaiveDate) -> CaseSummary {
+    let open = cases::OPEN.contains(&c.status.as_str());
+    let (days_left, light) = match (c.due_date, open, c.status.as_str()) {
+        (_, _, "requerimiento") => (None, "paused".to_string()),
+        (Some(due), true, _) => {
+            let left = policy.deadlines.days_left(today, due);
+            let light = match policy.deadlines.traffic_light(today, due) {
+                TrafficLight::Green => "green",
+                TrafficLight::Amber => "amber",
+                TrafficLight::Red => "red",
+            };
+            (Some(left), light.to_string())
+        }
+        _ => (None, "none".to_string()),
+    };
+    CaseSummary {
+        radicado: c.radicado.clone(),
+        department: c.department.clone(),
+        kind: c.kind.clone(),
+        status: c.status.clone(),
+        channel: c.channel.clone(),
+        priority: c.priority.clone(),
+        needs_review: c.needs_review,
+        subject: c.subject.clone(),
+        citizen_name: c.citizen_name.clone(),
+        received_at: c.received_at,
+        due_date: c.due_date,
+        days_left,
+        traffic_light: light,
+    }
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct ListQuery {
+    pub status: Option<String>,
+    pub department: Option<String>,
+    pub kind: Option<String>,
+    pub channel: Option<String>,
+    pub q: Option<String>,
+    pub due: Option<String>,
+    pub sort: Option<String>,
+    pub next: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+    pub review: Option<String>,
+    pub all: Option<String>,
+}
+
+/// Build a filter for the caller from query parameters.
+pub fn filter_for(caller: &Caller, q: &ListQuery, policy: &Policy, today: NaiveDate) -> CaseFilter {
+    let nonempty = |o: &Option<String>| o.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let page = q.next.as_deref().and_then(|n| n.parse().ok()).or(q.page).unwrap_or(0);
+    let mut f = CaseFilter {
+        scope: caller.scope().map(str::to_string),
+        department: nonempty(&q.department).map(|d| d.to_ascii_uppercase()),
+        status: nonempty(&q.status),
+        kind: nonempty(&q.kind),
+        channel: nonempty(&q.channel),
+        open_only: q.all.is_none() && q.status.as_deref().is_none_or(|s| s.is_empty()),
+        needs_review: q.review.as_deref().map(|r| r == "1" || r == "true"),
+        q: nonempty(&q.q),
+        sort: Sort::parse(q.sort.as_deref().unwrap_or("")),
+        page,
+        per_page: q.per_page.unwrap_or(50),
+        ..Default::default()
+    };
+    match q.due.as_deref() {
+        Some("vencidos") | Some("overdue") => {
+            f.due_on_or_before = today.pred_opt();
+        }
+        Some("por_vencer") | Some("due_soon") => {
+            f.due_on_or_after = Some(today);
+            f.due_on_or_before = policy.deadlines.calendar.add_business_days(today, policy.deadlines.amber_days);
+        }
+        _ => {}
+    }
+    f
+}
+
+#[derive(Serialize)]
+struct ListPage {
+    items: Vec<CaseSummary>,
+    next: Option<String>,
+}
+
+fn require_staff(caller: &Caller) -> Result<(), ApiError> {
+    if caller.is_staff() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden())
+    }
+}
+
+pub async fn list(caller: Caller, state: web::Data<AppState>, q: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+    require_staff(&caller)?;
+    let policy = state.intake.policy.clone();
+    let today = crate::time::bogota_date(Utc::now());
+    let f = filter_for(&caller, &q, &policy, today);
+    let page = f.page;
+    let (rows, more) = super::with_conn(&state, move |c| Ok(cases::list(c, &f)?)).await?;
+    Ok(HttpResponse::Ok().json(ListPage {
+        items: rows.iter().map(|r| summarize(r, &policy, today)).collect(),
+        next: more.then(|| (page + 1).to_string()),
+    }))
+}
+
+/// The full case for the API: summary, citizen, routing, timeline, messages, attachments.
+#[derive(Serialize)]
+pub struct CaseDetail {
+    #[serde(flatten)]
+    pub summary: CaseSummary,
+    pub citizen: serde_json::Value,
+    pub effective_date: NaiveDate,
+    pub term_days: Option<i64>,
+    pub original_due_date: Option<NaiveDate>,
+    pub routing: serde_json::Value,
+    pub entities: serde_json::Value,
+    pub linked_radicado: Option<String>,
+    pub response_radicado: Option<String>,
+    pub timeline: Vec<CaseEvent>,
+    pub messages: Vec<cases::CaseMessage>,
+    pub attachments: Vec<cases::AttachmentMeta>,
+}
+
+/// Load a case in the caller's scope (recording the view of personal data) with everything.
+pub fn load_detail(c: &mut crate::db::AnyConnection, caller: &Caller, radicado: &str, policy: &Policy, today: NaiveDate) -> Result<(CaseRow, CaseDetail), ApiError> {
+    let case = cases::get_scoped(c, radicado, caller.scope())?.ok_or_else(ApiError::not_found)?;
+    cases::audit(c, &caller.actor(), "ver_caso", Some(case.id), &case.radicado)?;
+    let detail = CaseDetail {
+        summary: summarize(&case, policy, today),
+        citizen: serde_json::json!({
+            "name": case.citizen_name, "email": case.citizen_email, "document_type": case.citizen_doc_type,
+            "document_number": case.citizen_doc_number, "phone": case.citizen_phone, "municipality": case.citizen_municipality,
+        }),
+        effective_date: case.effective_date,
+        term_days: case.term_days,
+        original_due_date: case.original_due_date,
+        routing: serde_json::from_str(&case.routing).unwrap_or_default(),
+        entities: serde_json::from_str(&case.entities).unwrap_or_default(),
+        linked_radicado: case.linked_radicado.clone(),
+        response_radicado: case.response_radicado.clone(),
+        timeline: cases::events(c, case.id)?,
+        messages: cases::case_messages(c, case.id)?,
+        attachments: cases::case_attachments(c, case.id)?,
+    };
+    Ok((case, detail))
+}
+
+pub async fn get(caller: Caller, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    require_staff(&caller)?;
+    let policy = state.intake.policy.clone();
+    let today = crate::time::bogota_date(Utc::now());
+    let radicado = path.into_inner();
+    let detail = super::with_conn(&state, move |c| load_detail(c, &caller, &radicado, &policy, today).map(|x| x.1)).await?;
+    Ok(HttpResponse::Ok().json(detail))
+}
+
+/// An action request (`action` names it; other fields as the action needs).
+#[derive(Debug, Deserialize, Default)]
+pub struct ActionRequest {
+    pub action: String,
+    pub department: Option<String>,
+    pub assignee: Option<String>,
+    pub reason: Option<String>,
+    pub message: Option<String>,
+    pub new_due: Option<String>,
+    pub entity: Option<String>,
+    pub text: Option<String>,
+    pub kind: Option<String>,
+}
+
+/// Turn a request into an [`Action`], checking the caller's role.
+pub fn to_action(caller: &Caller, r: &ActionRequest) -> Result<Action, ApiError> {
+    let s = |o: &Option<String>| o.clone().unwrap_or_default();
+    let bad = |m: &str| {
+        let mut f = std::collections::BTreeMap::new();
+        f.insert("action".to_string(), m.to_string());
+        ApiError::validation(f)
+    };
+    Ok(match r.action.as_str() {
+        "assign" | "asignar" => Action::Assign { department: s(&r.department), assignee: r.assignee.clone(), reason: r.reason.clone() },
+        "start" | "iniciar" => Action::StartWork,
+        "request_completion" | "requerimiento" => Action::RequestCompletion { message: s(&r.message) },
+        "extend" | "prorroga" => Action::Extend {
+            new_due: r.new_due.as_deref().and_then(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok()).ok_or_else(|| bad("Indique la nueva fecha (AAAA-MM-DD)."))?,
+            reason: s(&r.reason),
+        },
+        "transfer" | "traslado" => Action::Transfer { entity: s(&r.entity), reason: s(&r.reason) },
+        "respond" | "responder" => Action::Respond { text: s(&r.text) },
+        "close" | "cerrar" => Action::Close { reason: r.reason.clone() },
+        "annul" | "anular" => {
+            if !caller.sees_all() {
+                return Err(ApiError::forbidden());
+            }
+            Action::Annul { reason: s(&r.reason) }
+        }
+        "reclassify" | "reclasificar" => Action::Reclassify {
+            kind: r.kind.as_deref().and_then(PetitionKind::parse).ok_or_else(|| bad("Elija un tipo de solicitud válido."))?,
+            reason: s(&r.reason),
+        },
+        _ => return Err(bad("Acción desconocida.")),
+    })
+}
+
+pub fn action_error(e: ActionError) -> ApiError {
+    match e {
+        ActionError::NotFound => ApiError::not_found(),
+        ActionError::Db(d) => ApiError::from(d),
+        other => {
+            let mut f = std::collections::BTreeMap::new();
+            f.insert("action".to_string(), other.message_es());
+            let mut err = ApiError::validation(f);
+            err.code = "action_refused";
+            err.status = actix_web::http::StatusCode::CONFLICT;
+            err.message = other.message_es();
+            err
+        }
+    }
+}
+
+/// Apply an action to a case in the caller's scope.
+pub async fn run_action(state: &AppState, caller: &Caller, radicado: String, req: ActionRequest) -> Result<CaseRow, ApiError> {
+    require_staff(caller)?;
+    let action = to_action(caller, &req)?;
+    let intake = state.intake.clone();
+    let caller = caller.clone();
+    let row = super::with_conn(state, move |c| {
+        let case = cases::get_scoped(c, &radicado, caller.scope())?.ok_or_else(ApiError::not_found)?;
+        let departments = intake.department_codes();
+        let s = &intake.config.settings;
+        let ctx = lifecycle::Context {
+            policy: &intake.policy,
+            unit: &intake.config.unit,
+            entity_name: &s.entity_name,
+            public_base_url: &s.public_base_url,
+            message_id_domain: &s.message_id_domain,
+            departments: &departments,
+        };
+        lifecycle::apply(c, &ctx, case.id, &caller.actor(), action, Utc::now()).map_err(action_error)
+    })
+    .await?;
+    state.outbox_nudge.notify_one();
+    Ok(row)
+}
+
+pub async fn act(caller: Caller, state: web::Data<AppState>, path: web::Path<String>, body: web::Json<ActionRequest>) -> Result<HttpResponse, ApiError> {
+    let row = run_action(&state, &caller, path.into_inner(), body.into_inner()).await?;
+    let today = crate::time::bogota_date(Utc::now());
+    Ok(HttpResponse::Ok().json(summarize(&row, &state.intake.policy, today)))
+}
+
+pub async fn attachment(caller: Caller, state: web::Data<AppState>, path: web::Path<(String, i64)>) -> Result<HttpResponse, ApiError> {
+    require_staff(&caller)?;
+    let (radicado, id) = path.into_inner();
+    let found = super::with_conn(&state, move |c| {
+        let case = cases::get_scoped(c, &radicado, caller.scope())?.ok_or_else(ApiError::not_found)?;
+        let found = cases::attachment_bytes(c, case.id, id)?;
+        if found.is_some() {
+            cases::audit(c, &caller.actor(), "descargar_anexo", Some(case.id), &id.to_string())?;
+        }
+        Ok(found)
+    })
+    .await?;
+    let (meta, bytes) = found.ok_or_else(ApiError::not_found)?;
+    let safe: String = meta.filename.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_ ".contains(c) { c } else { '_' }).collect();
+    Ok(HttpResponse::Ok()
+        .content_type("application/octet-stream")
+        .insert_header(("Content-Disposition", format!("attachment; filename=\"{safe}\"")))
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header(("Content-Security-Policy", "sandbox"))
+        .body(bytes))
+}

@@ -1,0 +1,182 @@
+//! The staff side over HTTP on a real app: a department sees only its own cases (404 for
+//! everything else, API and pages and attachments alike), hostile HTML in a mail renders
+//! harmless, login locks out after repeated failures, sessions end on logout. Both backends.
+
+mod common;
+
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use common::{backends, config_with, TestDb};
+use pqrs::intake::{Intake, Outcome, RawMail, Source};
+use pqrs::workflow::lifecycle::{apply, Action, Context};
+
+const RULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/rules");
+const PASSWORD: &str = "una clave larga y segura";
+
+struct App {
+    base: String,
+    stopper: pqrs::startup::Stopper,
+    _dir: tempfile::TempDir,
+}
+
+async fn spawn(db: &TestDb) -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let app = pqrs::startup::Application::build(config_with(&[
+        ("PQRS_DATABASE_URL", db.url_string()),
+        ("PQRS_LISTEN", "127.0.0.1:0".into()),
+        ("PQRS_DATA_DIR", dir.path().display().to_string()),
+        ("PQRS_RULES_DIR", RULES.into()),
+        ("PQRS_FILING_BURST", "1000".into()),
+    ]))
+    .await
+    .unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let stopper = app.stopper();
+    actix_web::rt::spawn(app.run_until_stopped());
+    App { base, stopper, _dir: dir }
+}
+
+/// File a mail and move its case to `dept`; returns the radicado.
+fn case_in(db: &TestDb, intake: &Intake, mid: &str, body_html: &str, dept: &str) -> String {
+    let raw = format!(
+        "Message-ID: <{mid}>\r\nFrom: Ana <ana@example.com>\r\nTo: contacto@anm.gov.co\r\nSubject: Caso {mid}\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{body_html}\r\n\
+         --b\r\nContent-Type: application/pdf; name=\"soporte.pdf\"\r\nContent-Disposition: attachment; filename=\"soporte.pdf\"\r\n\r\n%PDF-1.4 x\r\n--b--\r\n"
+    );
+    let m = RawMail { bytes: raw.as_bytes(), source: Source::Pipe, source_ref: None, source_time: None };
+    let Outcome::Case { radicado, .. } = intake.process(&mut db.conn(), m, false).unwrap() else { panic!() };
+    let case = pqrs::db::models::CaseRow::by_radicado(&mut db.conn(), &radicado).unwrap().unwrap();
+    let departments = intake.department_codes();
+    let s = &intake.config.settings;
+    let ctx = Context { policy: &intake.policy, unit: &intake.config.unit, entity_name: &s.entity_name, public_base_url: &s.public_base_url, message_id_domain: &s.message_id_domain, departments: &departments };
+    apply(&mut db.conn(), &ctx, case.id, "test", Action::Assign { department: dept.into(), assignee: None, reason: Some("prueba".into()) }, chrono::Utc::now()).unwrap();
+    radicado
+}
+
+/// Log in through the form; returns the session cookie.
+async fn login(c: &awc::Client, base: &str, email: &str, password: &str) -> Result<awc::cookie::Cookie<'static>, StatusCode> {
+    let res = c.post(format!("{base}/personal")).send_form(&[("email", email), ("password", password)]).await.unwrap();
+    if res.status() != StatusCode::SEE_OTHER {
+        return Err(res.status());
+    }
+    Ok(res.cookie("pqrs_session").expect("session cookie").into_owned())
+}
+
+#[actix_web::test]
+async fn a_department_gets_404_for_every_case_attachment_and_call_of_another() {
+    for backend in backends() {
+        let db = TestDb::new(backend);
+        let intake = Intake::load(Arc::new(config_with(&[("PQRS_DATABASE_URL", db.url_string()), ("PQRS_RULES_DIR", RULES.into())]))).unwrap();
+        let departments = intake.department_codes();
+        let own = case_in(&db, &intake, "own@x", "<p>Solicitud de certificado</p>", "VCT");
+        let other = case_in(&db, &intake, "other@x", "<p>Regalías</p>", "REG");
+        let mut conn = db.conn();
+        pqrs::staff::add_user(&mut conn, "vct@anm.test", "department", Some("VCT"), PASSWORD, &departments).unwrap();
+        pqrs::staff::add_user(&mut conn, "triage@anm.test", "triage", None, PASSWORD, &departments).unwrap();
+        let vct = pqrs::staff::create_token(&mut conn, None, Some("vct@anm.test")).unwrap();
+        let triage = pqrs::staff::create_token(&mut conn, None, Some("triage@anm.test")).unwrap();
+        let report = pqrs::staff::create_token(&mut conn, Some("report"), None).unwrap();
+        let app = spawn(&db).await;
+        let c = awc::Client::builder().disable_redirects().finish();
+        let b = &app.base;
+        let att_id: i64 = {
+            use diesel::prelude::*;
+            use pqrs::db::schema::{attachments, cases};
+            attachments::table.inner_join(cases::table.on(cases::id.nullable().eq(attachments::case_id)))
+                .filter(cases::radicado.eq(&other)).select(attachments::id).first(&mut db.conn()).unwrap()
+        };
+        // API, with the department's token.
+        for url in [format!("{b}/api/v1/cases/{other}"), format!("{b}/api/v1/cases/{other}/attachments/{att_id}")] {
+            assert_eq!(c.get(&url).bearer_auth(&vct).send().await.unwrap().status(), StatusCode::NOT_FOUND, "{backend:?} {url}");
+        }
+        let res = c.post(format!("{b}/api/v1/cases/{other}/actions")).bearer_auth(&vct).send_json(&serde_json::json!({"action": "start"})).await.unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        let mut list = c.get(format!("{b}/api/v1/cases")).bearer_auth(&vct).send().await.unwrap();
+        let v: serde_json::Value = list.json().await.unwrap();
+        let seen: Vec<&str> = v["items"].as_array().unwrap().iter().map(|i| i["radicado"].as_str().unwrap()).collect();
+        assert_eq!(seen, [own.as_str()], "{backend:?}");
+        // Even filtering for the other department returns nothing.
+        let mut list = c.get(format!("{b}/api/v1/cases?department=REG")).bearer_auth(&vct).send().await.unwrap();
+        let v: serde_json::Value = list.json().await.unwrap();
+        assert!(v["items"].as_array().unwrap().is_empty());
+        // Own case: yes; triage: both; a report token: no cases at all.
+        assert_eq!(c.get(format!("{b}/api/v1/cases/{own}")).bearer_auth(&vct).send().await.unwrap().status(), StatusCode::OK);
+        assert_eq!(c.get(format!("{b}/api/v1/cases/{other}")).bearer_auth(&triage).send().await.unwrap().status(), StatusCode::OK);
+        assert_eq!(c.get(format!("{b}/api/v1/cases/{other}/attachments/{att_id}")).bearer_auth(&triage).send().await.unwrap().status(), StatusCode::OK);
+        assert_eq!(c.get(format!("{b}/api/v1/cases")).bearer_auth(&report).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+        // Pages, with the department's session.
+        let cookie = login(&c, b, "vct@anm.test", PASSWORD).await.unwrap();
+        for url in [format!("{b}/casos/{other}"), format!("{b}/casos/{other}/adjuntos/{att_id}")] {
+            assert_eq!(c.get(&url).cookie(cookie.clone()).send().await.unwrap().status(), StatusCode::NOT_FOUND, "{url}");
+        }
+        let mut inbox = c.get(format!("{b}/bandeja")).cookie(cookie.clone()).send().await.unwrap();
+        let html = String::from_utf8(inbox.body().await.unwrap().to_vec()).unwrap();
+        assert!(html.contains(&own) && !html.contains(&other), "{backend:?}");
+        // Without a session, pages send to the login and the API says 401.
+        let res = c.get(format!("{b}/casos/{own}")).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert_eq!(c.get(format!("{b}/api/v1/cases/{own}")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+        app.stopper.stop().await;
+    }
+}
+
+#[actix_web::test]
+async fn hostile_mail_html_renders_harmless_on_the_case_page() {
+    let db = TestDb::new(common::Backend::Sqlite);
+    let intake = Intake::load(Arc::new(config_with(&[("PQRS_DATABASE_URL", db.url_string()), ("PQRS_RULES_DIR", RULES.into())]))).unwrap();
+    let departments = intake.department_codes();
+    let hostile = "<p onclick=\"steal()\">Hola</p><script>alert('x')</script><img src=\"https://tracker.example/p.gif\" onerror=\"alert(1)\">\
+                   <a href=\"javascript:alert(2)\">clic</a><a href=\"https://anm.gov.co\">sitio</a><iframe src=\"https://evil.example\"></iframe>\
+                   <style>body{display:none}</style>";
+    let r = case_in(&db, &intake, "xss@x", hostile, "VCT");
+    pqrs::staff::add_user(&mut db.conn(), "triage@anm.test", "triage", None, PASSWORD, &departments).unwrap();
+    let app = spawn(&db).await;
+    let c = awc::Client::builder().disable_redirects().finish();
+    let cookie = login(&c, &app.base, "triage@anm.test", PASSWORD).await.unwrap();
+    let mut res = c.get(format!("{}/casos/{r}", app.base)).cookie(cookie.clone()).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = String::from_utf8(res.body().limit(5_000_000).await.unwrap().to_vec()).unwrap();
+    let mail = html.split("class=\"html-mail\">").nth(1).expect("the mail's HTML is shown").split("<h2>").next().unwrap();
+    for bad in ["<script", "onclick", "onerror", "javascript:", "<img", "<iframe", "tracker.example", "display:none"] {
+        assert!(!mail.contains(bad), "{bad} survived: {mail}");
+    }
+    assert!(mail.contains("href=\"https://anm.gov.co\"") && mail.contains("noopener"), "{mail}");
+    // Remote images only when asked, and still without handlers.
+    let mut res = c.get(format!("{}/casos/{r}?imagenes=1", app.base)).cookie(cookie).send().await.unwrap();
+    let html = String::from_utf8(res.body().limit(5_000_000).await.unwrap().to_vec()).unwrap();
+    let mail = html.split("class=\"html-mail\">").nth(1).unwrap().split("<h2>").next().unwrap();
+    assert!(mail.contains("<img") && !mail.contains("onerror"), "{mail}");
+    app.stopper.stop().await;
+}
+
+#[actix_web::test]
+async fn login_locks_out_after_repeated_failures_and_logout_ends_the_session() {
+    let db = TestDb::new(common::Backend::Sqlite);
+    pqrs::staff::add_user(&mut db.conn(), "ana@anm.test", "triage", None, PASSWORD, &[]).unwrap();
+    let app = spawn(&db).await;
+    let c = awc::Client::builder().disable_redirects().finish();
+    for _ in 0..4 {
+        assert_eq!(login(&c, &app.base, "ana@anm.test", "wrong").await.unwrap_err(), StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(login(&c, &app.base, "ana@anm.test", "wrong").await.unwrap_err(), StatusCode::TOO_MANY_REQUESTS);
+    // Locked: even the right password is refused for now.
+    assert_eq!(login(&c, &app.base, "ana@anm.test", PASSWORD).await.unwrap_err(), StatusCode::TOO_MANY_REQUESTS);
+    // Unknown users get the same answer as wrong passwords.
+    assert_eq!(login(&c, &app.base, "nadie@anm.test", "x").await.unwrap_err(), StatusCode::UNAUTHORIZED);
+    {
+        use diesel::prelude::*;
+        use pqrs::db::schema::staff_users;
+        diesel::update(staff_users::table).set(staff_users::locked_until.eq(None::<chrono::NaiveDateTime>)).execute(&mut db.conn()).unwrap();
+    }
+    let cookie = login(&c, &app.base, "ana@anm.test", PASSWORD).await.unwrap();
+    let mut inbox = c.get(format!("{}/bandeja", app.base)).cookie(cookie.clone()).send().await.unwrap();
+    assert_eq!(inbox.status(), StatusCode::OK);
+    let html = String::from_utf8(inbox.body().await.unwrap().to_vec()).unwrap();
+    let csrf = html.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let res = c.post(format!("{}/salir", app.base)).cookie(cookie.clone()).send_form(&[("csrf", csrf.as_str())]).await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = c.get(format!("{}/bandeja", app.base)).cookie(cookie).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER, "the old session must not work after logout");
+    app.stopper.stop().await;
+}
