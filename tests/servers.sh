@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Test servers on loopback: PostgreSQL, Dovecot (IMAP 14143, IMAPS 14993) and aiosmtpd SMTP sinks
 # (plain 12525, STARTTLS 12587, implicit TLS 12465) that deliver into the Dovecot user's Maildir.
-#   tests/servers.sh ensure   install what is missing (Debian packages, as root) and start it
+#   tests/servers.sh ensure   install what is missing (Debian packages, as root) and start it;
+#                             also Chromium and ChromeDriver for the browser test
 #   tests/servers.sh env      print the PQRS_TEST_* variables for the running servers
 #   tests/servers.sh stop     stop what ensure started (not a PostgreSQL the machine already ran)
 # Adapted from the project's tested recipe; state lives under $PQRS_TEST_STATE (default
@@ -127,9 +128,14 @@ ensure_mail() {
   for p in $IMAP_PORT $IMAPS_PORT $SMTP_PORT $SMTP_STARTTLS_PORT $SMTP_TLS_PORT; do wait_port "$p"; done
 }
 
+ensure_browser() {
+  command -v chromedriver >/dev/null && command -v chromium >/dev/null || apt_install chromium chromium-driver
+}
+
 ensure() {
   ensure_postgres
   ensure_mail
+  ensure_browser
   log "all test servers up"
 }
 
@@ -138,6 +144,7 @@ env() {
 export PQRS_TEST_PG_URL=$(cat "$R"/pg-url)
 export PQRS_TEST_IMAP=127.0.0.1:$IMAP_PORT PQRS_TEST_IMAPS=127.0.0.1:$IMAPS_PORT PQRS_TEST_CA=$R/tls/ca.pem
 export PQRS_TEST_MAILDIR_ROOT=$R/vmail
+export PQRS_TEST_CHROMEDRIVER=$(command -v chromedriver || true) PQRS_TEST_CHROMIUM=$(command -v chromium || true)
 export PQRS_TEST_SMTP=127.0.0.1:$SMTP_PORT PQRS_TEST_SMTP_STARTTLS=127.0.0.1:$SMTP_STARTTLS_PORT PQRS_TEST_SMTP_TLS=127.0.0.1:$SMTP_TLS_PORT
 ENV
 }

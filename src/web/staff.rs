@@ -233,10 +233,12 @@ fn case_table(items: &[CaseSummary]) -> Markup {
 
 fn select(name: &str, label: &str, current: Option<&str>, options: &[(String, String)]) -> Markup {
     html! {
-        label for=(name) { (label) }
-        select id=(name) name=(name) {
-            option value="" { "(todos)" }
-            @for (v, l) in options { option value=(v) selected[current == Some(v.as_str())] { (l) } }
+        div {
+            label for=(name) { (label) }
+            select id=(name) name=(name) {
+                option value="" { "(todos)" }
+                @for (v, l) in options { option value=(v) selected[current == Some(v.as_str())] { (l) } }
+            }
         }
     }
 }
@@ -444,7 +446,7 @@ pub async fn case_page(caller: Option<Caller>, state: web::Data<AppState>, path:
     let rules: Vec<(String, String, String)> = d.routing["rules"].as_array().map(|a| a.iter().map(|r| (
         r["id"].as_str().unwrap_or("").to_string(), r["matched"].as_str().unwrap_or("").to_string(), r["field"].as_str().unwrap_or("").to_string())).collect()).unwrap_or_default();
     let action_form = |action: &str, title: &str, fields: Markup| html! {
-        details.card {
+        details.card id=(format!("accion-{action}")) {
             summary { strong { (title) } }
             form method="post" action=(format!("/casos/{}/acciones", case.radicado)) {
                 input type="hidden" name="csrf" value=(csrf);
