@@ -7,6 +7,7 @@ pub mod forms;
 pub mod health;
 pub mod layout;
 pub mod metrics;
+pub mod openapi;
 pub mod public;
 pub mod ratelimit;
 pub mod staff;
@@ -51,6 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/api/v1/status", web::post().to(public::api_status))
     .route("/api/v1/metrics/virtual-channel", web::get().to(api::virtual_channel))
     .route("/api/v1/metrics/pqrs", web::get().to(api::pqrs))
+    .route("/api/v1/openapi.json", web::get().to(openapi::serve))
     .route("/api/v1/cases", web::get().to(cases_api::list))
     .route("/api/v1/cases/{radicado}", web::get().to(cases_api::get))
     .route("/api/v1/cases/{radicado}/actions", web::post().to(cases_api::act))

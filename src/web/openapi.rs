@@ -1,0 +1,152 @@
+//! `GET /api/v1/openapi.json`: the OpenAPI 3.0 document of the JSON API, built here beside the
+//! handlers it describes (kept by hand; `tests/openapi.rs` checks that every `/api/v1` route is
+//! documented and, under Schemathesis in CI, that responses match it).
+
+use actix_web::HttpResponse;
+use serde_json::{json, Value};
+
+fn error_responses(codes: &[u16]) -> serde_json::Map<String, Value> {
+    let mut m = serde_json::Map::new();
+    for c in codes {
+        let desc = match c {
+            400 => "Petición mal formada",
+            401 => "Sin credenciales válidas",
+            403 => "Sin permiso",
+            404 => "No encontrado (o fuera del alcance del usuario)",
+            409 => "Acción rechazada por el estado del caso",
+            413 => "Demasiado grande",
+            415 => "Tipo de contenido no soportado",
+            422 => "Datos inválidos, con mensajes por campo",
+            429 => "Demasiadas solicitudes",
+            503 => "Servicio no disponible",
+            _ => "Error",
+        };
+        m.insert(c.to_string(), json!({"description": desc, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}));
+    }
+    m
+}
+
+fn responses(ok_code: u16, ok: Value, errors: &[u16]) -> Value {
+    let mut m = error_responses(errors);
+    m.insert(ok_code.to_string(), ok);
+    Value::Object(m)
+}
+
+/// The document.
+pub fn document() -> Value {
+    let date = json!({"type": "string", "format": "date"});
+    let datetime = json!({"type": "string"});
+    let nullable_date = json!({"type": "string", "format": "date", "nullable": true});
+    let list_params: Vec<Value> = ["status", "department", "kind", "channel", "q", "due", "sort", "next"]
+        .iter()
+        .map(|n| json!({"name": n, "in": "query", "required": false, "schema": {"type": "string"}}))
+        .collect();
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "pqrs API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Radicación, seguimiento y reportes de PQRS. Mensajes para personas en español; códigos de error estables en `error`."
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "Token de `pqrs token create`"}},
+            "schemas": {
+                "Error": {"type": "object", "required": ["error", "message"], "properties": {
+                    "error": {"type": "string"}, "message": {"type": "string"},
+                    "fields": {"type": "object", "additionalProperties": {"type": "string"}}}},
+                "FilingInput": {"type": "object", "properties": {
+                    "anonymous": {"type": "boolean"}, "name": {"type": "string", "maxLength": 200},
+                    "document_type": {"type": "string", "enum": ["", "CC", "CE", "NIT", "PA"]},
+                    "document_number": {"type": "string", "maxLength": 20}, "email": {"type": "string", "maxLength": 254},
+                    "phone": {"type": "string", "maxLength": 30}, "municipality": {"type": "string", "maxLength": 100},
+                    "kind": {"type": "string", "enum": ["", "peticion_general", "peticion_documentos", "consulta", "queja", "reclamo", "sugerencia", "denuncia", "entre_autoridades", "felicitacion"]},
+                    "subject": {"type": "string", "maxLength": 200}, "message": {"type": "string", "maxLength": 20000},
+                    "consent": {"type": "boolean"}, "website": {"type": "string", "description": "Trampa para robots: debe ir vacío"}}},
+                "FilingCreated": {"type": "object", "required": ["radicado", "received_at", "due_date", "status_url"], "properties": {
+                    "radicado": {"type": "string", "pattern": "^20[0-9]{2}[0-9]{3}[0-9]{6,7}[123]$"},
+                    "received_at": datetime, "due_date": nullable_date, "status_url": {"type": "string"}}},
+                "StatusQuery": {"type": "object", "required": ["radicado", "email"], "properties": {"radicado": {"type": "string"}, "email": {"type": "string"}}},
+                "PublicStatus": {"type": "object", "required": ["radicado", "status", "status_label", "received_at", "due_date", "timeline"], "properties": {
+                    "radicado": {"type": "string"}, "status": {"type": "string"}, "status_label": {"type": "string"},
+                    "received_at": datetime, "due_date": nullable_date,
+                    "timeline": {"type": "array", "items": {"type": "object", "required": ["at", "label"], "properties": {"at": datetime, "label": {"type": "string"}}}}}},
+                "MonthRow": {"type": "object", "required": ["month", "name", "correo_contacto", "radicador_web", "incoming", "outgoing", "total"], "properties": {
+                    "month": {"type": "integer"}, "name": {"type": "string"}, "correo_contacto": {"type": "integer"}, "radicador_web": {"type": "integer"},
+                    "incoming": {"type": "integer"}, "outgoing": {"type": "integer"}, "total": {"type": "integer"}, "internal": {"type": "integer"}}},
+                "VirtualChannel": {"type": "object", "required": ["year", "months", "totals"], "properties": {
+                    "year": {"type": "integer"}, "months": {"type": "array", "minItems": 12, "maxItems": 12, "items": {"$ref": "#/components/schemas/MonthRow"}},
+                    "totals": {"$ref": "#/components/schemas/MonthRow"}}},
+                "PqrsReport": {"type": "object", "required": ["from", "to", "totals", "by_kind", "by_department", "by_channel"], "properties": {
+                    "from": date, "to": date, "totals": {"type": "object"}, "by_kind": {"type": "object"}, "by_department": {"type": "object"}, "by_channel": {"type": "object"}}},
+                "CaseSummary": {"type": "object", "required": ["radicado", "department", "kind", "status", "channel", "received_at", "due_date", "traffic_light"], "properties": {
+                    "radicado": {"type": "string"}, "department": {"type": "string"}, "kind": {"type": "string"}, "status": {"type": "string"},
+                    "channel": {"type": "string"}, "priority": {"type": "string"}, "needs_review": {"type": "boolean"}, "subject": {"type": "string"},
+                    "citizen_name": {"type": "string", "nullable": true}, "received_at": datetime, "due_date": nullable_date,
+                    "days_left": {"type": "integer", "nullable": true}, "traffic_light": {"type": "string", "enum": ["green", "amber", "red", "paused", "none"]}}},
+                "CaseList": {"type": "object", "required": ["items", "next"], "properties": {
+                    "items": {"type": "array", "items": {"$ref": "#/components/schemas/CaseSummary"}}, "next": {"type": "string", "nullable": true}}},
+                "CaseDetail": {"allOf": [{"$ref": "#/components/schemas/CaseSummary"}, {"type": "object", "required": ["timeline", "messages", "attachments"], "properties": {
+                    "timeline": {"type": "array", "items": {"type": "object"}}, "messages": {"type": "array", "items": {"type": "object"}},
+                    "attachments": {"type": "array", "items": {"type": "object"}}}}]},
+                "ActionRequest": {"type": "object", "required": ["action"], "properties": {
+                    "action": {"type": "string", "enum": ["assign", "start", "request_completion", "extend", "transfer", "respond", "close", "annul", "reclassify"]},
+                    "department": {"type": "string"}, "assignee": {"type": "string"}, "reason": {"type": "string"}, "message": {"type": "string"},
+                    "new_due": {"type": "string", "format": "date"}, "entity": {"type": "string"}, "text": {"type": "string"}, "kind": {"type": "string"}}}
+            }
+        },
+        "paths": {
+            "/healthz": {"get": {"summary": "Estado del servicio", "responses": {
+                "200": {"description": "Base de datos disponible", "content": {"application/json": {"schema": {"type": "object", "required": ["status", "database"]}}}},
+                "503": {"description": "Base de datos no disponible", "content": {"application/json": {"schema": {"type": "object"}}}}}}},
+            "/api/v1/filings": {"post": {
+                "summary": "Radicar una PQRS (Radicador Web)",
+                "parameters": [{"name": "Idempotency-Key", "in": "header", "required": false, "schema": {"type": "string", "maxLength": 200}}],
+                "requestBody": {"required": true, "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/FilingInput"}},
+                    "multipart/form-data": {"schema": {"allOf": [{"$ref": "#/components/schemas/FilingInput"}, {"type": "object", "properties": {"attachments": {"type": "array", "items": {"type": "string", "format": "binary"}}}}]}}}},
+                "responses": responses(201, json!({"description": "Radicada", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FilingCreated"}}}}), &[400, 413, 415, 422, 429, 503])}},
+            "/api/v1/status": {"post": {
+                "summary": "Consultar el estado (radicado + correo)",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/StatusQuery"}}}},
+                "responses": responses(200, json!({"description": "Estado", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PublicStatus"}}}}), &[400, 404, 429, 503])}},
+            "/api/v1/metrics/virtual-channel": {"get": {
+                "summary": "Correos entrantes y salientes del canal virtual por mes",
+                "security": [{"bearer": []}],
+                "parameters": [{"name": "year", "in": "query", "required": true, "schema": {"type": "integer", "minimum": 2000, "maximum": 2100}},
+                               {"name": "format", "in": "query", "required": false, "schema": {"type": "string", "enum": ["json", "csv"]}}],
+                "responses": responses(200, json!({"description": "Reporte", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/VirtualChannel"}}, "text/csv": {"schema": {"type": "string"}}}}), &[400, 401, 403, 503])}},
+            "/api/v1/metrics/pqrs": {"get": {
+                "summary": "Cifras de PQRS (Ley 1712) por tipo, dependencia y canal",
+                "security": [{"bearer": []}],
+                "parameters": [{"name": "from", "in": "query", "required": true, "schema": date},
+                               {"name": "to", "in": "query", "required": true, "schema": date}],
+                "responses": responses(200, json!({"description": "Cifras", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PqrsReport"}}}}), &[400, 401, 403, 503])}},
+            "/api/v1/cases": {"get": {
+                "summary": "Casos del alcance del usuario",
+                "security": [{"bearer": []}],
+                "parameters": list_params,
+                "responses": responses(200, json!({"description": "Página de casos", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CaseList"}}}}), &[400, 401, 403, 503])}},
+            "/api/v1/cases/{radicado}": {"get": {
+                "summary": "Un caso con su historial",
+                "security": [{"bearer": []}],
+                "parameters": [{"name": "radicado", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": responses(200, json!({"description": "Caso", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CaseDetail"}}}}), &[401, 403, 404, 503])}},
+            "/api/v1/cases/{radicado}/actions": {"post": {
+                "summary": "Acción sobre un caso (asignar, requerimiento, prórroga, traslado, responder, cerrar, anular, reclasificar)",
+                "security": [{"bearer": []}],
+                "parameters": [{"name": "radicado", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionRequest"}}}},
+                "responses": responses(200, json!({"description": "Caso actualizado", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CaseSummary"}}}}), &[400, 401, 403, 404, 409, 422, 503])}},
+            "/api/v1/cases/{radicado}/attachments/{id}": {"get": {
+                "summary": "Descargar un anexo",
+                "security": [{"bearer": []}],
+                "parameters": [{"name": "radicado", "in": "path", "required": true, "schema": {"type": "string"}},
+                               {"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                "responses": responses(200, json!({"description": "El archivo", "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}), &[400, 401, 403, 404, 503])}}
+        }
+    })
+}
+
+pub async fn serve() -> HttpResponse {
+    HttpResponse::Ok().json(document())
+}
