@@ -19,7 +19,9 @@ pub(crate) struct RuleFile {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawRule {
     pub id: Spanned<String>,
-    /// Higher wins. A rule that matches only through quoted text or the signature counts at half.
+    /// Weight of the rule: 700 and above decides alone; below, rules naming the same department
+    /// (kind) add up (best in full, further ones at half). A rule that matches only through quoted
+    /// text or the signature counts at half.
     pub priority: Spanned<i64>,
     #[serde(default)]
     #[allow(dead_code)] // documentation for rule authors and reviewers
@@ -70,7 +72,7 @@ pub(crate) struct RawThen {
     /// Rules below this one (by effective priority) are not considered.
     #[serde(default)]
     pub stop: bool,
-    /// When this rule decides the department, mark the decision for manual review anyway.
+    /// When this rule is the best rule of the winning department, mark the decision for review.
     #[serde(default)]
     pub review: bool,
 }

@@ -20,9 +20,16 @@
 //!    when the subject alone satisfies its text conditions, it gains [`SUBJECT_BONUS`] (the
 //!    subject is the citizen's own summary of the matter).
 //! 4. Matching rules are taken by effective priority, highest first (ties: file name, then order
-//!    in the file). The first rule that names a department decides the department, the first that
-//!    names a kind decides the kind; urgency is the highest named; tags accumulate; a rule with
-//!    `stop = true` ends the walk.
+//!    in the file); a rule with `stop = true` ends the walk (it still counts). The department and
+//!    the kind are each decided in two steps (`decide`):
+//!    - a *decisive* rule (own priority ≥ [`OVERRIDE_PRIORITY`], matched in subject or own words)
+//!      decides alone, the first one walked;
+//!    - otherwise evidence adds up: each department (kind) scores the effective priority of its
+//!      best rule plus [`SUPPORT_PERCENT`] % of each further rule naming it; the highest score
+//!      wins (ties: the one whose best rule comes first).
+//!
+//!    Urgency is the highest named; tags accumulate; `review` marks the decision when the best
+//!    rule of the winning department asks for it.
 //! 5. No department → the fallback department with `needs_review = true`; no kind →
 //!    `peticion_general`.
 //!
@@ -33,13 +40,13 @@ mod compile;
 mod entities;
 mod file;
 mod fold;
+mod tests_runner;
+mod zones;
 
 /// Fold a text the way the engine does (lower case, no accents, single spaces), for search.
 pub fn fold_text(s: &str) -> String {
     fold::fold(s).text
 }
-mod tests_runner;
-mod zones;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -82,12 +89,24 @@ pub const WEAK_DIVISOR: i64 = 2;
 /// Added to the priority of a rule whose `text` conditions the subject alone satisfies.
 pub const SUBJECT_BONUS: i64 = 100;
 
+/// A rule whose own `priority` is at least this is *decisive*: when it matches in the subject or
+/// the citizen's own words, it decides its department (or kind) outright, whatever the other
+/// rules add up to (kind overrides, emergencies, press, Congress, courts, corruption, amparo,
+/// platform failures, cobro coactivo, illegal-mining reports).
+pub const OVERRIDE_PRIORITY: i64 = 700;
+
+/// Below the decisive rules, evidence adds up: a department's (kind's) score is the effective
+/// priority of its best rule plus this percentage of the effective priority of every further
+/// rule that names it.
+pub const SUPPORT_PERCENT: i64 = 50;
+
 /// Bounds on what is examined (the rest of a longer text is ignored).
 const MAX_SUBJECT_BYTES: usize = 2_000;
 const MAX_BODY_BYTES: usize = 100_000;
 const MAX_LIST_ITEMS: usize = 50;
 const MAX_SNIPPET_CHARS: usize = 160;
-/// Rules listed in a decision: every rule that contributed, then others that fired, up to this.
+/// Rules listed in a decision: the deciding ones always, then supporting and other rules that
+/// fired, up to this many in all.
 const MAX_HITS: usize = 10;
 
 /// What the engine needs to know about one message (built by intake from a mail or a filing).
@@ -125,8 +144,9 @@ pub struct Decision {
     pub tags: Vec<String>,
     /// True when no rule decided the department (fallback), or a rule asked for review.
     pub needs_review: bool,
-    /// Rules that fired, highest effective priority first: all that contributed to the decision,
-    /// and others that fired up to ten entries in all.
+    /// Rules that fired, highest effective priority first: those that decided (the best rule of
+    /// the department and of the kind, urgency, tags, stop) always; then rules that added to the
+    /// winning department's or kind's score, then others that fired, up to ten entries in all.
     pub rules: Vec<RuleHit>,
     pub entities: Entities,
 }
@@ -428,46 +448,58 @@ impl RuleSet {
         }
         fired.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
 
-        let mut department = None;
-        let mut kind = None;
+        // The walk ends at the first rule with `stop = true` (it still counts).
+        let end = fired.iter().position(|&(_, r, _)| c.rules[r].then.stop).map_or(fired.len(), |i| i + 1);
+        let walked = &fired[..end];
+        let department = decide(c, walked, |r| c.rules[r].then.department.as_deref());
+        let kind = decide(c, walked, |r| c.rules[r].then.kind.as_deref());
+        // `review` marks the decision when the best rule of the winning department asks for it.
+        let review = department.is_some_and(|(_, best)| c.rules[walked[best].1].then.review);
+        let best_rules = [department.map(|(_, i)| i), kind.map(|(_, i)| i)];
+        let department = department.map(|(d, _)| d);
+        let kind = kind.map(|(k, _)| k);
+
+        // What each rule walked did: 2 = decided the department or kind, set the urgency or a tag,
+        // or stopped the walk; 1 = added to the winning department's or kind's score; 0 = nothing.
         let mut urgency = 0usize;
         let mut tags: Vec<String> = Vec::new();
-        let mut review = false;
-        let mut hits = Vec::new();
-        let mut listed = 0usize;
-        for &(_, r, weak) in &fired {
-            let rule = &c.rules[r];
-            let t = &rule.then;
-            let mut contributed = t.stop;
-            if department.is_none() && t.department.is_some() {
-                department = t.department.clone();
-                contributed = true;
-                // `review` marks the decision only when this rule decides the department.
-                review |= t.review;
-            }
-            if kind.is_none() && t.kind.is_some() {
-                kind = t.kind.clone();
-                contributed = true;
-            }
+        let mut role = vec![0u8; walked.len()];
+        for (i, &(_, r, _)) in walked.iter().enumerate() {
+            let t = &c.rules[r].then;
+            let mut decided = t.stop || best_rules.contains(&Some(i));
             if t.urgency.unwrap_or(0) > urgency {
                 urgency = t.urgency.unwrap_or(0);
-                contributed = true;
+                decided = true;
             }
             for tag in &t.tags {
                 if !tags.contains(tag) {
                     tags.push(tag.clone());
-                    contributed = true;
+                    decided = true;
                 }
             }
-            // Snippets cost a regex search each: contributing rules always, others while room.
-            if contributed || listed < MAX_HITS {
+            let supported = (department.is_some() && t.department.as_deref() == department)
+                || (kind.is_some() && t.kind.as_deref() == kind);
+            role[i] = if decided { 2 } else { u8::from(supported) };
+        }
+        // Snippets cost a regex search each: the deciding rules always, then the supporting ones,
+        // then the others, up to MAX_HITS entries in all; listed in walk order.
+        let mut list = vec![false; walked.len()];
+        let mut listed = 0usize;
+        for want in [2u8, 1, 0] {
+            for i in 0..walked.len() {
+                if role[i] == want && (want == 2 || listed < MAX_HITS) {
+                    list[i] = true;
+                    listed += 1;
+                }
+            }
+        }
+        let mut hits = Vec::with_capacity(listed.min(walked.len()));
+        for (i, &(_, r, weak)) in walked.iter().enumerate() {
+            if list[i] {
+                let rule = &c.rules[r];
                 let mode = if weak { Mode::Weak } else { Mode::Strong };
                 let (field, matched) = ev.snippet(&rule.when, mode, &originals);
                 hits.push(RuleHit { id: rule.id.clone(), matched, field });
-                listed += 1;
-            }
-            if t.stop {
-                break;
             }
         }
         if let Some(office) = &entities.oficina_regional {
@@ -477,8 +509,8 @@ impl RuleSet {
         }
         let needs_review = review || department.is_none();
         Decision {
-            department: department.unwrap_or_else(|| self.fallback.clone()),
-            kind: kind.unwrap_or_else(|| DEFAULT_KIND.to_string()),
+            department: department.map_or_else(|| self.fallback.clone(), str::to_string),
+            kind: kind.unwrap_or(DEFAULT_KIND).to_string(),
             priority: URGENCIES[urgency.min(URGENCIES.len() - 1)].to_string(),
             tags,
             needs_review,
@@ -486,6 +518,43 @@ impl RuleSet {
             entities,
         }
     }
+}
+
+/// Decides one value (a department or a kind) from the rules walked, best first;
+/// `value` gives what a rule names, if anything.
+///
+/// 1. Decisive rules: the first rule walked whose own `priority` is at least
+///    [`OVERRIDE_PRIORITY`] (and that matched in the subject or the citizen's own words) and that
+///    names a value decides it, as a single rule.
+/// 2. Otherwise every value is scored from the rules that name it: the effective priority of its
+///    best rule, plus [`SUPPORT_PERCENT`] % of the effective priority of each further rule. The
+///    highest score wins; on a tie, the value whose best rule comes first.
+///
+/// Returns the value and the index (in `walked`) of its best rule.
+fn decide<'r>(c: &Compiled, walked: &[(i64, usize, bool)], value: impl Fn(usize) -> Option<&'r str>) -> Option<(&'r str, usize)> {
+    for (i, &(_, r, weak)) in walked.iter().enumerate() {
+        if !weak && c.rules[r].priority >= OVERRIDE_PRIORITY {
+            if let Some(v) = value(r) {
+                return Some((v, i));
+            }
+        }
+    }
+    // (value, score, index of its best rule); few values, so a vector is fastest.
+    let mut scores: Vec<(&'r str, i64, usize)> = Vec::new();
+    for (i, &(p, r, _)) in walked.iter().enumerate() {
+        let Some(v) = value(r) else { continue };
+        match scores.iter_mut().find(|s| s.0 == v) {
+            Some(s) => s.1 = s.1.saturating_add(p.max(0).saturating_mul(SUPPORT_PERCENT) / 100),
+            None => scores.push((v, p, i)),
+        }
+    }
+    let mut best: Option<(&'r str, i64, usize)> = None;
+    for s in scores {
+        if best.is_none_or(|b| s.1 > b.1) {
+            best = Some(s);
+        }
+    }
+    best.map(|(v, _, i)| (v, i))
 }
 
 /// A fixed-size bit set.

@@ -168,6 +168,159 @@ then = { department = "VSC", urgency = "alta", stop = true }
 }
 
 #[test]
+fn weaker_rules_of_one_department_add_up() {
+    let s = set(r#"
+[[rule]]
+id = "canon"
+priority = 500
+when.any = [ { words = ["canon"] } ]
+then = { department = "REG", kind = "consulta" }
+[[rule]]
+id = "intereses"
+priority = 300
+when.any = [ { words = ["intereses"] } ]
+then = { department = "REG" }
+[[rule]]
+id = "visita"
+priority = 600
+when.any = [ { words = ["visita"] } ]
+then = { department = "VSC", kind = "peticion_documentos" }
+[[rule]]
+id = "queja"
+priority = 400
+when.any = [ { words = ["demora"] } ]
+then.kind = "reclamo"
+[[rule]]
+id = "reclamo"
+priority = 400
+when.any = [ { words = ["cobro"] } ]
+then.kind = "reclamo"
+"#);
+    // REG: 500 + 300 × 50 % = 650 beats VSC's single 600.
+    let d = s.route(&mail("", "la visita, el canon y los intereses", ""));
+    assert_eq!(d.department, "REG");
+    let ids: Vec<&str> = d.rules.iter().map(|r| r.id.as_str()).collect();
+    assert!(ids.contains(&"canon") && ids.contains(&"intereses"), "{ids:?}");
+    // Alone, the better single rule wins.
+    assert_eq!(s.route(&mail("", "la visita y el canon", "")).department, "VSC");
+    // Kinds add up the same way: 400 + 200 beats 500, and 400 + 200 ties 600, resolved by the best rule first.
+    assert_eq!(s.route(&mail("", "canon: demora y cobro", "")).kind, "reclamo");
+    assert_eq!(s.route(&mail("", "visita: demora y cobro", "")).kind, "peticion_documentos");
+}
+
+#[test]
+fn a_decisive_rule_beats_any_sum_but_not_from_quoted_text() {
+    let s = set(r#"
+[[rule]]
+id = "tutela"
+priority = 750
+when.any = [ { words = ["tutela"] } ]
+then = { department = "OAJ" }
+[[rule]]
+id = "v1"
+priority = 650
+when.any = [ { words = ["visita"] } ]
+then.department = "VSC"
+[[rule]]
+id = "v2"
+priority = 650
+when.any = [ { words = ["multa"] } ]
+then.department = "VSC"
+"#);
+    assert_eq!(s.route(&mail("", "tutela por la visita y la multa", "")).department, "OAJ", "decisive beats 650 + 325");
+    let body = "La visita y la multa.\n\nEl lun, 2 mar 2026, ANM <a@b.co> escribió:\n> tutela";
+    assert_eq!(s.route(&mail("", body, "")).department, "VSC", "a decisive rule in quoted text only adds its half");
+}
+
+#[test]
+fn at_most_ten_rules_are_listed_but_the_deciding_ones_always() {
+    let s = set(r#"
+[[rule]]
+id = "w0"
+priority = 900
+when.any = [ { words = ["w0"] } ]
+then.department = "VSC"
+[[rule]]
+id = "w1"
+priority = 890
+when.any = [ { words = ["w1"] } ]
+then.department = "VSC"
+[[rule]]
+id = "w2"
+priority = 880
+when.any = [ { words = ["w2"] } ]
+then.department = "VSC"
+[[rule]]
+id = "w3"
+priority = 870
+when.any = [ { words = ["w3"] } ]
+then.department = "VSC"
+[[rule]]
+id = "w4"
+priority = 860
+when.any = [ { words = ["w4"] } ]
+then.department = "VSC"
+[[rule]]
+id = "w5"
+priority = 850
+when.any = [ { words = ["w5"] } ]
+then.department = "VSC"
+[[rule]]
+id = "w6"
+priority = 840
+when.any = [ { words = ["w6"] } ]
+then.department = "VSC"
+[[rule]]
+id = "w7"
+priority = 830
+when.any = [ { words = ["w7"] } ]
+then.department = "VSC"
+[[rule]]
+id = "w8"
+priority = 820
+when.any = [ { words = ["w8"] } ]
+then.department = "VSC"
+[[rule]]
+id = "w9"
+priority = 810
+when.any = [ { words = ["w9"] } ]
+then.department = "VSC"
+[[rule]]
+id = "w10"
+priority = 800
+when.any = [ { words = ["w10"] } ]
+then.department = "VSC"
+[[rule]]
+id = "w11"
+priority = 790
+when.any = [ { words = ["w11"] } ]
+then.department = "VSC"
+[[rule]]
+id = "w12"
+priority = 100
+when.any = [ { words = ["w12"] } ]
+then.department = "REG"
+[[rule]]
+id = "w13"
+priority = 100
+when.any = [ { words = ["w13"] } ]
+then.department = "REG"
+[[rule]]
+id = "kind"
+priority = 50
+when.any = [ { words = ["w13"] } ]
+then = { kind = "queja", tags = ["t"] }
+"#);
+    let body = (0..14).map(|i| format!("w{i}")).collect::<Vec<_>>().join(" ");
+    let d = s.route(&mail("", &body, ""));
+    assert_eq!(d.department, "VSC");
+    let ids: Vec<&str> = d.rules.iter().map(|r| r.id.as_str()).collect();
+    assert!(ids.len() <= 11, "{ids:?}");
+    assert_eq!(ids[0], "w0", "the deciding rule comes first: {ids:?}");
+    assert!(ids.contains(&"kind"), "the rule that set the kind and a tag is listed: {ids:?}");
+}
+
+#[test]
 fn review_applies_only_when_the_rule_decides_the_department() {
     let s = set(r#"
 [[rule]]

@@ -32,6 +32,7 @@ struct Patterns {
     header_from: Regex,
     header_next: Regex,
     closing: Regex,
+    greeting: Regex,
 }
 
 fn patterns() -> &'static Patterns {
@@ -47,6 +48,7 @@ fn patterns() -> &'static Patterns {
             separator: re(r"^-{2,} ?(?:mensaje original|original message|mensaje reenviado|forwarded message|message d'origine|reenviado)"),
             header_from: re(r"^\*?(?:de|from) ?\*? ?:"),
             header_next: re(r"^\*?(?:enviado(?: el)?|sent|fecha|date|para|to|asunto|subject) ?\*? ?:"),
+            greeting: re(r"^(?:buen[oa]s? (?:dias|tardes|noches)|buen dia|hola|saludos|cordial saludo|un cordial saludo|senor|senora|senores|senoras|senorita|respetad[oa]s?|estimad[oa]s?|apreciad[oa]s?|doctor|doctora|dr|ingenier[oa]|a quien corresponde|agencia nacional de mineria|anm|ciudad|e\.? ?s\.? ?d|referencia|ref|asunto)\b"),
             closing: re(r"^(?:atentamente|cordialmente|cordial saludo|saludos(?: cordiales)?|un (?:cordial )?saludo|gracias|muchas gracias|mil gracias|gracias por (?:su|la) atencion|quedo atent[oa]|quedamos atent[oa]s|respetuosamente|un abrazo|agradezco (?:su|la) atencion|bendiciones|se despide|sin otro particular)[ ,.!]*(?:y (?:saludos|bendiciones))?[ ,.!]*$"),
         }
     })
@@ -143,7 +145,9 @@ fn signature_start(lines: &[&str], p: &Patterns) -> Option<usize> {
             continue;
         }
         let f = fold(lines[i]).text;
-        if p.closing.is_match(&f) {
+        // "Cordial saludo." opening a letter is a greeting: a closing needs the citizen's own
+        // words (not only greeting lines) before it.
+        if p.closing.is_match(&f) && has_own_text(&lines[..i], p) {
             let rest = lines[i + 1..].iter().filter(|l| !l.trim().is_empty()).count();
             if rest <= 10 {
                 return Some(i);
@@ -159,6 +163,15 @@ fn signature_start(lines: &[&str], p: &Patterns) -> Option<usize> {
         && para.iter().all(|l| l.trim().chars().count() <= 60 && !l.contains('?'))
         && para.last().is_some_and(|l| !l.trim_end().ends_with(['.', ':']) || l.trim().len() < 25);
     (has_text_before && short).then_some(last_blank + 1)
+}
+
+/// Whether `lines` hold something besides blank lines and greeting / addressee lines.
+fn has_own_text(lines: &[&str], p: &Patterns) -> bool {
+    lines.iter().any(|l| {
+        let t = l.trim();
+        let greeting = t.len() <= 80 && p.greeting.is_match(&fold(t).text);
+        !t.is_empty() && !greeting
+    })
 }
 
 #[cfg(test)]
@@ -198,6 +211,17 @@ mod tests {
         let z = split_body("Primer párrafo.\nSegunda línea.\n\nAtentamente,\n\nPersonera Municipal\nBuriticá");
         assert!(z.own.contains("Segunda línea."));
         assert!(z.signature.contains("Personera Municipal"));
+    }
+
+    #[test]
+    fn a_closing_formula_used_as_greeting_does_not_start_the_signature() {
+        let z = split_body("Cordial saludo.\n\nSolicito las cifras de accidentes en minas de carbón.\n\nAgradezco de antemano su colaboración.\n\nDiana Pulido");
+        assert!(z.own.contains("cifras de accidentes"), "{z:?}");
+        let z = split_body("Buenos días,\n\nCordial saludo,\n\nSolicito copia del expediente.\n\nAtentamente,\nAna");
+        assert!(z.own.contains("copia del expediente"), "{z:?}");
+        assert!(z.signature.contains("Ana"));
+        let z = split_body("Buenos días,\nCordial saludo.\n\nSolicito copia del expediente de la propuesta, la necesito para el banco.");
+        assert!(z.own.contains("copia del expediente"), "{z:?}");
     }
 
     #[test]
