@@ -9,9 +9,19 @@ bash tests/servers.sh ensure
 eval "$(bash tests/servers.sh env)"
 export PQRS_TEST_REQUIRE_PG=1   # a run that silently skipped PostgreSQL would prove nothing
 
+LOG=$(mktemp)
+trap 'rm -f "$LOG"' EXIT
+
 echo "== cargo test (unit and integration tests, both backends)"
-cargo test --locked 2>&1
+cargo test --locked 2>&1 | tee "$LOG"
+
+echo "== Schemathesis against /api/v1/openapi.json (no 5xx, responses match the schema)"
+bash tests/schemathesis.sh target/debug/pqrs "${PQRS_SCHEMATHESIS_SECS:-60}"
 
 echo "== rule files (pqrs rules check, pqrs rules test)"
 cargo run --locked -q -- rules check
 cargo run --locked -q -- rules test
+
+# One closing line with the totals of every cargo test binary above.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "tests: %d passed, %d failed\n", p, f }' "$LOG"

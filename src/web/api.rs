@@ -24,6 +24,9 @@ pub async fn virtual_channel(req: HttpRequest, caller: Caller, state: web::Data<
     if !caller.may_report() {
         return Err(ApiError::forbidden());
     }
+    if !matches!(q.format.as_deref(), None | Some("json") | Some("csv")) {
+        return Err(ApiError::bad_request("El formato debe ser json o csv."));
+    }
     let year = q.year.ok_or_else(|| ApiError::bad_request("Indique el año: ?year=AAAA"))?;
     if !(2000..=2100).contains(&year) {
         return Err(ApiError::bad_request("El año debe estar entre 2000 y 2100."));

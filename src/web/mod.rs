@@ -33,30 +33,47 @@ pub struct AppState {
     pub limiter: Arc<ratelimit::RateLimiter>,
 }
 
+/// 405 for a method a resource does not serve (with `Allow`), as JSON.
+async fn method_not_allowed(req: actix_web::HttpRequest) -> actix_web::HttpResponse {
+    let allow = match req.match_pattern().as_deref() {
+        Some("/api/v1/filings") | Some("/api/v1/status") | Some("/api/v1/cases/{radicado}/actions") => "POST",
+        _ => "GET",
+    };
+    actix_web::HttpResponse::MethodNotAllowed()
+        .insert_header(("Allow", allow))
+        .json(serde_json::json!({"error": "method_not_allowed", "message": "Método no permitido."}))
+}
+
 /// The whole route tree.
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    use crate::error::ApiError;
+    let api = |path: &str| web::resource(path.to_string()).default_service(web::to(method_not_allowed));
     cfg.app_data(web::JsonConfig::default().limit(256 * 1024).error_handler(|err, _| {
-        crate::error::ApiError::bad_request(format!("JSON inválido: {err}")).into()
+        ApiError::bad_request(format!("JSON inválido: {err}")).into()
     }))
     .app_data(web::FormConfig::default().limit(64 * 1024).error_handler(|err, _| {
-        crate::error::ApiError::bad_request(format!("Formulario inválido: {err}")).into()
+        ApiError::bad_request(format!("Formulario inválido: {err}")).into()
     }))
-    .route("/healthz", web::get().to(health::healthz))
+    .app_data(web::QueryConfig::default().error_handler(|err, _| {
+        ApiError::bad_request(format!("Parámetros inválidos: {err}")).into()
+    }))
+    .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::not_found().into()))
+    .service(api("/healthz").route(web::get().to(health::healthz)))
     .route("/metrics", web::get().to(metrics::render))
     .route("/", web::get().to(public::home))
     .route("/radicar", web::get().to(public::form))
     .route("/radicar", web::post().to(public::submit))
     .route("/consulta", web::get().to(public::lookup_form))
     .route("/consulta", web::post().to(public::lookup_submit))
-    .route("/api/v1/filings", web::post().to(public::api_create_filing))
-    .route("/api/v1/status", web::post().to(public::api_status))
-    .route("/api/v1/metrics/virtual-channel", web::get().to(api::virtual_channel))
-    .route("/api/v1/metrics/pqrs", web::get().to(api::pqrs))
-    .route("/api/v1/openapi.json", web::get().to(openapi::serve))
-    .route("/api/v1/cases", web::get().to(cases_api::list))
-    .route("/api/v1/cases/{radicado}", web::get().to(cases_api::get))
-    .route("/api/v1/cases/{radicado}/actions", web::post().to(cases_api::act))
-    .route("/api/v1/cases/{radicado}/attachments/{id}", web::get().to(cases_api::attachment))
+    .service(api("/api/v1/filings").route(web::post().to(public::api_create_filing)))
+    .service(api("/api/v1/status").route(web::post().to(public::api_status)))
+    .service(api("/api/v1/metrics/virtual-channel").route(web::get().to(api::virtual_channel)))
+    .service(api("/api/v1/metrics/pqrs").route(web::get().to(api::pqrs)))
+    .service(api("/api/v1/openapi.json").route(web::get().to(openapi::serve)))
+    .service(api("/api/v1/cases").route(web::get().to(cases_api::list)))
+    .service(api("/api/v1/cases/{radicado}").route(web::get().to(cases_api::get)))
+    .service(api("/api/v1/cases/{radicado}/actions").route(web::post().to(cases_api::act)))
+    .service(api("/api/v1/cases/{radicado}/attachments/{id}").route(web::get().to(cases_api::attachment)))
     .route("/personal", web::get().to(staff::login_form))
     .route("/personal", web::post().to(staff::login))
     .route("/salir", web::post().to(staff::logout))
