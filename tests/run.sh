@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 bash tests/servers.sh ensure
 eval "$(bash tests/servers.sh env)"
 export PQRS_TEST_REQUIRE_PG=1   # a run that silently skipped PostgreSQL would prove nothing
+export PROPTEST_CASES=${PROPTEST_CASES:-1000}   # tests/fuzz.rs: bounded fuzzing in CI
 
 LOG=$(mktemp)
 trap 'rm -f "$LOG"' EXIT
