@@ -31,6 +31,9 @@ pub enum Command {
         /// Print the summary as JSON.
         #[arg(long)]
         json: bool,
+        /// Mails per database commit (smaller: less to redo after an interruption).
+        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        batch: u32,
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },

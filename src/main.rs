@@ -52,12 +52,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("migrations applied ({})", config.database.backend_name());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Import { dry_run, json, paths } => {
+        Command::Import { dry_run, json, batch, paths } => {
             let config = std::sync::Arc::new(load()?);
             let intake = pqrs::intake::Intake::load(config.clone())?;
             let pool = pqrs::startup::open_store(&config)?;
             let mut conn = pool.get()?;
-            let (summary, secs) = pqrs::intake::import::run_import(&intake, &mut conn, &paths, dry_run)?;
+            let (summary, secs) = pqrs::intake::import::run_import_batched(&intake, &mut conn, &paths, dry_run, batch as usize)?;
             if json {
                 println!("{}", serde_json::to_string(&summary)?);
             } else {

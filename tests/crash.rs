@@ -12,7 +12,8 @@ use common::{backends, TestDb};
 use diesel::prelude::*;
 use pqrs::db::schema::{case_events, cases, messages, outbox};
 
-const N: usize = 1200;
+const N: usize = 3000;
+const KILLS: usize = 20;
 
 fn import(db: &TestDb, dir: &std::path::Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_pqrs"));
@@ -24,7 +25,7 @@ fn import(db: &TestDb, dir: &std::path::Path) -> Command {
     c.env("PQRS_DATABASE_URL", db.url_string())
         .env("PQRS_RULES_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/rules"))
         .env("PQRS_ACK_PER_SENDER_PER_HOUR", "5")
-        .args(["import", "--json"])
+        .args(["import", "--json", "--batch", "40"])
         .arg(dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
@@ -40,16 +41,26 @@ fn an_import_killed_at_random_moments_and_run_again_files_every_mail_exactly_onc
     for backend in backends() {
         let db = TestDb::new(backend);
         let mut kills = 0;
-        for round in 0..6 {
+        let count = || messages::table.count().get_result::<i64>(&mut db.conn()).unwrap_or(0);
+        for _ in 0..KILLS {
+            let before = count();
             let mut child = import(&db, corpus.path()).spawn().unwrap();
-            let wait_ms = 150 + (rand::random::<u64>() % 400) + round * 50;
-            std::thread::sleep(Duration::from_millis(wait_ms));
+            // Kill while it is filing: wait for new rows, then a random moment more.
+            let start = std::time::Instant::now();
+            while count() <= before && start.elapsed() < Duration::from_secs(20) && child.try_wait().unwrap().is_none() {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            std::thread::sleep(Duration::from_millis(rand::random::<u64>() % 120));
             if child.try_wait().unwrap().is_none() {
                 child.kill().unwrap(); // SIGKILL
                 kills += 1;
             }
             let _ = child.wait();
+            if count() as usize >= N {
+                break;
+            }
         }
+        assert!(kills >= 10, "{backend:?}: only {kills} kills landed during the import");
         let out = import(&db, corpus.path()).output().unwrap();
         assert!(out.status.success(), "{backend:?}: final import failed");
         let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -130,7 +130,9 @@ impl DbUrl {
                 let mut c = diesel::SqliteConnection::establish(p)
                     .map_err(|e| DbError::Connect(e.to_string()))?;
                 c.batch_execute(
-                    "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=10000; \
+                    // busy_timeout first: the others may need a lock while another
+                    // process writes.
+                    "PRAGMA busy_timeout=10000; PRAGMA journal_mode=WAL; \
                      PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;",
                 )
                 .map_err(|e| DbError::Connect(format!("SQLite pragmas: {e}")))?;
@@ -205,7 +207,7 @@ pub fn connect(url: &DbUrl, max_size: u32) -> Result<Pool, DbError> {
     drop(url.establish()?);
     diesel::r2d2::Pool::builder()
         .max_size(max_size.max(1))
-        .connection_timeout(Duration::from_secs(10))
+        .connection_timeout(Duration::from_secs(3))
         .test_on_check_out(true)
         .build(Manager { url: url.clone() })
         .map_err(|e| DbError::Pool(e.to_string()))

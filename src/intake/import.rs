@@ -77,7 +77,7 @@ impl Progress {
 /// Mails per transaction: one commit per batch makes bulk import parse-bound, not commit-bound.
 /// Each mail still runs in its own savepoint, so the batch is all-or-nothing only for storage
 /// errors (after which the import stops and is simply run again).
-const BATCH_MAILS: usize = 500;
+pub const BATCH_MAILS: usize = 500;
 const BATCH_BYTES: usize = 32 * 1024 * 1024;
 
 struct Item {
@@ -94,13 +94,14 @@ struct Batcher<'a> {
     progress: Progress,
     pending: Vec<Item>,
     pending_bytes: usize,
+    batch: usize,
 }
 
 impl Batcher<'_> {
     fn push(&mut self, item: Item) -> anyhow::Result<()> {
         self.pending_bytes += item.bytes.len();
         self.pending.push(item);
-        if self.pending.len() >= BATCH_MAILS || self.pending_bytes >= BATCH_BYTES {
+        if self.pending.len() >= self.batch || self.pending_bytes >= BATCH_BYTES {
             self.flush()?;
         }
         Ok(())
@@ -163,7 +164,19 @@ pub fn run_import(
     paths: &[PathBuf],
     dry_run: bool,
 ) -> anyhow::Result<(Summary, f64)> {
+    run_import_batched(intake, conn, paths, dry_run, BATCH_MAILS)
+}
+
+/// [`run_import`] with `batch` mails per commit.
+pub fn run_import_batched(
+    intake: &Intake,
+    conn: &mut AnyConnection,
+    paths: &[PathBuf],
+    dry_run: bool,
+    batch: usize,
+) -> anyhow::Result<(Summary, f64)> {
     let mut b = Batcher {
+        batch: batch.max(1),
         intake,
         conn,
         dry_run,
