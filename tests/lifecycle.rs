@@ -7,6 +7,8 @@ mod common;
 use std::sync::Arc;
 
 use chrono::{NaiveDate, TimeZone, Utc};
+#[allow(unused_imports)]
+use chrono::Datelike;
 use common::{backends, config_with, TestDb};
 use diesel::prelude::*;
 use pqrs::db::models::CaseRow;
@@ -206,5 +208,38 @@ fn follow_up_alerts_are_sent_once_and_skip_suspended_cases() {
         let internal: Vec<(String, bool)> = outbox::table.filter(outbox::internal.eq(true)).select((outbox::purpose, outbox::internal)).load(&mut f.db.conn()).unwrap();
         // Digests on 12 Mar, 17 Mar, 6 Apr and 7 Apr (one a day while overdue), one escalation.
         assert_eq!(internal.len(), 5, "{internal:?}");
+    }
+}
+
+#[test]
+fn ley_1712_figures_count_on_time_late_open_overdue_transferred_and_extended() {
+    for backend in backends() {
+        let f = Fixture::new(backend);
+        let mut r = vec![];
+        for i in 0..5 {
+            let Outcome::Case { radicado, .. } = f.file(&mail(&format!("l{i}@x"), "Petición", "", "Mon, 2 Mar 2026 10:00:00 -0500"), at(2026, 3, 2)) else { panic!() };
+            r.push(f.case(&radicado));
+        }
+        let due = r[0].due_date.unwrap(); // every case has the same term and date
+        let cal = &f.intake.policy.deadlines.calendar;
+        let late = cal.next_business_day(due).unwrap();
+        // 0: answered on time, 3 business days after filing.
+        f.act(&r[0], Action::Respond { text: "Respuesta".into() }, at(2026, 3, 5)).unwrap();
+        // 1: answered late, the day after the due date.
+        f.act(&r[1], Action::Respond { text: "Respuesta".into() }, chrono::Utc.from_utc_datetime(&late.and_hms_opt(15, 0, 0).unwrap())).unwrap();
+        // 2: transferred.
+        f.act(&r[2], Action::Transfer { entity: "Alcaldía".into(), reason: "competencia".into() }, at(2026, 3, 3)).unwrap();
+        // 3: extended and still open; 4: open and overdue.
+        f.act(&r[3], Action::Extend { new_due: cal.add_business_days(due, 3).unwrap(), reason: "estudio".into() }, at(2026, 3, 4)).unwrap();
+        let today = cal.add_business_days(due, 2).unwrap();
+        let rep = pqrs::reports::pqrs(&mut f.db.conn(), &f.intake.policy.deadlines, d(2026, 3, 1), d(2026, 3, 31), today).unwrap();
+        let t = &rep.totals;
+        assert_eq!((t.received, t.answered_on_time, t.answered_late, t.transferred, t.extended), (5, 1, 1, 1, 1), "{backend:?}: {t:?}");
+        assert_eq!((t.open, t.open_overdue), (2, 1), "{backend:?}: {t:?}");
+        let late_days = cal.business_days_between(d(2026, 3, 2), late);
+        assert_eq!(t.max_business_days_to_answer, Some(late_days));
+        assert_eq!(t.mean_business_days_to_answer, Some(((3 + late_days) as f64 / 2.0 * 10.0).round() / 10.0));
+        assert_eq!(rep.by_channel["correo_contacto"].received, 5);
+        assert_eq!(rep.by_department.values().map(|v| v.received).sum::<i64>(), 5);
     }
 }

@@ -175,10 +175,9 @@ impl Intake {
         dry_run: bool,
     ) -> Result<Outcome, FilingError> {
         let now = Utc::now();
-        let msg = match parse::parse_message(mail.bytes, &self.parse_opts) {
+        let msg = match parse_with_time_limit(mail.bytes, &self.parse_opts, PARSE_TIME_LIMIT) {
             Ok(m) => m,
-            Err(e) => {
-                let reason = format!("{}: {e}", e.code());
+            Err(reason) => {
                 if dry_run {
                     return Ok(Outcome::Quarantined { reason });
                 }
@@ -565,6 +564,30 @@ impl Intake {
     }
 }
 
+/// How long parsing one mail may take before it is quarantined instead (mail-parser is linear,
+/// so only a pathological input could come near it; the rest of the mailbox must not wait).
+pub const PARSE_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Parse on a helper thread and give up after `limit`. A timed-out parse is left to finish on its
+/// own (Rust threads cannot be killed); its result is discarded. Errors are quarantine reasons.
+pub fn parse_with_time_limit(raw: &[u8], opts: &ParseOptions, limit: std::time::Duration) -> Result<InboundMessage, String> {
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    let (owned, thread_opts) = (raw.to_vec(), opts.clone());
+    let spawned = std::thread::Builder::new().name("pqrs-parse".into()).spawn(move || {
+        let _ = tx.send(parse::parse_message(&owned, &thread_opts));
+    });
+    if spawned.is_err() {
+        // No thread to be had: parse here, without the limit, rather than not at all.
+        return parse::parse_message(raw, opts).map_err(|e| format!("{}: {e}", e.code()));
+    }
+    match rx.recv_timeout(limit) {
+        Ok(Ok(m)) => Ok(m),
+        Ok(Err(e)) => Err(format!("{}: {e}", e.code())),
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(format!("timeout: parsing took longer than {} s", limit.as_secs())),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => Err("parser_failure: the parser stopped without a result".into()),
+    }
+}
+
 fn attachment_infos(msg: &InboundMessage) -> Vec<AttachmentInfo> {
     msg.attachments
         .iter()
@@ -588,5 +611,22 @@ pub fn truncate(s: &str, max: usize) -> String {
     match s.char_indices().nth(max) {
         Some((i, _)) => s[..i].to_string(),
         None => s.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parsing_with_a_time_limit_returns_the_message_or_a_quarantine_reason() {
+        let limit = std::time::Duration::from_secs(20);
+        let ok = parse_with_time_limit(b"Message-ID: <a@b>\r\nSubject: hola\r\n\r\ncuerpo\r\n", &ParseOptions::default(), limit);
+        assert_eq!(ok.unwrap().subject, "hola");
+        let bad = parse_with_time_limit(b"", &ParseOptions::default(), limit).unwrap_err();
+        assert!(bad.starts_with("empty"), "{bad}");
+        let opts = ParseOptions { max_size: 10, ..Default::default() };
+        let big = parse_with_time_limit(b"Subject: a long mail\r\n\r\nbody", &opts, limit).unwrap_err();
+        assert!(big.contains("limit"), "{big}");
     }
 }
