@@ -87,6 +87,7 @@ async fn a_mail_appended_to_the_mailbox_is_filed_acknowledged_and_never_filed_tw
         assert!(healthy, "{backend:?}: intake never became healthy");
 
         let mid = format!("imap-{}@citizen.example", rand::random::<u32>());
+        let appended = Instant::now();
         admin.append(&folder, None, None, raw_mail(&mid, "Certificado")).await.unwrap();
         let filed = wait_until(Duration::from_secs(20), || {
             messages::table
@@ -99,6 +100,8 @@ async fn a_mail_appended_to_the_mailbox_is_filed_acknowledged_and_never_filed_tw
         })
         .await;
         assert!(filed, "{backend:?}: the mail was not filed");
+        // A measurement, not an assertion: how long from APPEND to a filed case (IDLE).
+        eprintln!("{backend:?}: APPEND to filed case in {} ms", appended.elapsed().as_millis());
         let radicado: String = cases::table.select(cases::radicado).first(&mut db.conn()).unwrap();
 
         // The acknowledgement reaches the SMTP server, threaded to the citizen's mail.
