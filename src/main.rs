@@ -104,7 +104,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 pqrs::cli::RulesCommand::Test => {
                     let report = pqrs::routing::run_rule_tests(dir)?;
-                    print!("{report}");
+                    println!("{report}");
                     Ok(if report.passed() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
                 }
             }

@@ -23,6 +23,7 @@ echo "== rule files (pqrs rules check, pqrs rules test)"
 cargo run --locked -q -- rules check
 cargo run --locked -q -- rules test
 
+echo
 # One closing line with the totals of every cargo test binary above.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$LOG"

@@ -285,30 +285,7 @@ impl Intake {
             draft,
             &attachments,
             AckPolicy { per_sender_per_hour: settings.ack_per_sender_per_hour },
-            Box::new(move |case: &CaseRow, n: i64| {
-                let to = ack_to?;
-                let ctx = AckContext {
-                    entity_name: &settings.entity_name,
-                    public_base_url: &settings.public_base_url,
-                    attachments: n,
-                };
-                let (subject, body_text) = acknowledgement(&ctx, case);
-                let now = Utc::now().naive_utc();
-                Some(NewOutbox {
-                    case_id: Some(case.id),
-                    purpose: "acuse".into(),
-                    internal: false,
-                    radicado: None,
-                    to_addr: to,
-                    subject,
-                    body_text,
-                    message_id: crate::mailer::new_message_id(&settings.message_id_domain),
-                    in_reply_to,
-                    status: "pending".into(),
-                    next_attempt_at: now,
-                    created_at: now,
-                })
-            }),
+            Box::new(move |case: &CaseRow, n: i64| Some(acknowledgement_row(settings, case, n, ack_to?, in_reply_to))),
         )?;
         Ok(match out {
             FilingOutcome::NewCase { radicado, acknowledged, .. } => Outcome::Case {
@@ -561,6 +538,33 @@ impl Intake {
             }
         })?;
         Ok(outcome)
+    }
+}
+
+/// The acknowledgement (acuse de recibo) of a new case, as an outbox row for `to`.
+pub fn acknowledgement_row(
+    settings: &crate::config::Settings,
+    case: &CaseRow,
+    attachments: i64,
+    to: String,
+    in_reply_to: Option<String>,
+) -> NewOutbox {
+    let ctx = AckContext { entity_name: &settings.entity_name, public_base_url: &settings.public_base_url, attachments };
+    let (subject, body_text) = acknowledgement(&ctx, case);
+    let now = Utc::now().naive_utc();
+    NewOutbox {
+        case_id: Some(case.id),
+        purpose: "acuse".into(),
+        internal: false,
+        radicado: None,
+        to_addr: to,
+        subject,
+        body_text,
+        message_id: crate::mailer::new_message_id(&settings.message_id_domain),
+        in_reply_to,
+        status: "pending".into(),
+        next_attempt_at: now,
+        created_at: now,
     }
 }
 

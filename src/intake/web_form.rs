@@ -16,11 +16,10 @@ use serde::{Deserialize, Serialize};
 use sha2::Digest;
 
 use super::pipeline::Intake;
-use crate::db::models::{CaseRow, NewMessage, NewOutbox};
+use crate::db::models::{CaseRow, NewMessage};
 use crate::db::schema::{cases, messages};
 use crate::db::AnyConnection;
 use crate::domain::{Channel, PetitionKind};
-use crate::mailer::templates::{acknowledgement, AckContext};
 use crate::routing::RouteInput;
 use crate::workflow::filing::{self, AckPolicy, AttachmentInfo, FilingError};
 use crate::workflow::{CaseDraft, FilingOutcome};
@@ -387,26 +386,7 @@ impl Intake {
             draft,
             &attachments,
             AckPolicy { per_sender_per_hour: settings.ack_per_sender_per_hour },
-            Box::new(move |case: &CaseRow, n: i64| {
-                let to = ack_to?;
-                let ctx = AckContext { entity_name: &settings.entity_name, public_base_url: &settings.public_base_url, attachments: n };
-                let (subject, body_text) = acknowledgement(&ctx, case);
-                let t = Utc::now().naive_utc();
-                Some(NewOutbox {
-                    case_id: Some(case.id),
-                    purpose: "acuse".into(),
-                    internal: false,
-                    radicado: None,
-                    to_addr: to,
-                    subject,
-                    body_text,
-                    message_id: crate::mailer::new_message_id(&settings.message_id_domain),
-                    in_reply_to: None,
-                    status: "pending".into(),
-                    next_attempt_at: t,
-                    created_at: t,
-                })
-            }),
+            Box::new(move |case: &CaseRow, n: i64| Some(super::pipeline::acknowledgement_row(settings, case, n, ack_to?, None))),
         )?;
         metrics::counter!("pqrs_mail_in_total", "channel" => channel.as_str(), "source" => "web", "outcome" => "cases").increment(1);
         match out {
