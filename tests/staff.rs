@@ -180,3 +180,36 @@ async fn login_locks_out_after_repeated_failures_and_logout_ends_the_session() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "the old session must not work after logout");
     app.stopper.stop().await;
 }
+
+#[actix_web::test]
+async fn staff_register_a_verbal_petition_through_the_same_filing_path() {
+    let db = TestDb::new(common::Backend::Sqlite);
+    pqrs::staff::add_user(&mut db.conn(), "ventanilla@anm.test", "triage", None, PASSWORD, &[]).unwrap();
+    let app = spawn(&db).await;
+    let c = awc::Client::builder().disable_redirects().finish();
+    let cookie = login(&c, &app.base, "ventanilla@anm.test", PASSWORD).await.unwrap();
+    let mut form = c.get(format!("{}/verbal", app.base)).cookie(cookie.clone()).send().await.unwrap();
+    let html = String::from_utf8(form.body().await.unwrap().to_vec()).unwrap();
+    let csrf = html.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let res = c.post(format!("{}/verbal", app.base)).cookie(cookie.clone()).send_form(&[
+        ("csrf", csrf.as_str()), ("channel", "telefonico"), ("name", "Pedro Gómez"), ("email", "pedro@example.com"),
+        ("subject", "Llamada sobre regalías"), ("message", "El ciudadano pregunta cómo pagar regalías atrasadas por cuotas."), ("consent", "on"),
+    ]).await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let location = res.headers().get("location").unwrap().to_str().unwrap().to_string();
+    use diesel::prelude::*;
+    use pqrs::db::schema::{case_events, cases, outbox};
+    let (radicado, channel): (String, String) = cases::table.select((cases::radicado, cases::channel)).first(&mut db.conn()).unwrap();
+    assert_eq!(location, format!("/casos/{radicado}"));
+    assert_eq!(channel, "telefonico");
+    let actor: String = case_events::table.select(case_events::actor).first(&mut db.conn()).unwrap();
+    assert_eq!(actor, "ventanilla@anm.test", "the constancia records who registered it");
+    let acks: i64 = outbox::table.count().get_result(&mut db.conn()).unwrap();
+    assert_eq!(acks, 1);
+    // Without the session's CSRF token nothing is filed.
+    let res = c.post(format!("{}/verbal", app.base)).cookie(cookie).send_form(&[("csrf", "x"), ("subject", "Otra"), ("message", "Otro mensaje largo"), ("consent", "on")]).await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let n: i64 = cases::table.count().get_result(&mut db.conn()).unwrap();
+    assert_eq!(n, 1);
+    app.stopper.stop().await;
+}
