@@ -157,3 +157,38 @@ async fn a_mail_appended_to_the_mailbox_is_filed_acknowledged_and_never_filed_tw
     }
 }
 
+
+#[actix_web::test]
+async fn with_a_processed_folder_filed_mail_is_moved_there_not_deleted() {
+    let (Some(imap), Some(ca)) = (server_env("PQRS_TEST_IMAP"), server_env("PQRS_TEST_CA")) else { return };
+    let port = imap.rsplit(':').next().unwrap();
+    let db = TestDb::new(common::Backend::Sqlite);
+    let folder = format!("m{}", rand::random::<u32>());
+    let done = format!("{folder}-radicados");
+    let url = format!("imap://pqrs:secret@localhost:{port}/{folder}");
+    let mut admin = connect(&ImapUrl::parse(&url).unwrap(), pqrs::tls::client_config(&ca).unwrap()).await.unwrap();
+    admin.create(&folder).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let app = pqrs::startup::Application::build(config_with(&[
+        ("PQRS_DATABASE_URL", db.url_string()), ("PQRS_LISTEN", "127.0.0.1:0".into()),
+        ("PQRS_DATA_DIR", dir.path().display().to_string()), ("PQRS_RULES_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/rules").into()),
+        ("PQRS_IMAP_URL", url.clone()), ("PQRS_TLS_CA_FILE", ca.clone()), ("PQRS_IMAP_PROCESSED_FOLDER", done.clone()),
+    ])).await.unwrap();
+    let stopper = app.stopper();
+    let handle = actix_web::rt::spawn(app.run_until_stopped());
+    admin.append(&folder, None, None, raw_mail(&format!("mv-{folder}@x"), "Petición")).await.unwrap();
+    let filed = wait_until(Duration::from_secs(20), || cases::table.count().get_result::<i64>(&mut db.conn()).unwrap_or(0) == 1).await;
+    assert!(filed);
+    let mut moved = false;
+    for _ in 0..50 {
+        let inbox = admin.select(&folder).await.unwrap().exists;
+        let target = admin.select(&done).await.map(|m| m.exists).unwrap_or(0);
+        if inbox == 0 && target == 1 { moved = true; break; }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(moved, "the filed mail was not moved to the processed folder");
+    stopper.stop().await;
+    handle.await.unwrap().unwrap();
+    let _ = admin.delete(&folder).await;
+    let _ = admin.delete(&done).await;
+}

@@ -257,6 +257,12 @@ pub async fn run_imap_worker(
         let result: anyhow::Result<bool> = async {
             let mut session = connect(&url, tls.clone()).await?;
             let idle = session.capabilities().await?.has_str("IDLE");
+            if !settings.imap_processed_folder.is_empty() {
+                // Create the processed folder if it is missing ("already exists" is fine).
+                if let Err(e) = session.create(&settings.imap_processed_folder).await {
+                    tracing::debug!(error = %e, folder = %settings.imap_processed_folder, "processed folder not created (probably exists)");
+                }
+            }
             tracing::info!(host = %url.host, mailbox = %url.mailbox, idle, "IMAP connected");
             loop {
                 let n = poll_once(&mut session, &url, &intake, &pool, &settings.imap_processed_folder).await?;
