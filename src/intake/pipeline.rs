@@ -568,13 +568,20 @@ pub fn acknowledgement_row(
     }
 }
 
-/// How long parsing one mail may take before it is quarantined instead (mail-parser is linear,
-/// so only a pathological input could come near it; the rest of the mailbox must not wait).
+/// How long parsing one mail (of 1 MiB or more) may take before it is quarantined instead
+/// (mail-parser is linear, so only a pathological input could come near it; the rest of the
+/// mailbox must not wait).
 pub const PARSE_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// Parse on a helper thread and give up after `limit`. A timed-out parse is left to finish on its
 /// own (Rust threads cannot be killed); its result is discarded. Errors are quarantine reasons.
 pub fn parse_with_time_limit(raw: &[u8], opts: &ParseOptions, limit: std::time::Duration) -> Result<InboundMessage, String> {
+    // mail-parser is linear in the input: a mail under this size parses in milliseconds, so it is
+    // parsed here, without the cost of a thread and a copy.
+    const INLINE_BELOW: usize = 1024 * 1024;
+    if raw.len() < INLINE_BELOW {
+        return parse::parse_message(raw, opts).map_err(|e| format!("{}: {e}", e.code()));
+    }
     let (tx, rx) = std::sync::mpsc::sync_channel(1);
     let (owned, thread_opts) = (raw.to_vec(), opts.clone());
     let spawned = std::thread::Builder::new().name("pqrs-parse".into()).spawn(move || {
