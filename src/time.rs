@@ -13,33 +13,6 @@ pub fn bogota_month(t: DateTime<Utc>) -> String {
     t.with_timezone(&Bogota).format("%Y-%m").to_string()
 }
 
-/// A clock that tests can set: production uses the system clock.
-#[derive(Debug, Clone, Default)]
-pub struct Clock {
-    fixed: Option<std::sync::Arc<std::sync::Mutex<DateTime<Utc>>>>,
-}
-
-impl Clock {
-    pub fn system() -> Clock {
-        Clock { fixed: None }
-    }
-    pub fn fixed(at: DateTime<Utc>) -> Clock {
-        Clock { fixed: Some(std::sync::Arc::new(std::sync::Mutex::new(at))) }
-    }
-    pub fn now(&self) -> DateTime<Utc> {
-        match &self.fixed {
-            Some(m) => *m.lock().unwrap_or_else(|p| p.into_inner()),
-            None => Utc::now(),
-        }
-    }
-    /// Move a fixed clock (no effect on the system clock).
-    pub fn set(&self, at: DateTime<Utc>) {
-        if let Some(m) = &self.fixed {
-            *m.lock().unwrap_or_else(|p| p.into_inner()) = at;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
