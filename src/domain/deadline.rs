@@ -58,17 +58,7 @@ use super::calendar::BusinessCalendar;
 // ---------------------------------------------------------------------------------------------
 
 /// The PQRS kinds (`kind`) known to the service, as they appear in `rules/terms.toml`.
-pub const KINDS: [&str; 9] = [
-    "peticion_general",
-    "peticion_documentos",
-    "consulta",
-    "queja",
-    "reclamo",
-    "sugerencia",
-    "denuncia",
-    "entre_autoridades",
-    "felicitacion",
-];
+pub const KINDS: [&str; 9] = super::kind::KIND_CODES;
 
 /// The largest term accepted in `rules/terms.toml`, in business days (more than a year).
 pub const MAX_TERM_DAYS: u32 = 365;

@@ -75,6 +75,20 @@ str_enum! {
     }
 }
 
+/// The PQRS kind codes, in the order of [`PetitionKind::ALL`]: the one list that the deadline
+/// terms (`rules/terms.toml`) and the routing rules validate against.
+pub const KIND_CODES: [&str; 9] = [
+    "peticion_general",
+    "peticion_documentos",
+    "consulta",
+    "queja",
+    "reclamo",
+    "sugerencia",
+    "denuncia",
+    "entre_autoridades",
+    "felicitacion",
+];
+
 impl CaseStatus {
     /// A case still in the hands of the entity (its clock matters).
     pub fn is_open(self) -> bool {
@@ -102,6 +116,12 @@ mod tests {
         }
         assert_eq!(PetitionKind::ALL.len(), 9);
         assert_eq!(PetitionKind::parse("nope"), None);
+    }
+
+    #[test]
+    fn kind_codes_are_the_enum_codes() {
+        let codes: Vec<&str> = PetitionKind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(codes, KIND_CODES.to_vec());
     }
 
     #[test]

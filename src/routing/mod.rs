@@ -65,17 +65,7 @@ pub use entities::{Entities, Office, Place};
 pub use tests_runner::{parse_eml, run_rule_tests, CaseResult, ParsedMail, RuleTestReport};
 
 /// The PQRS kinds (exact strings), as in DESIGN.md §2.
-pub const KINDS: &[&str] = &[
-    "peticion_general",
-    "peticion_documentos",
-    "consulta",
-    "queja",
-    "reclamo",
-    "sugerencia",
-    "denuncia",
-    "entre_autoridades",
-    "felicitacion",
-];
+pub const KINDS: &[&str] = &crate::domain::kind::KIND_CODES;
 
 /// Urgency values, lowest first; `Decision::priority` is one of these.
 pub const URGENCIES: &[&str] = &["normal", "alta", "urgente"];
