@@ -8,7 +8,7 @@ use chrono::Utc;
 use diesel::prelude::*;
 use sha2::Digest;
 
-use crate::db::schema::{api_tokens, staff_users};
+use crate::db::schema::{api_tokens, sessions, staff_users};
 use crate::db::{self, AnyConnection};
 
 /// Roles of staff users and tokens.
@@ -96,6 +96,73 @@ pub fn add_user(
         Err(e) if db::is_unique_violation(&e) => Err(StaffError::Exists(email)),
         other => Ok(other?),
     }
+}
+
+/// Staff sessions last this long.
+pub const SESSION_HOURS: i64 = 12;
+/// Failed logins in a row that lock an account, and for how long.
+pub const MAX_FAILED: i64 = 5;
+pub const LOCK_MINUTES: i64 = 15;
+
+/// How a login attempt ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginResult {
+    /// A new session; the id goes in the cookie (only its hash is stored).
+    Ok { session: String },
+    Bad,
+    Locked,
+}
+
+fn random_hex() -> String {
+    let b: [u8; 32] = rand::random();
+    hex::encode(b)
+}
+
+/// Check a password, count failures (locking after [`MAX_FAILED`]) and open a session.
+pub fn login(conn: &mut AnyConnection, email: &str, password: &str, now: chrono::DateTime<Utc>) -> QueryResult<LoginResult> {
+    let now = now.naive_utc();
+    let email = email.trim().to_ascii_lowercase();
+    let user: Option<(i64, String, i64, Option<chrono::NaiveDateTime>, bool)> = staff_users::table
+        .filter(staff_users::email.eq(&email))
+        .select((staff_users::id, staff_users::password_hash, staff_users::failed_logins, staff_users::locked_until, staff_users::active))
+        .first(conn)
+        .optional()?;
+    let Some((id, hash, failed, locked, active)) = user else {
+        // Same work as a real check, so timing does not tell which addresses exist.
+        let _ = verify_password(password, "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG");
+        return Ok(LoginResult::Bad);
+    };
+    if locked.is_some_and(|l| l > now) {
+        return Ok(LoginResult::Locked);
+    }
+    if !active || !verify_password(password, &hash) {
+        let failed = failed + 1;
+        let lock = (failed >= MAX_FAILED).then(|| now + chrono::Duration::minutes(LOCK_MINUTES));
+        diesel::update(staff_users::table.find(id))
+            .set((staff_users::failed_logins.eq(if lock.is_some() { 0 } else { failed }), staff_users::locked_until.eq(lock)))
+            .execute(conn)?;
+        return Ok(if lock.is_some() { LoginResult::Locked } else { LoginResult::Bad });
+    }
+    diesel::update(staff_users::table.find(id))
+        .set((staff_users::failed_logins.eq(0_i64), staff_users::locked_until.eq(None::<chrono::NaiveDateTime>)))
+        .execute(conn)?;
+    let session = random_hex();
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::id_hash.eq(token_hash(&session)),
+            sessions::user_id.eq(id),
+            sessions::csrf.eq(random_hex()),
+            sessions::created_at.eq(now),
+            sessions::expires_at.eq(now + chrono::Duration::hours(SESSION_HOURS)),
+        ))
+        .execute(conn)?;
+    crate::db::cases::audit(conn, &email, "ingreso", None, "")?;
+    Ok(LoginResult::Ok { session })
+}
+
+/// End a session (logout).
+pub fn end_session(conn: &mut AnyConnection, session: &str) -> QueryResult<usize> {
+    diesel::delete(sessions::table.find(token_hash(session))).execute(conn)
 }
 
 pub fn token_hash(token: &str) -> String {

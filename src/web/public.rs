@@ -17,7 +17,6 @@ use super::forms::{input_from_fields, read_multipart};
 use super::layout::{field_error, html_response, page, random_token};
 use super::AppState;
 use crate::db::models::CaseRow;
-use crate::db::schema::case_events;
 use crate::domain::{CaseStatus, Channel, PetitionKind};
 use crate::error::ApiError;
 use crate::intake::web_form::{self, FilingInput, ValidFiling, WebFiled, DOCUMENT_TYPES};
@@ -271,16 +270,11 @@ pub fn lookup(conn: &mut crate::db::AnyConnection, radicado: &str, email: &str) 
     if email.is_empty() || case.citizen_email.as_deref().map(str::to_ascii_lowercase).as_deref() != Some(email.as_str()) {
         return Ok(None);
     }
-    let events: Vec<(NaiveDateTime, String, String)> = case_events::table
-        .filter(case_events::case_id.eq(case.id))
-        .order(case_events::id)
-        .select((case_events::at, case_events::event_type, case_events::payload))
-        .load(conn)?;
-    let timeline = events
+    let timeline = crate::db::cases::events(conn, case.id)?
         .into_iter()
-        .filter_map(|(at, t, p)| {
-            let payload: serde_json::Value = serde_json::from_str(&p).unwrap_or_default();
-            public_label(&t, &payload).map(|label| PublicEvent { at, label })
+        .filter_map(|e| {
+            let payload: serde_json::Value = serde_json::from_str(&e.payload).unwrap_or_default();
+            public_label(&e.event_type, &payload).map(|label| PublicEvent { at: e.at, label })
         })
         .collect();
     let status_label = CaseStatus::parse(&case.status).map(|s| s.label().to_string()).unwrap_or(case.status.clone());

@@ -9,23 +9,19 @@ use std::collections::BTreeMap;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{Duration, Utc};
-use diesel::prelude::*;
+use chrono::Utc;
 use maud::{html, Markup, PreEscaped};
 use serde::Deserialize;
 
 use super::cases_api::{self, filter_for, summarize, ActionRequest, CaseSummary, ListQuery};
-use super::layout::{html_response, page, random_token};
+use super::layout::{html_response, page};
 use super::AppState;
 use crate::auth::{Caller, SESSION_COOKIE};
-use crate::db::schema::{sessions, staff_users};
+use crate::staff::LoginResult;
 use crate::domain::{CaseStatus, Channel, PetitionKind};
 use crate::error::ApiError;
 use crate::mailer::templates::fecha_larga;
 
-const SESSION_HOURS: i64 = 12;
-const MAX_FAILED: i64 = 5;
-const LOCK_MINUTES: i64 = 15;
 
 fn nav(caller: &Caller) -> Vec<(&'static str, &'static str)> {
     let mut v = vec![("Bandeja", "/bandeja")];
@@ -101,12 +97,6 @@ pub struct LoginForm {
     password: String,
 }
 
-enum LoginResult {
-    Ok { session: String },
-    Bad,
-    Locked,
-}
-
 pub async fn login(req: HttpRequest, state: web::Data<AppState>, form: web::Form<LoginForm>) -> HttpResponse {
     if !state.limiter.allow(super::public::client_ip(&req)) {
         return html_response(StatusCode::TOO_MANY_REQUESTS, login_page(&form.email, Some("Demasiados intentos. Espere un minuto.")));
@@ -114,46 +104,7 @@ pub async fn login(req: HttpRequest, state: web::Data<AppState>, form: web::Form
     let email = form.email.trim().to_ascii_lowercase();
     let password = form.password.clone();
     let shown = email.clone();
-    let result = super::with_conn(&state, move |c| {
-        let now = Utc::now().naive_utc();
-        let user: Option<(i64, String, i64, Option<chrono::NaiveDateTime>, bool)> = staff_users::table
-            .filter(staff_users::email.eq(&email))
-            .select((staff_users::id, staff_users::password_hash, staff_users::failed_logins, staff_users::locked_until, staff_users::active))
-            .first(c)
-            .optional()?;
-        let Some((id, hash, failed, locked, active)) = user else {
-            // Same work as a real check, so timing does not tell which addresses exist.
-            let _ = crate::staff::verify_password(&password, "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG");
-            return Ok(LoginResult::Bad);
-        };
-        if locked.is_some_and(|l| l > now) {
-            return Ok(LoginResult::Locked);
-        }
-        if !active || !crate::staff::verify_password(&password, &hash) {
-            let failed = failed + 1;
-            let lock = (failed >= MAX_FAILED).then(|| now + Duration::minutes(LOCK_MINUTES));
-            diesel::update(staff_users::table.find(id))
-                .set((staff_users::failed_logins.eq(if lock.is_some() { 0 } else { failed }), staff_users::locked_until.eq(lock)))
-                .execute(c)?;
-            return Ok(if lock.is_some() { LoginResult::Locked } else { LoginResult::Bad });
-        }
-        diesel::update(staff_users::table.find(id))
-            .set((staff_users::failed_logins.eq(0_i64), staff_users::locked_until.eq(None::<chrono::NaiveDateTime>)))
-            .execute(c)?;
-        let session = random_token();
-        diesel::insert_into(sessions::table)
-            .values((
-                sessions::id_hash.eq(crate::auth::hash(&session)),
-                sessions::user_id.eq(id),
-                sessions::csrf.eq(random_token()),
-                sessions::created_at.eq(now),
-                sessions::expires_at.eq(now + Duration::hours(SESSION_HOURS)),
-            ))
-            .execute(c)?;
-        crate::db::cases::audit(c, &email, "ingreso", None, "")?;
-        Ok(LoginResult::Ok { session })
-    })
-    .await;
+    let result = super::with_conn(&state, move |c| Ok(crate::staff::login(c, &email, &password, Utc::now())?)).await;
     match result {
         Ok(LoginResult::Ok { session }) => {
             let secure = state.config.settings.public_base_url.starts_with("https://");
@@ -175,8 +126,8 @@ pub struct CsrfForm {
 pub async fn logout(req: HttpRequest, caller: Option<Caller>, state: web::Data<AppState>, form: web::Form<CsrfForm>) -> HttpResponse {
     if let (Some(c), Some(sid)) = (caller, req.cookie(SESSION_COOKIE)) {
         if c.csrf.as_deref() == Some(form.csrf.as_str()) {
-            let h = crate::auth::hash(sid.value());
-            let _ = super::with_conn(&state, move |conn| Ok(diesel::delete(sessions::table.find(h)).execute(conn)?)).await;
+            let sid = sid.value().to_string();
+            let _ = super::with_conn(&state, move |conn| Ok(crate::staff::end_session(conn, &sid)?)).await;
         }
     }
     let mut gone = Cookie::build(SESSION_COOKIE, "").path("/").finish();
