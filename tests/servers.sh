@@ -23,10 +23,35 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
+# mkdir -p that opens (755) only the folders it creates itself: Dovecot's mail user must traverse
+# the state folder, but a folder that was already there, such as /tmp, keeps its owner's mode.
+mkdir_open() {
+  local d p new
+  for d in "$@"; do
+    new=() p=$d
+    while [ ! -e "$p" ]; do new+=("$p"); p=$(dirname "$p"); done
+    mkdir -p "$d"
+    if [ ${#new[@]} -gt 0 ]; then chmod 755 "${new[@]}"; fi
+  done
+}
+
+# Dovecot reads the Maildirs as user mail: every folder above them must let others through.
+check_traversable() {
+  [ "$(id -u)" = 0 ] || return 0
+  local p=$1 up=() i
+  while [ "$p" != / ]; do p=$(dirname "$p"); up=("$p" "${up[@]}"); done
+  for i in "${up[@]}"; do
+    if ! runuser -u mail -- test -x "$i"; then
+      log "user mail cannot enter $i (mode $(stat -c %a "$i")), so Dovecot cannot read $1; set PQRS_TEST_STATE to a folder under world-searchable ones"
+      return 1
+    fi
+  done
+}
+
 pg_admin_ok() { psql "$1" -qtAc 'SELECT 1' >/dev/null 2>&1; }
 
 ensure_postgres() {
-  mkdir -p "$R"
+  mkdir_open "$R"
   command -v psql >/dev/null || apt_install postgresql-client
   if ! port_up $PG_PORT; then
     if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then apt_install postgresql; fi
@@ -48,7 +73,8 @@ ensure_postgres() {
 }
 
 write_dovecot_conf() {
-  mkdir -p "$R"/run "$R"/state "$R"/vmail "$R"/tls
+  mkdir_open "$R" "$R"/run "$R"/state "$R"/vmail "$R"/tls
+  check_traversable "$R"/vmail
   echo 'pqrs:{PLAIN}secret' > "$R"/users
   if [ ! -f "$R"/tls/server.pem ]; then (
     cd "$R"/tls
@@ -103,7 +129,6 @@ CONF
   echo 'citizen:{PLAIN}secret' >> "$R"/users
   mkdir -p "$R"/vmail/pqrs/Maildir/{cur,new,tmp} "$R"/vmail/citizen/Maildir/{cur,new,tmp}
   chown -R mail:mail "$R"/vmail
-  chmod 755 "$(dirname "$R")" "$R"
 }
 
 ensure_mail() {
