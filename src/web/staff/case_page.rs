@@ -1,0 +1,220 @@
+//! The case page: the original message sanitised, attachments, timeline and the action forms;
+//! the form posts of those actions (and triage's correction); attachment downloads.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use chrono::Utc;
+use maud::{html, Markup, PreEscaped};
+
+use super::{kind_label, light, nav, redirect, sanitize_mail_html, staff_page, status_label, CaseQuery};
+use crate::auth::Caller;
+use crate::domain::{Channel, PetitionKind};
+use crate::error::ApiError;
+use crate::mailer::templates::fecha_larga;
+use crate::web::cases_api::{self, ActionRequest};
+use crate::web::layout::{html_response, page};
+use crate::web::AppState;
+
+fn event_label(t: &str) -> String {
+    match t {
+        "radicado" => "Radicado".into(),
+        "asignado" => "Asignado".into(),
+        "reasignado" => "Reasignado".into(),
+        "en_tramite" => "En trámite".into(),
+        "requerimiento" => "Requerimiento al ciudadano (término suspendido)".into(),
+        "respuesta_ciudadano" => "Mensaje del ciudadano".into(),
+        "reanudado" => "Término reanudado".into(),
+        "prorroga" => "Prórroga".into(),
+        "trasladado" => "Trasladado por competencia".into(),
+        "respondido" => "Respondido".into(),
+        "cerrado" => "Cerrado".into(),
+        "desistimiento" => "Cerrado por desistimiento".into(),
+        "desistimiento_propuesto" => "Desistimiento propuesto (un mes sin respuesta)".into(),
+        "anulado" => "Anulado".into(),
+        "reclasificado" => "Tipo corregido".into(),
+        "escalado" => "Escalado por vencimiento".into(),
+        "rebote_correo" => "Correo rebotado".into(),
+        "acuse_omitido" => "Acuse no enviado (límite por remitente)".into(),
+        other => other.to_string(),
+    }
+}
+
+pub async fn case_page(caller: Option<Caller>, state: web::Data<AppState>, path: web::Path<String>, q: web::Query<CaseQuery>) -> HttpResponse {
+    let Some(caller) = caller.filter(|c| c.is_staff() && c.csrf.is_some()) else { return redirect("/personal") };
+    let policy = state.intake.policy.clone();
+    let today = crate::time::bogota_date(Utc::now());
+    let radicado = path.into_inner();
+    let c2 = caller.clone();
+    let loaded = crate::web::with_conn(&state, move |c| cases_api::load_detail(c, &c2, &radicado, &policy, today)).await;
+    let (case, d) = match loaded {
+        Ok(x) => x,
+        Err(e) if e.status == StatusCode::NOT_FOUND => {
+            return html_response(StatusCode::NOT_FOUND, page("No encontrado", &nav(&caller), html! { h1 { "Caso no encontrado" } p { a href="/bandeja" { "Volver a la bandeja" } } }))
+        }
+        Err(e) => return html_response(e.status, page("Error", &[], html! { p { (e.message) } })),
+    };
+    let images = q.imagenes.as_deref() == Some("1");
+    let csrf = caller.csrf.clone().unwrap_or_default();
+    let s = &d.summary;
+    let departments = state.intake.rules().departments().to_vec();
+    let rules: Vec<(String, String, String)> = d.routing["rules"].as_array().map(|a| a.iter().map(|r| (
+        r["id"].as_str().unwrap_or("").to_string(), r["matched"].as_str().unwrap_or("").to_string(), r["field"].as_str().unwrap_or("").to_string())).collect()).unwrap_or_default();
+    let action_form = |action: &str, title: &str, fields: Markup| html! {
+        details.card id=(format!("accion-{action}")) {
+            summary { strong { (title) } }
+            form method="post" action=(format!("/casos/{}/acciones", case.radicado)) {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="action" value=(action);
+                (fields)
+                button type="submit" { (title) }
+            }
+        }
+    };
+    let open = crate::db::cases::OPEN.contains(&case.status.as_str());
+    staff_page(&caller, &format!("Caso {}", case.radicado), html! {
+        h1 { "Caso " (case.radicado) }
+        @if let Some(e) = &q.error { p.error role="alert" { (e) } }
+        div.card {
+            p { strong { (case.subject) } }
+            p { "Estado: " strong { (status_label(&case.status)) } " · Dependencia: " strong { (case.department) } " · Tipo: " (kind_label(&case.kind))
+                " · Canal: " (Channel::parse(&case.channel).map(|c| c.label()).unwrap_or(&case.channel)) " · Prioridad: " (case.priority) }
+            p { "Recibido: " (case.received_at.and_utc().with_timezone(&chrono_tz::America::Bogota).format("%Y-%m-%d %H:%M"))
+                " · Radicación efectiva: " (fecha_larga(case.effective_date))
+                @if let Some(due) = case.due_date { " · Vence: " strong { (fecha_larga(due)) } " " (light(s)) }
+                @if let Some(o) = case.original_due_date { " (antes de la prórroga: " (o) ")" } }
+            @if let Some(l) = &case.linked_radicado { p { "Relacionado con el radicado " (l) } }
+            @if let Some(r) = &case.response_radicado { p { "Respuesta enviada con radicado de salida " (r) } }
+            @if let Some(t) = &case.transferred_to { p { "Trasladado a: " (t) } }
+        }
+        h2 { "Ciudadano" }
+        div.card {
+            p { (case.citizen_name.clone().unwrap_or_else(|| "(sin nombre)".into())) " · " (case.citizen_email.clone().unwrap_or_else(|| "(sin correo)".into())) }
+            p.small { "Documento: " (case.citizen_doc_type.clone().unwrap_or_default()) " " (case.citizen_doc_number.clone().unwrap_or_default())
+                " · Teléfono: " (case.citizen_phone.clone().unwrap_or_default()) " · Municipio: " (case.citizen_municipality.clone().unwrap_or_default()) }
+        }
+        h2 { "Clasificación automática" }
+        div.card.small {
+            @if rules.is_empty() { p { "Ninguna regla decidió: el caso quedó para revisión de triage." } }
+            @else { ul { @for (id, m, f) in &rules { li { code { (id) } " encontró «" (m) "» en " (f) } } } }
+        }
+        h2 { "Mensajes" }
+        @for m in &d.messages {
+            div.card.mail {
+                p.small { (m.received_at.and_utc().with_timezone(&chrono_tz::America::Bogota).format("%Y-%m-%d %H:%M")) " · "
+                    (m.from_name.clone().unwrap_or_default()) " <" (m.from_addr.clone().unwrap_or_default()) "> · " (m.disposition) }
+                p { strong { (m.subject) } }
+                @match &m.body_html {
+                    Some(h) => {
+                        div.html-mail { (PreEscaped(sanitize_mail_html(h, images))) }
+                        @if !images { p.small { a href=(format!("/casos/{}?imagenes=1", case.radicado)) { "Mostrar imágenes remotas" } } }
+                    }
+                    None => pre style="white-space:pre-wrap;font:inherit" { (m.body_text) },
+                }
+            }
+        }
+        @if !d.attachments.is_empty() {
+            h2 { "Anexos" }
+            ul { @for a in &d.attachments { li { a href=(format!("/casos/{}/adjuntos/{}", case.radicado, a.id)) download { (a.filename) } " (" (a.content_type) ", " (a.size) " bytes)" } } }
+        }
+        h2 { "Historial" }
+        ol.timeline {
+            @for e in &d.timeline {
+                li { (e.at.and_utc().with_timezone(&chrono_tz::America::Bogota).format("%Y-%m-%d %H:%M")) " — " strong { (event_label(&e.event_type)) }
+                    " · " (e.actor) @if let Some(r) = &e.reason { " — " em { (r) } } }
+            }
+        }
+        @if open || matches!(case.status.as_str(), "respondido" | "trasladado") {
+            h2.noprint { "Acciones" }
+            div.noprint {
+                @if open {
+                    (action_form("asignar", "Asignar o reasignar", html! {
+                        label { "Dependencia" select name="department" { @for dep in &departments { option value=(dep.code) selected[dep.code == case.department] { (dep.code) " · " (dep.name) } } } }
+                        label { "Funcionario (correo, opcional)" input type="email" name="assignee" value=(case.assigned_to.clone().unwrap_or_default()); }
+                        label { "Motivo (obligatorio al reasignar)" input type="text" name="reason"; }
+                    }))
+                    (action_form("iniciar", "Iniciar trámite", html! {}))
+                    (action_form("requerimiento", "Pedir que complete la petición", html! {
+                        label { "¿Qué debe aportar el ciudadano?" textarea name="message" required {} }
+                    }))
+                    (action_form("prorroga", "Prorrogar el término", html! {
+                        label { "Nueva fecha de vencimiento" input type="date" name="new_due" required; }
+                        label { "Motivo (se envía al ciudadano)" textarea name="reason" required {} }
+                    }))
+                    (action_form("traslado", "Trasladar por competencia", html! {
+                        label { "Entidad competente" input type="text" name="entity" required; }
+                        label { "Motivo" textarea name="reason" required {} }
+                    }))
+                    (action_form("responder", "Responder", html! {
+                        label { "Respuesta (se envía al ciudadano con radicado de salida)" textarea name="text" required {} }
+                    }))
+                    (action_form("reclasificar", "Corregir el tipo", html! {
+                        label { "Tipo" select name="kind" { @for k in PetitionKind::ALL { option value=(k.as_str()) selected[k.as_str() == case.kind] { (k.label()) } } } }
+                        label { "Motivo" input type="text" name="reason"; }
+                    }))
+                }
+                (action_form("cerrar", "Cerrar", html! { label { "Observación (obligatoria si es desistimiento)" input type="text" name="reason"; } }))
+                @if caller.sees_all() {
+                    (action_form("anular", "Anular (el número se conserva)", html! { label { "Motivo" textarea name="reason" required {} } }))
+                }
+            }
+        }
+    })
+}
+
+/// Form posts of the case page (and triage's one-click correction).
+pub async fn case_action(caller: Option<Caller>, state: web::Data<AppState>, path: web::Path<String>, form: web::Form<BTreeMap<String, String>>) -> HttpResponse {
+    let Some(caller) = caller.filter(|c| c.is_staff() && c.csrf.is_some()) else { return redirect("/personal") };
+    let radicado = path.into_inner();
+    let f = form.into_inner();
+    if f.get("csrf").map(String::as_str) != caller.csrf.as_deref() {
+        return html_response(StatusCode::FORBIDDEN, page("Formulario expirado", &nav(&caller), html! { p { "El formulario expiró; vuelva a abrir el caso." } }));
+    }
+    let get = |k: &str| f.get(k).cloned().filter(|v| !v.trim().is_empty());
+    let action = get("action").unwrap_or_default();
+    let back = |err: Option<String>| match err {
+        Some(e) => redirect(&format!("/casos/{radicado}?error={}", e.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>())),
+        None => redirect(&format!("/casos/{radicado}")),
+    };
+    // Triage's correction: department and kind in one click.
+    if action == "corregir" {
+        let mut err = None;
+        let current = crate::web::with_conn(&state, {
+            let r = radicado.clone();
+            let scope = caller.scope().map(str::to_string);
+            move |c| Ok(crate::db::cases::get_scoped(c, &r, scope.as_deref())?)
+        }).await.ok().flatten();
+        let Some(current) = current else { return back(Some("Caso no encontrado".into())) };
+        if let Some(k) = get("kind").filter(|k| *k != current.kind) {
+            let req = ActionRequest { action: "reclassify".into(), kind: Some(k), reason: get("reason"), ..Default::default() };
+            if let Err(e) = cases_api::run_action(&state, &caller, radicado.clone(), req).await { err = Some(e.message); }
+        }
+        if err.is_none() {
+            let req = ActionRequest { action: "assign".into(), department: get("department"), reason: get("reason"), ..Default::default() };
+            if let Err(e) = cases_api::run_action(&state, &caller, radicado.clone(), req).await { err = Some(e.message); }
+        }
+        return if err.is_some() { back(err) } else { redirect("/triage") };
+    }
+    let req = ActionRequest {
+        action,
+        department: get("department"),
+        assignee: get("assignee"),
+        reason: get("reason"),
+        message: get("message"),
+        new_due: get("new_due"),
+        entity: get("entity"),
+        text: get("text"),
+        kind: get("kind"),
+    };
+    match cases_api::run_action(&state, &caller, radicado.clone(), req).await {
+        Ok(_) => back(None),
+        Err(e) if e.status == StatusCode::NOT_FOUND => html_response(StatusCode::NOT_FOUND, page("No encontrado", &nav(&caller), html! { h1 { "Caso no encontrado" } })),
+        Err(e) => back(Some(e.message)),
+    }
+}
+
+pub async fn attachment(caller: Option<Caller>, state: web::Data<AppState>, path: web::Path<(String, i64)>) -> Result<HttpResponse, ApiError> {
+    let caller = caller.filter(|c| c.is_staff()).ok_or_else(ApiError::not_found)?;
+    cases_api::attachment(caller, state, path).await
+}

@@ -1,0 +1,101 @@
+//! The staff web app (server-rendered, Spanish): login with lockout, the inbox (triage sees every
+//! department, a department its own), the triage queue with routing explanations and quarantine,
+//! the case page with the original message sanitised, attachments, timeline and actions, verbal
+//! petitions, and the printable virtual-channel report. Every page checks the session on the
+//! server; forms carry the session's CSRF token.
+
+mod case_page;
+mod html;
+mod inbox;
+mod login;
+mod report_page;
+mod triage;
+mod verbal;
+
+pub use case_page::{attachment, case_action, case_page};
+pub use html::sanitize_mail_html;
+pub use inbox::inbox;
+pub use login::{login, login_form, logout, CsrfForm, LoginForm};
+pub use report_page::{report_page, YearQ};
+pub use triage::triage;
+pub use verbal::{verbal_form, verbal_submit};
+
+use actix_web::http::StatusCode;
+use actix_web::HttpResponse;
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::cases_api::CaseSummary;
+use super::layout::{html_response, page};
+use crate::auth::Caller;
+use crate::domain::{CaseStatus, PetitionKind};
+
+fn nav(caller: &Caller) -> Vec<(&'static str, &'static str)> {
+    let mut v = vec![("Bandeja", "/bandeja")];
+    if caller.sees_all() {
+        v.push(("Triage", "/triage"));
+    }
+    v.push(("Petición verbal", "/verbal"));
+    if caller.may_report() {
+        v.push(("Reporte", "/reportes/canal-virtual"));
+    }
+    v
+}
+
+fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header(("Location", to)).finish()
+}
+
+fn staff_page(caller: &Caller, title: &str, body: Markup) -> HttpResponse {
+    let csrf = caller.csrf.clone().unwrap_or_default();
+    let n = nav(caller);
+    html_response(StatusCode::OK, page(title, &n, html! {
+        div.small.noprint style="text-align:right" {
+            (caller.email.clone().unwrap_or_default()) " · " (role_label(&caller.role))
+            @if let Some(d) = &caller.department { " · " (d) }
+            form method="post" action="/salir" style="display:inline;margin-left:1rem" {
+                input type="hidden" name="csrf" value=(csrf);
+                button.secondary type="submit" style="margin:0;padding:.2rem .6rem" { "Salir" }
+            }
+        }
+        (body)
+    }))
+}
+
+fn role_label(r: &str) -> &'static str {
+    match r {
+        "admin" => "Administración",
+        "triage" => "Triage",
+        "department" => "Dependencia",
+        "report" => "Reportes",
+        _ => "",
+    }
+}
+
+fn light(s: &CaseSummary) -> Markup {
+    let (class, text) = match s.traffic_light.as_str() {
+        "green" => ("green", format!("{} días", s.days_left.unwrap_or(0))),
+        "amber" => ("amber", format!("{} días", s.days_left.unwrap_or(0))),
+        "red" => ("red", format!("vencido {}", -s.days_left.unwrap_or(0))),
+        "paused" => ("grey", "suspendido".to_string()),
+        _ => ("grey", "—".to_string()),
+    };
+    html! { span class=(format!("light {class}")) title="Días hábiles restantes" { (text) } }
+}
+
+fn status_label(s: &str) -> &str {
+    CaseStatus::parse(s).map(|x| x.label()).unwrap_or(s)
+}
+
+fn kind_label(s: &str) -> &str {
+    PetitionKind::parse(s).map(|x| x.label()).unwrap_or(s)
+}
+
+/// Query of the case page (`?imagenes=1`, `?error=`), also read by the verbal form (`?error=`).
+#[derive(Deserialize, Default)]
+pub struct CaseQuery {
+    #[serde(default)]
+    imagenes: Option<String>,
+    #[serde(default)]
+    error: Option<String>,
+}

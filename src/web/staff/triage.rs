@@ -1,0 +1,71 @@
+//! The triage queue: new and to-review cases with the routing explanation and a one-click
+//! correction (posted to the case actions), and the quarantine.
+
+use actix_web::{web, HttpResponse};
+use chrono::Utc;
+use maud::html;
+
+use super::{kind_label, light, redirect, staff_page};
+use crate::auth::Caller;
+use crate::domain::PetitionKind;
+use crate::web::cases_api::summarize;
+use crate::web::layout::{html_response, page};
+use crate::web::AppState;
+
+pub async fn triage(caller: Option<Caller>, state: web::Data<AppState>) -> HttpResponse {
+    let Some(caller) = caller.filter(|c| c.sees_all() && c.csrf.is_some()) else { return redirect("/personal") };
+    let policy = state.intake.policy.clone();
+    let today = crate::time::bogota_date(Utc::now());
+    let res = crate::web::with_conn(&state, move |c| {
+        let base = crate::db::cases::CaseFilter { per_page: 100, sort: crate::db::cases::Sort::ReceivedAsc, ..Default::default() };
+        let new = crate::db::cases::list(c, &crate::db::cases::CaseFilter { status: Some("radicado".into()), ..base.clone() })?.0;
+        let review = crate::db::cases::list(c, &crate::db::cases::CaseFilter { needs_review: Some(true), open_only: true, ..base })?.0;
+        let quarantine = crate::db::models::QuarantineMeta::open(c)?;
+        Ok((new, review, quarantine))
+    })
+    .await;
+    let (new, review, quarantine) = match res {
+        Ok(x) => x,
+        Err(e) => return html_response(e.status, page("Error", &[], html! { p { (e.message) } })),
+    };
+    let csrf = caller.csrf.clone().unwrap_or_default();
+    let departments = state.intake.rules().departments().to_vec();
+    let row = |c: &crate::db::models::CaseRow| {
+        let s = summarize(c, &policy, today);
+        let routing: serde_json::Value = serde_json::from_str(&c.routing).unwrap_or_default();
+        let rules: Vec<(String, String)> = routing["rules"].as_array().map(|a| a.iter().map(|r| (
+            r["id"].as_str().unwrap_or("").to_string(), r["matched"].as_str().unwrap_or("").to_string())).collect()).unwrap_or_default();
+        html! {
+            div.card {
+                p { a href=(format!("/casos/{}", c.radicado)) { strong { (c.radicado) } } " · " (c.subject) " · " (light(&s)) }
+                p.small {
+                    "Decisión: " strong { (c.department) } " / " (kind_label(&c.kind))
+                    @if rules.is_empty() { " — ninguna regla decidió (revisión manual)" }
+                    @else { " — reglas: " @for (id, m) in &rules { code { (id) } " («" (m) "») " } }
+                }
+                form method="post" action=(format!("/casos/{}/acciones", c.radicado)) style="display:flex;gap:.5rem;flex-wrap:wrap;align-items:end" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    input type="hidden" name="action" value="corregir";
+                    label { "Dependencia" select name="department" { @for d in &departments { option value=(d.code) selected[d.code == c.department] { (d.code) } } } }
+                    label { "Tipo" select name="kind" { @for k in PetitionKind::ALL { option value=(k.as_str()) selected[k.as_str() == c.kind] { (k.label()) } } } }
+                    input type="hidden" name="reason" value="Corrección de triage";
+                    button type="submit" style="margin:0" { "Confirmar" }
+                }
+            }
+        }
+    };
+    staff_page(&caller, "Triage", html! {
+        h1 { "Triage" }
+        h2 { "Por revisar (" (review.len()) ")" }
+        @for c in &review { (row(c)) }
+        h2 { "Nuevos sin asignar (" (new.len()) ")" }
+        @for c in new.iter().filter(|c| !c.needs_review) { (row(c)) }
+        h2 { "Correos en cuarentena (" (quarantine.len()) ")" }
+        @if quarantine.is_empty() { p { "No hay correos en cuarentena." } }
+        @else {
+            table { thead { tr { th { "#" } th { "Recibido" } th { "Origen" } th { "Motivo" } th { "Tamaño" } } }
+                tbody { @for q in &quarantine { tr { td { (q.id) } td { (q.received_at.format("%Y-%m-%d %H:%M")) } td { (q.source) " " (q.source_ref.clone().unwrap_or_default()) } td { (q.reason) } td { (q.raw_size) " B" } } } } }
+            p.small { "Para reprocesar: " code { "pqrs quarantine retry [ID]" } }
+        }
+    })
+}
