@@ -187,13 +187,16 @@ async fn reload_rules_on_sighup(intake: Arc<crate::intake::Intake>, mut shutdown
     loop {
         tokio::select! {
             _ = hup.recv() => {
+                // Reading and compiling the rule files is blocking work (file I/O, regex
+                // compilation): it runs on the blocking pool, not on an async worker.
                 let dir = intake.config.settings.rules_dir.clone();
-                match crate::routing::RuleSet::load_dir(&dir) {
-                    Ok(rules) => {
+                match tokio::task::spawn_blocking(move || crate::routing::RuleSet::load_dir(&dir)).await {
+                    Ok(Ok(rules)) => {
                         tracing::info!(rules = rules.len(), "routing rules reloaded");
                         intake.set_rules(Arc::new(rules));
                     }
-                    Err(e) => tracing::error!(error = %e, "new routing rules rejected; the running set stays"),
+                    Ok(Err(e)) => tracing::error!(error = %e, "new routing rules rejected; the running set stays"),
+                    Err(e) => tracing::error!(error = %e, "loading the new routing rules failed; the running set stays"),
                 }
             }
             _ = shutdown.changed() => break,
