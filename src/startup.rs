@@ -10,7 +10,8 @@ use tokio::sync::watch;
 
 use crate::config::Config;
 use crate::db;
-use crate::web::{health::HealthState, AppState};
+use crate::health::HealthState;
+use crate::web::AppState;
 
 /// A built, bound, not yet running application.
 pub struct Application {

@@ -27,7 +27,7 @@ use tokio_rustls::rustls::pki_types::ServerName;
 use super::pipeline::{Intake, RawMail, Source};
 use crate::db::schema::mailbox_checkpoints as mc;
 use crate::db::{AnyConnection, Pool};
-use crate::web::health::HealthState;
+use crate::health::HealthState;
 
 /// A parsed `imap://` or `imaps://` URL.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,7 +12,7 @@ use chrono::Utc;
 use super::maildir::delivery_time_from_name;
 use super::pipeline::{Intake, RawMail, Source};
 use crate::db::Pool;
-use crate::web::health::HealthState;
+use crate::health::HealthState;
 
 /// Create `new/`, `cur/` and `tmp/` if missing.
 pub fn ensure_maildir(root: &Path) -> std::io::Result<()> {

@@ -2,48 +2,12 @@
 //! 200 when the database answers (intake may be `degraded` without failing the check, so a load
 //! balancer keeps serving the web app while the mail server is away); 503 when it does not.
 
-use std::sync::Mutex;
-
 use actix_web::{web, HttpResponse};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde_json::json;
 
 use super::AppState;
-
-/// What the intake workers report for `/healthz`.
-#[derive(Debug, Default)]
-pub struct HealthState {
-    inner: Mutex<IntakeHealth>,
-}
-
-#[derive(Debug, Default, Clone)]
-struct IntakeHealth {
-    source: Option<String>,
-    last_success: Option<DateTime<Utc>>,
-    last_error: Option<String>,
-}
-
-impl HealthState {
-    pub fn set_source(&self, source: &str) {
-        if let Ok(mut g) = self.inner.lock() {
-            g.source = Some(source.to_string());
-        }
-    }
-    pub fn poll_succeeded(&self, at: DateTime<Utc>) {
-        if let Ok(mut g) = self.inner.lock() {
-            g.last_success = Some(at);
-            g.last_error = None;
-        }
-    }
-    pub fn poll_failed(&self, error: String) {
-        if let Ok(mut g) = self.inner.lock() {
-            g.last_error = Some(error);
-        }
-    }
-    pub fn last_success(&self) -> Option<DateTime<Utc>> {
-        self.inner.lock().ok().and_then(|g| g.last_success)
-    }
-}
+pub use crate::health::HealthState;
 
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let pool = state.pool.clone();
@@ -58,7 +22,7 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     .map_err(|e| e.to_string())
     .and_then(|r| r);
 
-    let intake = state.health.inner.lock().map(|g| g.clone()).unwrap_or_default();
+    let intake = state.health.intake();
     let stale_after = state.config.settings.intake_stale_secs as i64;
     let intake_status = match (&intake.source, intake.last_success) {
         (None, _) => "disabled",

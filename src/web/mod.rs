@@ -24,7 +24,7 @@ use crate::db::Pool;
 pub struct AppState {
     pub pool: Pool,
     pub config: Arc<Config>,
-    pub health: Arc<health::HealthState>,
+    pub health: Arc<crate::health::HealthState>,
     /// Wakes the outbox worker after something was queued.
     pub outbox_nudge: Arc<tokio::sync::Notify>,
     /// The intake pipeline (rules, deadlines) shared with the workers.
