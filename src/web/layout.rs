@@ -1,4 +1,9 @@
 //! The HTML shell of every page (Spanish, accessible, no JavaScript needed) and small helpers.
+//!
+//! Every page carries the same Content-Security-Policy ([`CSP`]): scripts only from this origin
+//! and never inline (no `onclick=`), images only from this origin or `data:`. The one script,
+//! `/static/print.js`, makes the print buttons work; the case page, when staff ask for a mail's
+//! remote images, widens `img-src` to `https:` for that one response ([`allow_remote_images`]).
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
@@ -63,12 +68,55 @@ pub fn random_token() -> String {
     hex::encode(b)
 }
 
+/// The policy of every HTML page.
+pub const CSP: &str = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'";
+
+/// The same policy, with images from any HTTPS origin (a mail's remote images, on request).
+pub const CSP_REMOTE_IMAGES: &str = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; form-action 'self'; frame-ancestors 'none'";
+
 pub fn html_response(status: actix_web::http::StatusCode, m: Markup) -> actix_web::HttpResponse {
     actix_web::HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .insert_header(("X-Frame-Options", "DENY"))
         .insert_header(("Referrer-Policy", "same-origin"))
-        .insert_header(("Content-Security-Policy", "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'"))
+        .insert_header(("Content-Security-Policy", CSP))
         .body(m.into_string())
+}
+
+/// Let this one response load images from HTTPS origins (the rest of the policy is unchanged).
+/// The referrer policy (`same-origin`) keeps the case URL from the remote servers.
+pub fn allow_remote_images(res: &mut actix_web::HttpResponse) {
+    use actix_web::http::header::{HeaderValue, CONTENT_SECURITY_POLICY};
+    res.headers_mut().insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP_REMOTE_IMAGES));
+}
+
+/// A "print" button (hidden when printing). It has no inline handler, which the policy would
+/// block: `/static/print.js` listens for clicks on `button[data-print]`.
+pub fn print_button(label: &str) -> Markup {
+    html! {
+        p.noprint {
+            button type="button" data-print { (label) }
+            script src=(PRINT_JS_PATH) defer {}
+        }
+    }
+}
+
+pub const PRINT_JS_PATH: &str = "/static/print.js";
+
+const PRINT_JS: &str = "// Print buttons without inline handlers (the Content-Security-Policy forbids them).
+document.addEventListener(\"click\", function (e) {
+  if (e.target instanceof Element && e.target.closest(\"button[data-print]\")) {
+    window.print();
+  }
+});
+";
+
+/// `GET /static/print.js`.
+pub async fn print_js() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header(("X-Content-Type-Options", "nosniff"))
+        .insert_header(("Cache-Control", "public, max-age=86400"))
+        .body(PRINT_JS)
 }

@@ -60,6 +60,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::not_found().into()))
     .service(api("/healthz").route(web::get().to(health::healthz)))
     .route("/metrics", web::get().to(metrics::render))
+    .route(layout::PRINT_JS_PATH, web::get().to(layout::print_js))
     .route("/", web::get().to(public::home))
     .route("/radicar", web::get().to(public::form))
     .route("/radicar", web::post().to(public::submit))

@@ -14,7 +14,7 @@ use maud::{html, Markup};
 use serde::{Deserialize, Serialize};
 
 use super::forms::{input_from_fields, read_multipart};
-use super::layout::{field_error, html_response, page, random_token};
+use super::layout::{field_error, html_response, page, print_button, random_token};
 use super::AppState;
 use crate::db::models::CaseRow;
 use crate::domain::{CaseStatus, Channel, PetitionKind};
@@ -225,7 +225,7 @@ fn confirmation(f: &WebFiled, input: &FilingInput) -> Markup {
                 p { "Enviamos el acuse de recibo a " (input.email) ". Con el radicado y su correo puede " a href=(format!("/consulta?radicado={}", f.radicado)) { "consultar el estado" } "." }
             }
         }
-        p.noprint { button type="button" onclick="window.print()" { "Imprimir constancia" } }
+        (print_button("Imprimir constancia"))
     })
 }
 

@@ -14,7 +14,7 @@ use crate::domain::{Channel, PetitionKind};
 use crate::error::ApiError;
 use crate::mailer::templates::fecha_larga;
 use crate::web::cases_api::{self, ActionRequest};
-use crate::web::layout::{html_response, page};
+use crate::web::layout::{allow_remote_images, html_response, page};
 use crate::web::AppState;
 
 fn event_label(t: &str) -> String {
@@ -73,7 +73,7 @@ pub async fn case_page(caller: Option<Caller>, state: web::Data<AppState>, path:
         }
     };
     let open = crate::db::cases::OPEN.contains(&case.status.as_str());
-    staff_page(&caller, &format!("Caso {}", case.radicado), html! {
+    let mut res = staff_page(&caller, &format!("Caso {}", case.radicado), html! {
         h1 { "Caso " (case.radicado) }
         @if let Some(e) = &q.error { p.error role="alert" { (e) } }
         div.card {
@@ -160,7 +160,12 @@ pub async fn case_page(caller: Option<Caller>, state: web::Data<AppState>, path:
                 }
             }
         }
-    })
+    });
+    // The remote images the sanitiser kept are allowed by this response's policy only.
+    if images {
+        allow_remote_images(&mut res);
+    }
+    res
 }
 
 /// Form posts of the case page (and triage's one-click correction).

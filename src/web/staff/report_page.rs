@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::{redirect, staff_page};
 use crate::auth::Caller;
-use crate::web::layout::{html_response, page};
+use crate::web::layout::{html_response, page, print_button};
 use crate::web::AppState;
 
 #[derive(Deserialize)]
@@ -56,6 +56,6 @@ pub async fn report_page(caller: Option<Caller>, state: web::Data<AppState>, q: 
             }
         }
         p.small { "Contado de lo almacenado: correos distintos recibidos (casos, respuestas, automáticos; duplicados una vez), radicaciones web y correos entregados sin falla permanente. Meses calendario en hora de Bogotá." }
-        p.noprint { button type="button" onclick="window.print()" { "Imprimir o guardar como PDF" } }
+        (print_button("Imprimir o guardar como PDF"))
     })
 }
