@@ -104,11 +104,29 @@ impl From<crate::db::DbError> for ApiError {
     }
 }
 
-impl From<diesel::result::Error> for ApiError {
-    fn from(e: diesel::result::Error) -> ApiError {
+impl From<crate::db::QueryError> for ApiError {
+    fn from(e: crate::db::QueryError) -> ApiError {
+        if crate::db::is_not_found(&e) {
+            ApiError::not_found()
+        } else {
+            ApiError::from(crate::db::DbError::from(e))
+        }
+    }
+}
+
+impl From<crate::workflow::FilingError> for ApiError {
+    fn from(e: crate::workflow::FilingError) -> ApiError {
         match e {
-            diesel::result::Error::NotFound => ApiError::not_found(),
-            other => ApiError::from(crate::db::DbError::from(other)),
+            crate::workflow::FilingError::Db(db) => ApiError::from(db),
+            // Data this filing cannot be stored with: say so; the client can correct or call.
+            crate::workflow::FilingError::Permanent(reason) => {
+                tracing::error!(%reason, "filing refused by the store");
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "not_fileable",
+                    "No fue posible radicar esta solicitud con los datos enviados. Revise el contenido o comuníquese con la entidad.",
+                )
+            }
         }
     }
 }

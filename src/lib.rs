@@ -19,7 +19,10 @@ pub mod mailer;
 pub mod policy;
 pub mod reports;
 pub mod routing;
-pub mod staff;
+/// Staff users, sessions and tokens are a store use case (`db::staff`), named here for the CLI.
+pub mod staff {
+    pub use crate::db::staff::*;
+}
 pub mod startup;
 pub mod telemetry;
 pub mod time;

@@ -1,4 +1,4 @@
-//! Filing: one database transaction per incoming message.
+//! The inbound store: every use case that writes an incoming message owns its one transaction.
 //!
 //! A new case is filed with its message (raw bytes included), attachment metadata, the first
 //! event and the acknowledgement in the outbox, all in one transaction ([`file_new_case`]); the
@@ -8,12 +8,12 @@
 //!
 //! Only after these functions return is anything marked on the mail server.
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde_json::json;
 
-use crate::db::models::{CaseRow, NewAttachment, NewCase, NewCaseEvent, NewMessage, NewOutbox};
-use crate::db::schema::{attachments, case_events, cases, messages, outbox};
+use crate::db::models::{CaseRow, NewAttachment, NewCase, NewCaseEvent, NewMessage, NewOutbox, NewQuarantine};
+use crate::db::schema::{attachments, case_events, cases, messages, outbox, quarantine};
 use crate::db::{self, AnyConnection, DbError};
 use crate::domain::radicado::{RadicadoType, UnitCode};
 use crate::domain::{CaseStatus, Channel, PetitionKind};
@@ -60,17 +60,23 @@ pub struct AttachmentInfo {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FilingOutcome {
     /// A new case with its radicado.
-    NewCase { case_id: i64, radicado: String, message_row_id: i64, acknowledged: bool },
+    NewCase { case_id: i64, radicado: String, message_row_id: i64, acknowledged: bool, reused_message_id: bool },
     /// Stored and attached to an existing case (a reply) or stored alone (automatic mail).
-    Recorded { message_row_id: i64, case_id: Option<i64> },
+    Recorded { message_row_id: i64, case_id: Option<i64>, reused_message_id: bool },
     /// Already stored: nothing written.
     Duplicate { message_row_id: i64 },
 }
 
+/// Why a message could not be filed.
 #[derive(Debug, thiserror::Error)]
 pub enum FilingError {
+    /// The store failed; [`DbError::is_temporary`] says whether a retry can help.
     #[error(transparent)]
     Db(#[from] DbError),
+    /// This message cannot be filed as it is (a date outside the calendar, data a column refuses):
+    /// it goes to quarantine with the reason, and the ones behind it go on.
+    #[error("{0}")]
+    Permanent(String),
 }
 
 impl From<diesel::result::Error> for FilingError {
@@ -80,9 +86,12 @@ impl From<diesel::result::Error> for FilingError {
 }
 
 impl FilingError {
+    /// Temporary: the database is unreachable, busy or the pool is exhausted (503, exit 75,
+    /// retry later). Everything else is permanent for this message.
     pub fn is_temporary(&self) -> bool {
         match self {
             FilingError::Db(e) => e.is_temporary(),
+            FilingError::Permanent(_) => false,
         }
     }
 }
@@ -96,10 +105,21 @@ pub struct AckPolicy {
     pub per_sender_per_hour: u32,
 }
 
-/// Insert the message unless its dedupe key is already stored. `Ok(None)` = duplicate.
-fn insert_message(conn: &mut AnyConnection, msg: &NewMessage) -> QueryResult<Option<i64>> {
+/// Insert the message unless its dedupe key is already stored. `Ok(None)` = duplicate. A mail
+/// whose Message-ID is already stored with other content is stored too, flagged
+/// `reused_message_id`.
+fn insert_message(conn: &mut AnyConnection, msg: &mut NewMessage) -> QueryResult<Option<i64>> {
+    if let (Some(mid), "in") = (&msg.message_id, msg.direction.as_str()) {
+        let other: i64 = messages::table
+            .filter(messages::direction.eq("in"))
+            .filter(messages::message_id.eq(mid))
+            .filter(messages::dedupe_key.ne(&msg.dedupe_key))
+            .count()
+            .get_result(conn)?;
+        msg.reused_message_id = other > 0;
+    }
     let id = crate::with_inner!(&mut *conn, |c| diesel::insert_into(messages::table)
-        .values(msg)
+        .values(&*msg)
         .on_conflict((messages::direction, messages::dedupe_key))
         .do_nothing()
         .returning(messages::id)
@@ -109,6 +129,38 @@ fn insert_message(conn: &mut AnyConnection, msg: &NewMessage) -> QueryResult<Opt
         crate::db::models::bump_monthly(conn, &msg.received_month, &msg.channel, "in", 1)?;
     }
     Ok(id)
+}
+
+/// Whether a mail with this dedupe key is stored (a dry run's duplicate check).
+pub fn is_stored(conn: &mut AnyConnection, dedupe_key: &str) -> QueryResult<bool> {
+    let n: i64 = messages::table
+        .filter(messages::direction.eq("in"))
+        .filter(messages::dedupe_key.eq(dedupe_key))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// The case filed under this web-filing dedupe key (an Idempotency-Key seen before):
+/// (radicado, received_at, due_date).
+pub fn web_filing(conn: &mut AnyConnection, dedupe_key: &str) -> QueryResult<Option<(String, NaiveDateTime, Option<NaiveDate>)>> {
+    messages::table
+        .inner_join(cases::table)
+        .filter(messages::direction.eq("in"))
+        .filter(messages::dedupe_key.eq(dedupe_key))
+        .select((cases::radicado, cases::received_at, cases::due_date))
+        .first(conn)
+        .optional()
+}
+
+/// Whether an incoming mail with this Message-ID is stored (under any content).
+pub fn message_id_stored(conn: &mut AnyConnection, message_id: &str) -> QueryResult<bool> {
+    let n: i64 = messages::table
+        .filter(messages::direction.eq("in"))
+        .filter(messages::message_id.eq(message_id))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
 }
 
 fn existing_message(conn: &mut AnyConnection, msg: &NewMessage) -> QueryResult<i64> {
@@ -192,7 +244,7 @@ pub fn file_new_case(
 ) -> Result<FilingOutcome, FilingError> {
     msg.disposition = "case".into();
     let result = db::write_tx(conn, |c| -> Result<FilingOutcome, FilingError> {
-        let Some(message_row_id) = insert_message(c, &msg)? else {
+        let Some(message_row_id) = insert_message(c, &mut msg)? else {
             return Ok(FilingOutcome::Duplicate { message_row_id: existing_message(c, &msg)? });
         };
         let now = Utc::now().naive_utc();
@@ -281,6 +333,7 @@ pub fn file_new_case(
             radicado: case.radicado,
             message_row_id,
             acknowledged,
+            reused_message_id: msg.reused_message_id,
         })
     });
     match result {
@@ -300,6 +353,17 @@ pub fn file_new_case(
 /// (`case_id` None, no event).
 pub fn record_message(
     conn: &mut AnyConnection,
+    msg: NewMessage,
+    disposition: &str,
+    case_id: Option<i64>,
+    attachment_list: &[AttachmentInfo],
+    event_type: &str,
+) -> Result<FilingOutcome, FilingError> {
+    db::write_tx(conn, |c| record_in_tx(c, msg, disposition, case_id, attachment_list, event_type))
+}
+
+fn record_in_tx(
+    c: &mut AnyConnection,
     mut msg: NewMessage,
     disposition: &str,
     case_id: Option<i64>,
@@ -308,24 +372,179 @@ pub fn record_message(
 ) -> Result<FilingOutcome, FilingError> {
     msg.disposition = disposition.to_string();
     msg.case_id = case_id;
-    db::write_tx(conn, |c| -> Result<FilingOutcome, FilingError> {
-        let Some(message_row_id) = insert_message(c, &msg)? else {
-            return Ok(FilingOutcome::Duplicate { message_row_id: existing_message(c, &msg)? });
-        };
-        store_attachments(c, message_row_id, case_id, attachment_list)?;
-        if let Some(case_id) = case_id {
-            add_event(
-                c,
-                case_id,
-                msg.from_addr.as_deref().unwrap_or("desconocido"),
-                event_type,
-                None,
-                json!({ "message_row_id": message_row_id, "subject": msg.subject }),
-            )?;
-            diesel::update(cases::table.find(case_id))
-                .set(cases::updated_at.eq(Utc::now().naive_utc()))
+    let Some(message_row_id) = insert_message(c, &mut msg)? else {
+        return Ok(FilingOutcome::Duplicate { message_row_id: existing_message(c, &msg)? });
+    };
+    store_attachments(c, message_row_id, case_id, attachment_list)?;
+    if let Some(case_id) = case_id {
+        add_event(
+            c,
+            case_id,
+            msg.from_addr.as_deref().unwrap_or("desconocido"),
+            event_type,
+            None,
+            json!({ "message_row_id": message_row_id, "subject": msg.subject }),
+        )?;
+        diesel::update(cases::table.find(case_id))
+            .set(cases::updated_at.eq(Utc::now().naive_utc()))
+            .execute(c)?;
+    }
+    Ok(FilingOutcome::Recorded { message_row_id, case_id, reused_message_id: msg.reused_message_id })
+}
+
+/// What a citizen's reply does to its case besides being attached: `resume` sees the case as
+/// stored (inside the transaction) and returns the lifecycle change to apply with it, if any.
+pub type ResumeDecision<'a> = dyn FnOnce(&CaseRow) -> Option<super::lifecycle::Plan> + 'a;
+
+/// Attach a citizen's reply to its case and, in the same transaction, apply what `resume`
+/// decides (a suspended clock restarts). A crash can leave neither or both, never the reply
+/// without the resumption.
+pub fn attach_reply(
+    conn: &mut AnyConnection,
+    msg: NewMessage,
+    case_id: i64,
+    attachment_list: &[AttachmentInfo],
+    actor: &str,
+    resume: Box<ResumeDecision<'_>>,
+    ctx: &super::lifecycle::MailContext<'_>,
+) -> Result<FilingOutcome, FilingError> {
+    db::write_tx(conn, |c| {
+        let out = record_in_tx(c, msg, "reply", Some(case_id), attachment_list, "respuesta_ciudadano")?;
+        if matches!(out, FilingOutcome::Duplicate { .. }) {
+            return Ok(out);
+        }
+        let case = CaseRow::by_id(c, case_id)?;
+        if let Some(plan) = resume(&case) {
+            super::lifecycle::apply_plan(c, ctx, &case, actor, plan, Utc::now())?;
+        }
+        Ok(out)
+    })
+}
+
+/// Store a bounce of our own mail and, in the same transaction, mark the outgoing mail it
+/// reports as failed (when `failed`; a delay report only is stored).
+pub fn record_bounce(
+    conn: &mut AnyConnection,
+    msg: NewMessage,
+    outbox_id: Option<i64>,
+    case_id: Option<i64>,
+    failed: bool,
+    error: &str,
+) -> Result<FilingOutcome, FilingError> {
+    db::write_tx(conn, |c| {
+        let out = record_in_tx(c, msg, "bounce", case_id, &[], "rebote_correo")?;
+        if matches!(out, FilingOutcome::Duplicate { .. }) {
+            return Ok(out);
+        }
+        if let (Some(id), true) = (outbox_id, failed) {
+            diesel::update(outbox::table.find(id))
+                .set((outbox::status.eq("failed"), outbox::last_error.eq(error)))
                 .execute(c)?;
         }
-        Ok(FilingOutcome::Recorded { message_row_id, case_id })
+        Ok(out)
+    })
+}
+
+/// The outgoing mail (id, case) with this Message-ID, for a bounce.
+pub fn outbox_by_message_id(conn: &mut AnyConnection, message_id: &str) -> QueryResult<Option<(i64, Option<i64>)>> {
+    outbox::table
+        .filter(outbox::message_id.eq(message_id))
+        .select((outbox::id, outbox::case_id))
+        .first(conn)
+        .optional()
+}
+
+/// The case a mail threads to through In-Reply-To/References: a message we hold or a mail we sent.
+pub fn case_by_thread_ids(conn: &mut AnyConnection, ids: &[&String]) -> QueryResult<Option<(i64, String)>> {
+    if ids.is_empty() {
+        return Ok(None);
+    }
+    let held: Option<i64> = messages::table
+        .filter(messages::message_id.eq_any(ids))
+        .filter(messages::case_id.is_not_null())
+        .select(messages::case_id.assume_not_null())
+        .first(conn)
+        .optional()?;
+    let found = match held {
+        Some(id) => Some(id),
+        None => outbox::table
+            .filter(outbox::message_id.eq_any(ids))
+            .filter(outbox::case_id.is_not_null())
+            .select(outbox::case_id.assume_not_null())
+            .first(conn)
+            .optional()?,
+    };
+    match found {
+        Some(case_id) => Ok(Some((case_id, cases::table.find(case_id).select(cases::radicado).first(conn)?))),
+        None => Ok(None),
+    }
+}
+
+/// A case by radicado with its citizen's address (subject threading).
+pub fn case_citizen(conn: &mut AnyConnection, radicado: &str) -> QueryResult<Option<(i64, Option<String>)>> {
+    cases::table
+        .filter(cases::radicado.eq(radicado))
+        .select((cases::id, cases::citizen_email))
+        .first(conn)
+        .optional()
+}
+
+/// Keep a mail that could not be filed: its raw bytes and the reason. `Ok(false)` when the same
+/// bytes are already in quarantine.
+pub fn quarantine(conn: &mut AnyConnection, row: &NewQuarantine) -> QueryResult<bool> {
+    let month = bogota_month(row.received_at.and_utc());
+    db::write_tx(conn, |c| {
+        let n = crate::with_inner!(&mut *c, |ic| diesel::insert_into(quarantine::table)
+            .values(row)
+            .on_conflict(quarantine::sha256)
+            .do_nothing()
+            .execute(ic))?;
+        if n == 1 {
+            crate::db::models::bump_monthly(c, &month, "correo_contacto", "in", 1)?;
+        }
+        Ok(n == 1)
+    })
+}
+
+/// An open quarantine record: (raw, source, source_ref, received_at).
+pub fn quarantined(conn: &mut AnyConnection, id: i64) -> QueryResult<(Vec<u8>, String, Option<String>, NaiveDateTime)> {
+    quarantine::table
+        .find(id)
+        .filter(quarantine::resolved_at.is_null())
+        .select((quarantine::raw, quarantine::source, quarantine::source_ref, quarantine::received_at))
+        .first(conn)
+}
+
+/// After a retry: still failing (`resolution` None, with the new reason) or resolved with the
+/// outcome; a resolved record stops counting, since its message now does.
+pub fn finish_retry(
+    conn: &mut AnyConnection,
+    id: i64,
+    received_at: NaiveDateTime,
+    still_failing: Option<&str>,
+    resolution: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    db::write_tx(conn, |c| {
+        let q = quarantine::table.find(id);
+        match still_failing {
+            Some(reason) => diesel::update(q)
+                .set((quarantine::attempts.eq(quarantine::attempts + 1), quarantine::reason.eq(reason)))
+                .execute(c),
+            None => {
+                let n = diesel::update(q.filter(quarantine::resolved_at.is_null()))
+                    .set((
+                        quarantine::attempts.eq(quarantine::attempts + 1),
+                        quarantine::resolved_at.eq(now),
+                        quarantine::resolution.eq(resolution),
+                    ))
+                    .execute(c)?;
+                if n == 1 {
+                    let month = bogota_month(received_at.and_utc());
+                    crate::db::models::bump_monthly(c, &month, "correo_contacto", "in", -1)?;
+                }
+                Ok(n)
+            }
+        }
     })
 }

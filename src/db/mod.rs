@@ -15,9 +15,12 @@
 //! `schema`.
 
 pub mod cases;
+pub mod intake;
+pub mod lifecycle;
 pub mod models;
 pub mod radicado;
 pub mod schema;
+pub mod staff;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -239,6 +242,49 @@ where
         }
         f(c)
     })
+}
+
+/// A batch of writes: one write transaction on SQLite (one commit for the batch), and on
+/// PostgreSQL no outer transaction, so each step inside commits its own and row locks (the
+/// radicado sequence) are held for one step, never for the batch.
+pub fn batch_tx<T, E, F>(conn: &mut AnyConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    if matches!(conn, AnyConnection::Sqlite(_)) {
+        write_tx(conn, f)
+    } else {
+        f(conn)
+    }
+}
+
+/// Run `f` in a savepoint when a transaction is open (so that its failure undoes only its own
+/// writes and leaves the outer transaction usable, which PostgreSQL otherwise aborts), and as it
+/// is otherwise (each of its steps commits its own transaction).
+pub fn guarded<T, E, F>(conn: &mut AnyConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{TransactionManager, TransactionManagerStatus};
+    let nested = match <AnyConnection as Connection>::TransactionManager::transaction_manager_status_mut(conn) {
+        TransactionManagerStatus::Valid(v) => v.transaction_depth().is_some(),
+        TransactionManagerStatus::InError => true,
+    };
+    if nested {
+        conn.transaction(f)
+    } else {
+        f(conn)
+    }
+}
+
+/// A query's error, as callers outside this module name it.
+pub type QueryError = diesel::result::Error;
+
+/// `true` when a query found no row.
+pub fn is_not_found(e: &QueryError) -> bool {
+    matches!(e, diesel::result::Error::NotFound)
 }
 
 /// `true` when the error is a unique-constraint violation (same on both backends).

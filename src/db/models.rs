@@ -126,6 +126,8 @@ pub struct NewMessage {
     pub raw: Vec<u8>,
     pub raw_size: i64,
     pub created_at: NaiveDateTime,
+    /// Another stored mail has the same Message-ID and different content (set when filing).
+    pub reused_message_id: bool,
 }
 
 #[derive(Debug, Clone, Insertable)]

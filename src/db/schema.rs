@@ -103,6 +103,7 @@ diesel::table! {
         raw -> Binary,
         raw_size -> BigInt,
         created_at -> Timestamp,
+        reused_message_id -> Bool,
     }
 }
 

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::maildir::{detect_source, list_maildir, SourceKind};
 use super::mbox::{MboxError, MboxReader};
-use super::pipeline::{Intake, Outcome, RawMail, Source};
+use super::pipeline::{DryRun, Intake, Processed, RawMail, Source};
 use crate::db::AnyConnection;
 
 /// Counts of an import (`--json` prints exactly these keys).
@@ -22,12 +22,18 @@ pub struct Summary {
     pub automatic: u64,
     pub duplicates: u64,
     pub quarantined: u64,
+    /// Of those stored (cases, replies, automatic): how many reuse the Message-ID of another,
+    /// different stored mail. Each was filed in its own right.
+    pub reused_message_id: u64,
 }
 
 impl Summary {
-    fn add(&mut self, o: &Outcome) {
+    fn add(&mut self, p: &Processed) {
         self.received += 1;
-        match o.bucket() {
+        if p.reused_message_id {
+            self.reused_message_id += 1;
+        }
+        match p.outcome.bucket() {
             "cases" => self.cases += 1,
             "replies" => self.replies += 1,
             "automatic" => self.automatic += 1,
@@ -74,9 +80,11 @@ impl Progress {
     }
 }
 
-/// Mails per transaction: one commit per batch makes bulk import parse-bound, not commit-bound.
-/// Each mail still runs in its own savepoint, so the batch is all-or-nothing only for storage
-/// errors (after which the import stops and is simply run again).
+/// Mails per transaction on SQLite: one commit per batch makes bulk import parse-bound, not
+/// commit-bound. Each mail runs in its own savepoint; a mail that fails permanently is
+/// quarantined and the batch goes on, and a temporary storage error undoes the batch and stops
+/// the import (which is simply run again). On PostgreSQL every mail commits on its own, so a
+/// running import holds the radicado sequence lock for one mail at a time, never for a batch.
 pub const BATCH_MAILS: usize = 500;
 const BATCH_BYTES: usize = 32 * 1024 * 1024;
 
@@ -89,7 +97,7 @@ struct Item {
 struct Batcher<'a> {
     intake: &'a Intake,
     conn: &'a mut AnyConnection,
-    dry_run: bool,
+    dry_run: Option<DryRun>,
     summary: Summary,
     progress: Progress,
     pending: Vec<Item>,
@@ -114,8 +122,9 @@ impl Batcher<'_> {
         let items = std::mem::take(&mut self.pending);
         self.pending_bytes = 0;
         let intake = self.intake;
-        let dry_run = self.dry_run;
-        let run = |c: &mut AnyConnection| -> Result<Vec<Outcome>, anyhow::Error> {
+        let is_dry = self.dry_run.is_some();
+        let dry_run = &mut self.dry_run;
+        let mut run = |c: &mut AnyConnection| -> Result<Vec<Processed>, anyhow::Error> {
             items
                 .iter()
                 .map(|it| {
@@ -125,35 +134,22 @@ impl Batcher<'_> {
                         source_ref: Some(&it.source_ref),
                         source_time: it.source_time,
                     };
-                    intake.process(c, mail, dry_run).map_err(|e| anyhow::anyhow!("{}: {e}", it.source_ref))
+                    intake
+                        .process_detailed(c, mail, dry_run.as_mut())
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", it.source_ref))
                 })
                 .collect()
         };
-        let outcomes = if dry_run {
+        let outcomes = if is_dry {
             run(self.conn)?
         } else {
-            crate::db::write_tx(self.conn, |c| run(c).map_err(BatchError::Failed))
-                .map_err(|e| match e {
-                    BatchError::Failed(e) => e,
-                    BatchError::Db(e) => anyhow::anyhow!("commit failed: {e}"),
-                })?
+            crate::db::batch_tx(self.conn, run)?
         };
         for o in &outcomes {
             self.summary.add(o);
             self.progress.tick(&self.summary);
         }
         Ok(())
-    }
-}
-
-enum BatchError {
-    Failed(anyhow::Error),
-    Db(diesel::result::Error),
-}
-
-impl From<diesel::result::Error> for BatchError {
-    fn from(e: diesel::result::Error) -> Self {
-        BatchError::Db(e)
     }
 }
 
@@ -179,7 +175,7 @@ pub fn run_import_batched(
         batch: batch.max(1),
         intake,
         conn,
-        dry_run,
+        dry_run: dry_run.then(DryRun::default),
         summary: Summary::default(),
         progress: Progress::new(),
         pending: Vec::new(),

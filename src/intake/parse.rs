@@ -138,6 +138,8 @@ impl fmt::Debug for Attachment {
 pub struct InboundMessage {
     /// Hex SHA-256 of the raw bytes exactly as received (before any trimming).
     pub sha256: String,
+    /// [`content_digest`] of the raw bytes: equal for two deliveries of one mail.
+    pub content_sha256: String,
     /// Normalised Message-ID (see [`normalize_message_id`]); `None` if absent or empty.
     pub message_id: Option<String>,
     /// Normalised ids of all `In-Reply-To` headers, in order, without duplicates.
@@ -324,13 +326,100 @@ pub fn normalize_message_id(s: &str) -> Option<String> {
     }
 }
 
-/// The key under which a mail is recorded once (DESIGN.md §2): `mid:<message-id>` when the mail has
-/// a Message-ID, else `sha256:<hex of the raw bytes>`.
+/// The key under which a mail is recorded once (DESIGN.md §2): `mid:<message-id>#<content digest>`
+/// when the mail has a Message-ID, else `sha256:<hex of the raw bytes>`. A redelivery of the same
+/// mail (transport headers added or changed on the way) gives the same key; a *different* mail that
+/// reuses a Message-ID gives another key and is filed like any other (and flagged).
 pub fn dedupe_key(msg: &InboundMessage) -> String {
     match &msg.message_id {
-        Some(id) => format!("mid:{id}"),
+        Some(id) => format!("mid:{id}#{}", msg.content_sha256),
         None => format!("sha256:{}", msg.sha256),
     }
+}
+
+/// The headers that the author of a mail sets and that a transport never adds or rewrites. Two
+/// deliveries of one mail agree on these and on the body; `Received`, `Return-Path`,
+/// `Delivered-To`, spam and authentication verdicts, IMAP/mbox status headers and any other
+/// header added on the way are left out.
+const CONTENT_HEADERS: &[&str] = &[
+    "from", "sender", "reply-to", "to", "cc", "subject", "date", "in-reply-to", "references",
+    "mime-version", "content-type", "content-transfer-encoding",
+];
+
+/// Hex SHA-256 of what identifies a mail's content: the [`CONTENT_HEADERS`] in their order
+/// (names lower-cased, folded lines joined, runs of white space collapsed) and the bytes after the
+/// header block (line ends normalised to LF). Leading blank lines are skipped as the parser does.
+pub fn content_digest(raw: &[u8]) -> String {
+    let raw = skip_leading_noise(raw);
+    let (head, body) = split_header_block(raw);
+    let mut h = Sha256::new();
+    let mut current: Vec<u8> = Vec::new();
+    let flush = |line: &[u8], h: &mut Sha256| {
+        let Some(colon) = line.iter().position(|&b| b == b':') else { return };
+        let name = line[..colon].trim_ascii().to_ascii_lowercase();
+        if !CONTENT_HEADERS.iter().any(|n| n.as_bytes() == name.as_slice()) {
+            return;
+        }
+        h.update(&name);
+        h.update(b":");
+        let mut space = false;
+        for &b in line[colon + 1..].trim_ascii() {
+            if b.is_ascii_whitespace() {
+                space = true;
+            } else {
+                if space {
+                    h.update(b" ");
+                    space = false;
+                }
+                h.update([b]);
+            }
+        }
+        h.update(b"\n");
+    };
+    for line in head.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if matches!(line.first(), Some(b' ' | b'\t')) && !current.is_empty() {
+            current.push(b' ');
+            current.extend_from_slice(line);
+            continue;
+        }
+        flush(&current, &mut h);
+        current.clear();
+        current.extend_from_slice(line);
+    }
+    flush(&current, &mut h);
+    h.update(b"\n");
+    let mut start = 0;
+    for (i, pair) in body.windows(2).enumerate() {
+        if pair == b"\r\n" {
+            h.update(&body[start..i]);
+            start = i + 1;
+        }
+    }
+    h.update(&body[start..]);
+    hex::encode(h.finalize())
+}
+
+/// The header block and the bytes after the blank line that ends it (empty when there is none).
+fn split_header_block(raw: &[u8]) -> (&[u8], &[u8]) {
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i..].iter().position(|&b| b == b'\n') {
+            None => return (raw, &[]),
+            Some(p) => {
+                let next = i + p + 1;
+                let rest = &raw[next..];
+                if rest.starts_with(b"\r\n") {
+                    return (&raw[..next], &rest[2..]);
+                }
+                if rest.starts_with(b"\n") {
+                    return (&raw[..next], &rest[1..]);
+                }
+                i = next;
+            }
+        }
+    }
+    (raw, &[])
 }
 
 /// Finds radicado numbers (DESIGN.md §2: year, 3-digit unit, 6- or 7-digit consecutive, type digit
@@ -682,6 +771,7 @@ fn build_message(
 
     Ok(InboundMessage {
         sha256: hex::encode(Sha256::digest(raw)),
+        content_sha256: content_digest(raw),
         message_id,
         in_reply_to,
         references,
@@ -2305,7 +2395,7 @@ mod tests {
         let with_id =
             parse("From: a@example.com\r\nMessage-ID:   <Id-1@Example.com>  \r\n\r\nx\r\n");
         assert_eq!(with_id.message_id.as_deref(), Some("Id-1@Example.com"));
-        assert_eq!(dedupe_key(&with_id), "mid:Id-1@Example.com");
+        assert_eq!(dedupe_key(&with_id), format!("mid:Id-1@Example.com#{}", with_id.content_sha256));
         let raw = b"From: a@example.com\r\nMessage-ID: <>\r\n\r\nx\r\n";
         let without = parse_bytes(raw);
         assert_eq!(without.message_id, None);
@@ -2317,6 +2407,15 @@ mod tests {
         let again = parse("Received: by x; Tue, 3 Feb 2026 10:00:05 -0500\r\nFrom: a@example.com\r\nMessage-ID: <Id-1@Example.com>\r\n\r\nx\r\n");
         assert_eq!(dedupe_key(&again), dedupe_key(&with_id));
         assert_ne!(again.sha256, with_id.sha256);
+        // So does one with other line ends, folding and transport headers.
+        let crlf_less = parse("Delivered-To: pqrs@x\nX-Spam-Score: 1\nFrom:  a@example.com\nMessage-ID: <Id-1@Example.com>\n\nx\n");
+        assert_eq!(dedupe_key(&crlf_less), dedupe_key(&with_id));
+        // A different mail that reuses the Message-ID does not: another body, or another subject.
+        let other_body = parse("From: a@example.com\r\nMessage-ID: <Id-1@Example.com>\r\n\r\ny\r\n");
+        assert_ne!(dedupe_key(&other_body), dedupe_key(&with_id));
+        let other_subject = parse("From: a@example.com\r\nSubject: otro\r\nMessage-ID: <Id-1@Example.com>\r\n\r\nx\r\n");
+        assert_ne!(dedupe_key(&other_subject), dedupe_key(&with_id));
+        assert_eq!(other_subject.message_id, with_id.message_id);
     }
 
     #[test]

@@ -9,14 +9,12 @@
 use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 use serde::Serialize;
 use serde_json::json;
 
 use super::parse::{self, InboundMessage, ParseOptions};
 use crate::config::Config;
 use crate::db::models::{CaseRow, NewMessage, NewOutbox, NewQuarantine};
-use crate::db::schema::{cases, messages, outbox, quarantine};
 use crate::db::{self, AnyConnection};
 use crate::domain::{Channel, PetitionKind};
 use crate::mailer::templates::{acknowledgement, AckContext};
@@ -79,6 +77,14 @@ impl Outcome {
             Outcome::Quarantined { .. } => "quarantined",
         }
     }
+}
+
+/// How a mail ended, with what the import summary counts besides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Processed {
+    pub outcome: Outcome,
+    /// Stored although another stored mail has its Message-ID with other content.
+    pub reused_message_id: bool,
 }
 
 /// The intake stage with what it needs: settings, deadline policy, routing rules.
@@ -150,16 +156,34 @@ impl Intake {
     }
 
     /// Process one raw mail. `dry_run` decides everything but stores nothing.
-    pub fn process(
+    pub fn process(&self, conn: &mut AnyConnection, mail: RawMail<'_>, dry_run: bool) -> Result<Outcome, FilingError> {
+        self.process_detailed(conn, mail, dry_run.then(DryRun::default).as_mut()).map(|p| p.outcome)
+    }
+
+    /// [`Self::process`] with the details a summary counts. `dry_run`, when given, decides
+    /// without storing and remembers what it saw, so a batch's own duplicates are found too.
+    ///
+    /// A mail that fails permanently (bad data for this message, not a store that is down) is
+    /// put in quarantine with the reason, so the mails behind it go on; only a temporary failure
+    /// is returned as an error (retry later, nothing marked on the mail server).
+    pub fn process_detailed(
         &self,
         conn: &mut AnyConnection,
         mail: RawMail<'_>,
-        dry_run: bool,
-    ) -> Result<Outcome, FilingError> {
-        let result = self.process_inner(conn, mail, dry_run);
-        if !dry_run {
+        mut dry_run: Option<&mut DryRun>,
+    ) -> Result<Processed, FilingError> {
+        let dry = dry_run.is_some();
+        let result = match db::guarded(conn, |c| self.process_inner(c, mail, dry_run.as_deref_mut())) {
+            Err(e) if !e.is_temporary() && !dry => {
+                tracing::error!(error = %e, source = mail.source.as_str(), source_ref = ?mail.source_ref, "mail could not be filed; quarantined");
+                let reason = format!("store_rejected: {e}");
+                self.quarantine(conn, mail, &reason, Utc::now()).map(|outcome| Processed { outcome, reused_message_id: false })
+            }
+            other => other,
+        };
+        if !dry {
             let outcome = match &result {
-                Ok(o) => o.bucket(),
+                Ok(p) => p.outcome.bucket(),
                 Err(_) => "error",
             };
             metrics::counter!("pqrs_mail_in_total", "channel" => "correo_contacto", "source" => mail.source.as_str(), "outcome" => outcome)
@@ -172,66 +196,68 @@ impl Intake {
         &self,
         conn: &mut AnyConnection,
         mail: RawMail<'_>,
-        dry_run: bool,
-    ) -> Result<Outcome, FilingError> {
+        dry_run: Option<&mut DryRun>,
+    ) -> Result<Processed, FilingError> {
         let now = Utc::now();
+        let done = |outcome: Outcome| Ok(Processed { outcome, reused_message_id: false });
         let msg = match parse_with_time_limit(mail.bytes, &self.parse_opts, PARSE_TIME_LIMIT) {
             Ok(m) => m,
             Err(reason) => {
-                if dry_run {
-                    return Ok(Outcome::Quarantined { reason });
+                if dry_run.is_some() {
+                    return done(Outcome::Quarantined { reason });
                 }
-                return self.quarantine(conn, mail, &reason, now);
+                return done(self.quarantine(conn, mail, &reason, now)?);
             }
         };
         let received_at = parse::received_at(&msg, mail.source_time, now);
         let new_message = self.message_row(&msg, mail, received_at);
 
-        if dry_run {
-            let exists: i64 = messages::table
-                .filter(messages::direction.eq("in"))
-                .filter(messages::dedupe_key.eq(&new_message.dedupe_key))
-                .count()
-                .get_result(conn)?;
-            if exists > 0 {
-                return Ok(Outcome::Duplicate);
+        let mut reused = false;
+        if let Some(seen) = dry_run {
+            if !seen.keys.insert(new_message.dedupe_key.clone()) || db::intake::is_stored(conn, &new_message.dedupe_key)? {
+                return done(Outcome::Duplicate);
             }
+            if let Some(mid) = &msg.message_id {
+                reused = !seen.message_ids.insert(mid.clone()) || db::intake::message_id_stored(conn, mid)?;
+            }
+            // A reply to a mail earlier in this batch threads to the case it would have opened.
+            let in_batch = msg.automatic.is_none()
+                && msg.in_reply_to.iter().chain(msg.references.iter()).any(|id| seen.filed_ids.contains(id));
+            let outcome = if in_batch {
+                Outcome::Reply { radicado: String::new() }
+            } else {
+                self.decide_only(conn, &msg, received_at)?
+            };
+            if let (Some(mid), Outcome::Case { .. } | Outcome::Reply { .. }) = (&msg.message_id, &outcome) {
+                seen.filed_ids.insert(mid.clone());
+            }
+            return Ok(Processed { outcome, reused_message_id: reused });
         }
 
         // Automatic mail and bounces of our own mail.
         if let Some(reason) = &msg.automatic {
             if let Some(original) = &msg.bounce_of {
-                return self.bounce(conn, &msg, new_message, original, dry_run);
-            }
-            if dry_run {
-                return Ok(Outcome::Automatic { reason: reason.clone() });
+                return self.bounce(conn, &msg, new_message, original);
             }
             let out = filing::record_message(conn, new_message, "automatic", None, &[], "")?;
             return Ok(match out {
-                FilingOutcome::Duplicate { .. } => Outcome::Duplicate,
-                _ => Outcome::Automatic { reason: reason.clone() },
+                FilingOutcome::Duplicate { .. } => Processed { outcome: Outcome::Duplicate, reused_message_id: false },
+                FilingOutcome::Recorded { reused_message_id, .. } | FilingOutcome::NewCase { reused_message_id, .. } => {
+                    Processed { outcome: Outcome::Automatic { reason: reason.clone() }, reused_message_id }
+                }
             });
         }
 
         let attachments = attachment_infos(&msg);
         let linked = match self.thread(conn, &msg)? {
             Thread::Reply { case_id, radicado } => {
-                if dry_run {
-                    return Ok(Outcome::Reply { radicado });
-                }
-                let out = filing::record_message(
-                    conn,
-                    new_message,
-                    "reply",
-                    Some(case_id),
-                    &attachments,
-                    "respuesta_ciudadano",
-                )?;
-                if matches!(out, FilingOutcome::Duplicate { .. }) {
-                    return Ok(Outcome::Duplicate);
-                }
-                self.resume_if_suspended(conn, case_id, received_at)?;
-                return Ok(Outcome::Reply { radicado });
+                let out = self.attach_reply(conn, new_message, case_id, &attachments, received_at)?;
+                return Ok(match out {
+                    FilingOutcome::Duplicate { .. } => Processed { outcome: Outcome::Duplicate, reused_message_id: false },
+                    FilingOutcome::Recorded { reused_message_id, .. } | FilingOutcome::NewCase { reused_message_id, .. } => {
+                        Processed { outcome: Outcome::Reply { radicado }, reused_message_id }
+                    }
+                });
             }
             Thread::Linked(r) => Some(r),
             Thread::None => None,
@@ -240,17 +266,10 @@ impl Intake {
         // A new case.
         let decision = self.route(&msg, Channel::CorreoContacto);
         let kind = PetitionKind::parse(&decision.kind).unwrap_or(PetitionKind::PeticionGeneral);
-        let dates = self.policy.dates(kind, received_at).map_err(|e| {
-            FilingError::Db(db::DbError::Connect(format!("deadline computation failed: {e}")))
-        })?;
-        if dry_run {
-            return Ok(Outcome::Case {
-                radicado: String::new(),
-                department: decision.department,
-                kind: kind.as_str().into(),
-                acknowledged: false,
-            });
-        }
+        let dates = self
+            .policy
+            .dates(kind, received_at)
+            .map_err(|e| FilingError::Permanent(format!("deadline computation failed: {e}")))?;
         let citizen = msg.reply_to.as_ref().or(msg.from.as_ref());
         let draft = CaseDraft {
             channel: Channel::CorreoContacto,
@@ -259,9 +278,9 @@ impl Intake {
             priority: decision.priority.clone(),
             tags: decision.tags.clone(),
             needs_review: decision.needs_review || msg.encoding_problem,
-            subject: truncate(&msg.subject, 500),
-            citizen_name: msg.from.as_ref().and_then(|a| a.name.clone()).map(|n| truncate(&n, 200)),
-            citizen_email: citizen.map(|a| a.email.clone()),
+            subject: clean(&msg.subject, 500),
+            citizen_name: msg.from.as_ref().and_then(|a| a.name.as_deref()).map(|n| clean(n, 200)),
+            citizen_email: citizen.map(|a| clean(&a.email, 320)),
             citizen_doc_type: None,
             citizen_doc_number: None,
             citizen_phone: None,
@@ -275,8 +294,8 @@ impl Intake {
             linked_radicado: linked,
             actor: "system".into(),
         };
-        let ack_to = citizen.map(|a| a.email.clone());
-        let in_reply_to = msg.message_id.clone();
+        let ack_to = citizen.map(|a| clean(&a.email, 320));
+        let in_reply_to = new_message.message_id.clone();
         let settings = &self.config.settings;
         let out = filing::file_new_case(
             conn,
@@ -288,15 +307,34 @@ impl Intake {
             Box::new(move |case: &CaseRow, n: i64| Some(acknowledgement_row(settings, case, n, ack_to?, in_reply_to))),
         )?;
         Ok(match out {
-            FilingOutcome::NewCase { radicado, acknowledged, .. } => Outcome::Case {
-                radicado,
-                department: decision.department,
-                kind: kind.as_str().into(),
-                acknowledged,
+            FilingOutcome::NewCase { radicado, acknowledged, reused_message_id, .. } => Processed {
+                outcome: Outcome::Case { radicado, department: decision.department, kind: kind.as_str().into(), acknowledged },
+                reused_message_id,
             },
-            FilingOutcome::Duplicate { .. } => Outcome::Duplicate,
-            FilingOutcome::Recorded { .. } => Outcome::Duplicate,
+            FilingOutcome::Duplicate { .. } | FilingOutcome::Recorded { .. } => {
+                Processed { outcome: Outcome::Duplicate, reused_message_id: false }
+            }
         })
+    }
+
+    /// What a dry run predicts for a mail that is not a duplicate.
+    fn decide_only(&self, conn: &mut AnyConnection, msg: &InboundMessage, received_at: DateTime<Utc>) -> Result<Outcome, FilingError> {
+        if let Some(reason) = &msg.automatic {
+            if let Some(original) = &msg.bounce_of {
+                let target = db::intake::outbox_by_message_id(conn, original)?;
+                return Ok(Outcome::Bounce { outbox_id: target.map(|t| t.0) });
+            }
+            return Ok(Outcome::Automatic { reason: reason.clone() });
+        }
+        if let Thread::Reply { radicado, .. } = self.thread(conn, msg)? {
+            return Ok(Outcome::Reply { radicado });
+        }
+        let decision = self.route(msg, Channel::CorreoContacto);
+        let kind = PetitionKind::parse(&decision.kind).unwrap_or(PetitionKind::PeticionGeneral);
+        if let Err(e) = self.policy.dates(kind, received_at) {
+            return Ok(Outcome::Quarantined { reason: format!("store_rejected: deadline computation failed: {e}") });
+        }
+        Ok(Outcome::Case { radicado: String::new(), department: decision.department, kind: kind.as_str().into(), acknowledged: false })
     }
 
     /// Departments known to the rules (codes).
@@ -304,17 +342,16 @@ impl Intake {
         self.rules().departments().iter().map(|d| d.code.clone()).collect()
     }
 
-    /// A citizen's reply to a case waiting for them (requerimiento) restarts its clock.
-    fn resume_if_suspended(
+    /// Attach a citizen's reply; a case waiting for them (requerimiento) restarts its clock in the
+    /// same transaction.
+    fn attach_reply(
         &self,
         conn: &mut AnyConnection,
+        new_message: NewMessage,
         case_id: i64,
+        attachments: &[AttachmentInfo],
         received_at: DateTime<Utc>,
-    ) -> Result<(), FilingError> {
-        let status: String = cases::table.find(case_id).select(cases::status).first(conn)?;
-        if status != crate::domain::CaseStatus::Requerimiento.as_str() {
-            return Ok(());
-        }
+    ) -> Result<FilingOutcome, FilingError> {
         let replied_on = crate::time::bogota_date(received_at);
         let departments = self.department_codes();
         let s = &self.config.settings;
@@ -326,81 +363,64 @@ impl Intake {
             message_id_domain: &s.message_id_domain,
             departments: &departments,
         };
-        let action = crate::workflow::lifecycle::Action::CitizenReplied { replied_on };
-        match crate::workflow::lifecycle::apply(conn, &ctx, case_id, "sistema", action, Utc::now()) {
-            Ok(_) => Ok(()),
-            Err(crate::workflow::lifecycle::ActionError::Db(e)) => Err(e.into()),
-            // The reply is stored and visible; a clock that cannot resume automatically is left
-            // for staff (logged), never a reason to lose the mail.
-            Err(e) => {
-                tracing::warn!(case_id, error = %e, "could not resume the clock after the citizen's reply");
-                Ok(())
+        let resume = Box::new(|case: &CaseRow| {
+            if case.status != crate::domain::CaseStatus::Requerimiento.as_str() {
+                return None;
             }
-        }
+            let action = crate::workflow::lifecycle::Action::CitizenReplied { replied_on };
+            match crate::workflow::lifecycle::decide(&ctx, case, &action, Utc::now()) {
+                Ok(plan) => Some(plan),
+                // The reply is stored and visible; a clock that cannot resume automatically is
+                // left for staff (logged), never a reason to lose the mail.
+                Err(e) => {
+                    tracing::warn!(case_id = case.id, error = %e, "could not resume the clock after the citizen's reply");
+                    None
+                }
+            }
+        });
+        filing::attach_reply(conn, new_message, case_id, attachments, "sistema", resume, &ctx.mail())
     }
 
     fn message_row(&self, msg: &InboundMessage, mail: RawMail<'_>, received_at: DateTime<Utc>) -> NewMessage {
-        let to: Vec<&str> = msg.to.iter().chain(msg.cc.iter()).map(|a| a.email.as_str()).collect();
+        let to: Vec<String> = msg.to.iter().chain(msg.cc.iter()).map(|a| clean(&a.email, 320)).collect();
         NewMessage {
             direction: "in".into(),
             channel: Channel::CorreoContacto.as_str().into(),
             source: mail.source.as_str().into(),
-            dedupe_key: parse::dedupe_key(msg),
-            message_id: msg.message_id.clone(),
+            dedupe_key: clean(&parse::dedupe_key(msg), 2000),
+            message_id: msg.message_id.as_deref().map(|m| clean(m, 1000)),
             sha256: msg.sha256.clone(),
             disposition: String::new(),
             case_id: None,
-            subject: truncate(&msg.subject, 1000),
-            from_addr: msg.from.as_ref().map(|a| a.email.clone()),
-            from_name: msg.from.as_ref().and_then(|a| a.name.clone()),
+            subject: clean(&msg.subject, 1000),
+            from_addr: msg.from.as_ref().map(|a| clean(&a.email, 320)),
+            from_name: msg.from.as_ref().and_then(|a| a.name.as_deref()).map(|n| clean(n, 500)),
             to_addrs: serde_json::to_string(&to).unwrap_or_else(|_| "[]".into()),
-            in_reply_to: msg.in_reply_to.first().cloned(),
-            references_ids: serde_json::to_string(&msg.references).unwrap_or_else(|_| "[]".into()),
+            in_reply_to: msg.in_reply_to.first().map(|m| clean(m, 1000)),
+            references_ids: serde_json::to_string(&msg.references).unwrap_or_else(|_| "[]".into()).replace("\\u0000", ""),
             received_at: received_at.naive_utc(),
             received_month: crate::time::bogota_month(received_at),
-            body_text: msg.body_text.clone(),
-            body_html: msg.body_html.clone(),
-            headers: msg.header_summary.to_string(),
+            body_text: no_nul(&msg.body_text),
+            body_html: msg.body_html.as_deref().map(no_nul),
+            headers: msg.header_summary.to_string().replace("\\u0000", ""),
             raw: mail.bytes.to_vec(),
             raw_size: mail.bytes.len() as i64,
             created_at: Utc::now().naive_utc(),
+            reused_message_id: false,
         }
     }
 
     /// In-Reply-To/References to a message we hold or sent; else a radicado in the subject from
     /// the case's own citizen. A radicado from another sender links the new case to it.
-    fn thread(&self, conn: &mut AnyConnection, msg: &InboundMessage) -> QueryResult<Thread> {
+    fn thread(&self, conn: &mut AnyConnection, msg: &InboundMessage) -> Result<Thread, FilingError> {
         let ids: Vec<&String> = msg.in_reply_to.iter().chain(msg.references.iter()).take(100).collect();
-        if !ids.is_empty() {
-            let held: Option<i64> = messages::table
-                .filter(messages::message_id.eq_any(&ids))
-                .filter(messages::case_id.is_not_null())
-                .select(messages::case_id.assume_not_null())
-                .first(conn)
-                .optional()?;
-            let sent = match held {
-                Some(id) => Some(id),
-                None => outbox::table
-                    .filter(outbox::message_id.eq_any(&ids))
-                    .filter(outbox::case_id.is_not_null())
-                    .select(outbox::case_id.assume_not_null())
-                    .first(conn)
-                    .optional()?,
-            };
-            if let Some(case_id) = sent {
-                let radicado = cases::table.find(case_id).select(cases::radicado).first(conn)?;
-                return Ok(Thread::Reply { case_id, radicado });
-            }
+        if let Some((case_id, radicado)) = db::intake::case_by_thread_ids(conn, &ids)? {
+            return Ok(Thread::Reply { case_id, radicado });
         }
         let sender = msg.from.as_ref().map(|a| a.email.as_str()).unwrap_or("");
         let mut linked = None;
         for r in parse::find_radicados(&msg.subject) {
-            let found: Option<(i64, Option<String>)> = cases::table
-                .filter(cases::radicado.eq(&r))
-                .select((cases::id, cases::citizen_email))
-                .first(conn)
-                .optional()?;
-            if let Some((case_id, email)) = found {
+            if let Some((case_id, email)) = db::intake::case_citizen(conn, &r)? {
                 if !sender.is_empty() && email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(sender)) {
                     return Ok(Thread::Reply { case_id, radicado: r });
                 }
@@ -410,92 +430,55 @@ impl Intake {
         Ok(linked.map(Thread::Linked).unwrap_or(Thread::None))
     }
 
-    fn bounce(
-        &self,
-        conn: &mut AnyConnection,
-        msg: &InboundMessage,
-        new_message: NewMessage,
-        original: &str,
-        dry_run: bool,
-    ) -> Result<Outcome, FilingError> {
-        let target: Option<(i64, Option<i64>)> = outbox::table
-            .filter(outbox::message_id.eq(original))
-            .select((outbox::id, outbox::case_id))
-            .first(conn)
-            .optional()?;
-        if dry_run {
-            return Ok(Outcome::Bounce { outbox_id: target.map(|t| t.0) });
-        }
+    fn bounce(&self, conn: &mut AnyConnection, msg: &InboundMessage, new_message: NewMessage, original: &str) -> Result<Processed, FilingError> {
+        let target = db::intake::outbox_by_message_id(conn, original)?;
         let failed = msg
             .header_summary
             .get("dsn_action")
             .and_then(|v| v.as_str())
             .is_none_or(|a| a.eq_ignore_ascii_case("failed"));
-        let case_id = target.and_then(|t| t.1);
-        let out = filing::record_message(conn, new_message, "bounce", case_id, &[], "rebote_correo")?;
-        if matches!(out, FilingOutcome::Duplicate { .. }) {
-            return Ok(Outcome::Duplicate);
-        }
-        if let (Some((outbox_id, _)), true) = (target, failed) {
-            db::write_tx(conn, |c| {
-                diesel::update(outbox::table.find(outbox_id))
-                    .set((
-                        outbox::status.eq("failed"),
-                        outbox::last_error.eq(format!("rebote: {}", truncate(&msg.subject, 200))),
-                    ))
-                    .execute(c)
-            })?;
-        }
-        Ok(Outcome::Bounce { outbox_id: target.map(|t| t.0) })
+        let error = format!("rebote: {}", clean(&msg.subject, 200));
+        let out = filing::record_bounce(conn, new_message, target.map(|t| t.0), target.and_then(|t| t.1), failed, &error)?;
+        Ok(match out {
+            FilingOutcome::Duplicate { .. } => Processed { outcome: Outcome::Duplicate, reused_message_id: false },
+            FilingOutcome::Recorded { reused_message_id, .. } | FilingOutcome::NewCase { reused_message_id, .. } => {
+                Processed { outcome: Outcome::Bounce { outbox_id: target.map(|t| t.0) }, reused_message_id }
+            }
+        })
     }
 
-    fn quarantine(
-        &self,
-        conn: &mut AnyConnection,
-        mail: RawMail<'_>,
-        reason: &str,
-        now: DateTime<Utc>,
-    ) -> Result<Outcome, FilingError> {
+    fn quarantine(&self, conn: &mut AnyConnection, mail: RawMail<'_>, reason: &str, now: DateTime<Utc>) -> Result<Outcome, FilingError> {
         use sha2::Digest;
-        let sha = hex::encode(sha2::Sha256::digest(mail.bytes));
         let row = NewQuarantine {
             source: mail.source.as_str().into(),
-            source_ref: mail.source_ref.map(|s| truncate(s, 500)),
-            sha256: sha,
-            reason: truncate(reason, 1000),
+            source_ref: mail.source_ref.map(|s| clean(s, 500)),
+            sha256: hex::encode(sha2::Sha256::digest(mail.bytes)),
+            reason: clean(reason, 1000),
             raw: mail.bytes.to_vec(),
             raw_size: mail.bytes.len() as i64,
             received_at: mail.source_time.unwrap_or(now).naive_utc(),
             created_at: now.naive_utc(),
         };
-        let month = crate::time::bogota_month(row.received_at.and_utc());
-        let inserted = db::write_tx(conn, |c| {
-            let n = crate::with_inner!(&mut *c, |ic| diesel::insert_into(quarantine::table)
-                .values(&row)
-                .on_conflict(quarantine::sha256)
-                .do_nothing()
-                .execute(ic))?;
-            if n == 1 {
-                crate::db::models::bump_monthly(c, &month, "correo_contacto", "in", 1)?;
-            }
-            Ok::<usize, diesel::result::Error>(n)
-        })?;
+        let inserted = db::intake::quarantine(conn, &row)?;
         tracing::warn!(reason, source = mail.source.as_str(), source_ref = ?mail.source_ref, "mail quarantined");
-        Ok(if inserted == 0 { Outcome::Duplicate } else { Outcome::Quarantined { reason: reason.to_string() } })
+        Ok(if inserted { Outcome::Quarantined { reason: reason.to_string() } } else { Outcome::Duplicate })
     }
+}
+
+/// What a dry run has seen so far (dedupe keys and Message-IDs of the batch).
+#[derive(Debug, Default)]
+pub struct DryRun {
+    keys: std::collections::HashSet<String>,
+    message_ids: std::collections::HashSet<String>,
+    /// Message-IDs of the batch's mails that would be filed on a case (threading targets).
+    filed_ids: std::collections::HashSet<String>,
 }
 
 impl Intake {
     /// Process a quarantined mail again. If it now parses, it goes through the pipeline and the
     /// record is marked resolved with the outcome; otherwise its attempt count grows.
     pub fn retry_quarantined(&self, conn: &mut AnyConnection, id: i64) -> Result<Outcome, FilingError> {
-        let (raw, source, source_ref, received_at): (Vec<u8>, String, Option<String>, chrono::NaiveDateTime) =
-            quarantine::table
-                .find(id)
-                .filter(quarantine::resolved_at.is_null())
-                .select((quarantine::raw, quarantine::source, quarantine::source_ref, quarantine::received_at))
-                .first(conn)?;
-        let now = Utc::now();
+        let (raw, source, source_ref, received_at) = db::intake::quarantined(conn, id)?;
         let outcome = match parse::parse_message(&raw, &self.parse_opts) {
             Err(e) => Outcome::Quarantined { reason: format!("{}: {e}", e.code()) },
             Ok(_) => {
@@ -505,38 +488,21 @@ impl Intake {
                     "pipe" => Source::Pipe,
                     _ => Source::Import,
                 };
-                let mail = RawMail {
-                    bytes: &raw,
-                    source,
-                    source_ref: source_ref.as_deref(),
-                    source_time: Some(received_at.and_utc()),
-                };
-                self.process(conn, mail, false)?
-            }
-        };
-        db::write_tx(conn, |c| {
-            let q = quarantine::table.find(id);
-            match &outcome {
-                Outcome::Quarantined { reason } => diesel::update(q)
-                    .set((quarantine::attempts.eq(quarantine::attempts + 1), quarantine::reason.eq(truncate(reason, 1000))))
-                    .execute(c),
-                other => {
-                    let n = diesel::update(q.filter(quarantine::resolved_at.is_null()))
-                        .set((
-                            quarantine::attempts.eq(quarantine::attempts + 1),
-                            quarantine::resolved_at.eq(now.naive_utc()),
-                            quarantine::resolution.eq(serde_json::to_string(other).unwrap_or_default()),
-                        ))
-                        .execute(c)?;
-                    // The mail now counts through its message row (or, a duplicate, already did).
-                    if n == 1 {
-                        let month = crate::time::bogota_month(received_at.and_utc());
-                        crate::db::models::bump_monthly(c, &month, "correo_contacto", "in", -1)?;
-                    }
-                    Ok(n)
+                let mail = RawMail { bytes: &raw, source, source_ref: source_ref.as_deref(), source_time: Some(received_at.and_utc()) };
+                // A permanent failure is reported, not quarantined again (it is in quarantine).
+                match self.process_inner(conn, mail, None) {
+                    Ok(p) => p.outcome,
+                    Err(e) if !e.is_temporary() => Outcome::Quarantined { reason: format!("store_rejected: {e}") },
+                    Err(e) => return Err(e),
                 }
             }
-        })?;
+        };
+        let still = match &outcome {
+            Outcome::Quarantined { reason } => Some(clean(reason, 1000)),
+            _ => None,
+        };
+        let resolution = serde_json::to_string(&outcome).unwrap_or_default();
+        db::intake::finish_retry(conn, id, received_at, still.as_deref(), &resolution, Utc::now().naive_utc())?;
         Ok(outcome)
     }
 }
@@ -615,6 +581,20 @@ fn attachment_infos(msg: &InboundMessage) -> Vec<AttachmentInfo> {
                 .unwrap_or_else(|| "regular".into()),
         })
         .collect()
+}
+
+/// Text for a column: NUL characters (which PostgreSQL refuses in text) become U+FFFD, and at
+/// most `max` characters are kept.
+pub fn clean(s: &str, max: usize) -> String {
+    truncate(&no_nul(s), max)
+}
+
+fn no_nul(s: &str) -> String {
+    if s.contains('\0') {
+        s.replace('\0', "\u{FFFD}")
+    } else {
+        s.to_string()
+    }
 }
 
 /// At most `max` characters (not bytes), for bounded columns.

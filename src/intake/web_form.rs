@@ -9,7 +9,6 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::prelude::*;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment as MailAttachment, Mailbox, MultiPart, SinglePart};
 use serde::{Deserialize, Serialize};
@@ -17,7 +16,6 @@ use sha2::Digest;
 
 use super::pipeline::Intake;
 use crate::db::models::{CaseRow, NewMessage};
-use crate::db::schema::{cases, messages};
 use crate::db::AnyConnection;
 use crate::domain::{Channel, PetitionKind};
 use crate::routing::RouteInput;
@@ -313,8 +311,8 @@ impl Intake {
         });
         let kind = v.kind.or_else(|| PetitionKind::parse(&decision.kind)).unwrap_or(PetitionKind::PeticionGeneral);
         let raw = raw_record(&v, &message_id, now, v.kind.map(|k| k.label()).unwrap_or("(no indicado)"))
-            .map_err(|e| FilingError::Db(crate::db::DbError::Connect(format!("building the record: {e}"))))?;
-        let dates = self.policy.dates(kind, now).map_err(|e| FilingError::Db(crate::db::DbError::Connect(format!("deadline: {e}"))))?;
+            .map_err(|e| FilingError::Permanent(format!("building the record: {e}")))?;
+        let dates = self.policy.dates(kind, now).map_err(|e| FilingError::Permanent(format!("deadline: {e}")))?;
         let sha = hex::encode(sha2::Sha256::digest(&raw));
         let i = &v.input;
         let opt = |s: &str| (!s.is_empty()).then(|| s.to_string());
@@ -341,6 +339,7 @@ impl Intake {
             raw_size: raw.len() as i64,
             raw,
             created_at: now.naive_utc(),
+            reused_message_id: false,
         };
         let attachments: Vec<AttachmentInfo> = v
             .attachments
@@ -391,18 +390,14 @@ impl Intake {
         metrics::counter!("pqrs_mail_in_total", "channel" => channel.as_str(), "source" => "web", "outcome" => "cases").increment(1);
         match out {
             FilingOutcome::NewCase { radicado, .. } => Ok(WebFiled { radicado, received_at: now, due_date: dates.due_date, repeated: false }),
-            _ => self.existing_web_filing(conn, &msg.dedupe_key)?.ok_or(FilingError::Db(crate::db::DbError::Query(diesel::result::Error::NotFound))),
+            _ => self
+                .existing_web_filing(conn, &msg.dedupe_key)?
+                .ok_or_else(|| FilingError::Permanent("the filing was reported stored but cannot be found".into())),
         }
     }
 
     fn existing_web_filing(&self, conn: &mut AnyConnection, dedupe_key: &str) -> Result<Option<WebFiled>, FilingError> {
-        let found: Option<(String, chrono::NaiveDateTime, Option<NaiveDate>)> = messages::table
-            .inner_join(cases::table)
-            .filter(messages::direction.eq("in"))
-            .filter(messages::dedupe_key.eq(dedupe_key))
-            .select((cases::radicado, cases::received_at, cases::due_date))
-            .first(conn)
-            .optional()?;
+        let found = crate::db::intake::web_filing(conn, dedupe_key)?;
         Ok(found.map(|(radicado, at, due)| WebFiled { radicado, received_at: at.and_utc(), due_date: due, repeated: true }))
     }
 }

@@ -43,9 +43,7 @@ pub async fn file(state: &AppState, v: ValidFiling, key: Option<String>, channel
     let pool = state.pool.clone();
     let filed = web::block(move || -> Result<WebFiled, ApiError> {
         let mut conn = pool.get().map_err(|e| crate::db::DbError::Pool(e.to_string()))?;
-        intake.file_web(&mut conn, v, key.as_deref(), channel, &actor, Utc::now()).map_err(|e| match e {
-            crate::workflow::FilingError::Db(db) => ApiError::from(db),
-        })
+        intake.file_web(&mut conn, v, key.as_deref(), channel, &actor, Utc::now()).map_err(ApiError::from)
     })
     .await??;
     state.outbox_nudge.notify_one();

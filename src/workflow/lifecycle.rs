@@ -17,18 +17,18 @@
 //! | reclassify kind (triage correction; due date recomputed) | radicado, asignado, en_tramite | same |
 
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::prelude::*;
 use serde_json::json;
 
-use crate::db::models::{CaseRow, NewOutbox};
-use crate::db::schema::{case_events, cases, outbox};
-use crate::db::{self, AnyConnection};
+use crate::db::lifecycle::{ActError, CaseChange, MailContext, Plan, PlannedMail};
+use crate::db::models::CaseRow;
+use crate::db::AnyConnection;
 use crate::domain::deadline::ExtensionError;
-use crate::domain::radicado::{RadicadoType, UnitCode};
+use crate::domain::radicado::UnitCode;
 use crate::domain::{CaseStatus, PetitionKind};
 use crate::mailer::templates;
 use crate::policy::Policy;
-use crate::workflow::filing::add_event;
+
+pub use crate::db::lifecycle::count_events;
 
 /// What staff (or the system) does to a case.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,7 +82,7 @@ pub enum ActionError {
     #[error("deadline computation: {0}")]
     Deadline(String),
     #[error(transparent)]
-    Db(#[from] diesel::result::Error),
+    Db(#[from] crate::db::DbError),
 }
 
 impl ActionError {
@@ -152,48 +152,6 @@ fn non_empty(s: &str, what: &str) -> Result<String, ActionError> {
     Ok(t.to_string())
 }
 
-/// Queue a mail to the citizen with an outgoing radicado; returns that radicado.
-fn mail_citizen(
-    c: &mut AnyConnection,
-    ctx: &Context<'_>,
-    case: &CaseRow,
-    purpose: &str,
-    subject: String,
-    body: String,
-    now: DateTime<Utc>,
-) -> QueryResult<Option<String>> {
-    let Some(to) = case.citizen_email.clone() else { return Ok(None) };
-    let year = crate::time::bogota_date(now);
-    let radicado = db::radicado::allocate(c, chrono::Datelike::year(&year), RadicadoType::Outgoing, ctx.unit)?;
-    // Thread with the citizen's own mail when there is one.
-    let in_reply_to: Option<String> = crate::db::schema::messages::table
-        .filter(crate::db::schema::messages::case_id.eq(case.id))
-        .filter(crate::db::schema::messages::direction.eq("in"))
-        .order(crate::db::schema::messages::id.desc())
-        .select(crate::db::schema::messages::message_id)
-        .first::<Option<String>>(c)
-        .optional()?
-        .flatten();
-    let n = now.naive_utc();
-    diesel::insert_into(outbox::table)
-        .values(NewOutbox {
-            case_id: Some(case.id),
-            purpose: purpose.into(),
-            internal: false,
-            radicado: Some(radicado.to_string()),
-            to_addr: to,
-            subject: format!("Radicado {} - {}", radicado, subject),
-            body_text: body,
-            message_id: crate::mailer::new_message_id(ctx.message_id_domain),
-            in_reply_to,
-            status: "pending".into(),
-            next_attempt_at: n,
-            created_at: n,
-        })
-        .execute(c)?;
-    Ok(Some(radicado.to_string()))
-}
-
 /// Apply `action` to the case `case_id` as `actor`, at `now`. On error nothing changed.
 pub fn apply(
     conn: &mut AnyConnection,
@@ -203,86 +161,121 @@ pub fn apply(
     action: Action,
     now: DateTime<Utc>,
 ) -> Result<CaseRow, ActionError> {
-    db::write_tx(conn, |c| apply_in_tx(c, ctx, case_id, actor, action, now))
+    apply_scoped(conn, ctx, case_id, None, actor, action, now)
 }
 
-fn apply_in_tx(
-    c: &mut AnyConnection,
+/// [`apply`] for a caller limited to one department (`scope`): a case of another department is
+/// [`ActionError::NotFound`], checked in the transaction that acts.
+pub fn apply_scoped(
+    conn: &mut AnyConnection,
     ctx: &Context<'_>,
     case_id: i64,
+    scope: Option<&str>,
     actor: &str,
     action: Action,
     now: DateTime<Utc>,
 ) -> Result<CaseRow, ActionError> {
+    crate::db::lifecycle::act(conn, &ctx.mail(), case_id, scope, actor, now, |case| decide(ctx, case, &action, now))
+        .map_err(ActionError::from)
+}
+
+/// Several actions on one case in one transaction (triage's one-click correction); each is
+/// decided on the case as the one before left it. One refusal undoes them all.
+pub fn apply_all(
+    conn: &mut AnyConnection,
+    ctx: &Context<'_>,
+    case_id: i64,
+    scope: Option<&str>,
+    actor: &str,
+    actions: Vec<Action>,
+    now: DateTime<Utc>,
+) -> Result<CaseRow, ActionError> {
+    let decisions: Vec<Box<dyn FnOnce(&CaseRow) -> Result<Option<Plan>, ActionError> + '_>> = actions
+        .into_iter()
+        .map(|a| Box::new(move |case: &CaseRow| decide(ctx, case, &a, now).map(Some)) as Box<_>)
+        .collect();
+    crate::db::lifecycle::act_many(conn, &ctx.mail(), case_id, scope, actor, now, decisions).map_err(ActionError::from)
+}
+
+impl From<ActError<ActionError>> for ActionError {
+    fn from(e: ActError<ActionError>) -> ActionError {
+        match e {
+            ActError::NotFound => ActionError::NotFound,
+            ActError::Refused(e) => e,
+            ActError::Db(e) => ActionError::Db(e.into()),
+        }
+    }
+}
+
+impl Context<'_> {
+    pub fn mail(&self) -> MailContext<'_> {
+        MailContext { unit: self.unit, message_id_domain: self.message_id_domain }
+    }
+}
+
+/// Decide what `action` does to `case` at `now`: the plan to store, or why it is refused. Pure.
+pub fn decide(ctx: &Context<'_>, case: &CaseRow, action: &Action, now: DateTime<Utc>) -> Result<Plan, ActionError> {
     use CaseStatus::*;
-    let case = CaseRow::by_id(c, case_id).optional()?.ok_or(ActionError::NotFound)?;
     let today = ctx.policy.deadlines.local_date(now).map_err(|e| ActionError::Deadline(e.to_string()))?;
     let n = now.naive_utc();
-    let q = cases::table.find(case_id);
-    let name = action.name();
     let open = [Radicado, Asignado, EnTramite];
-    match &action {
+    let set_status = |s: CaseStatus| Some(s.as_str().to_string());
+    Ok(match action {
         Action::Assign { department, assignee, reason } => {
-            require(&case, &action, &open)?;
+            require(case, action, &open)?;
             let dept = department.trim().to_ascii_uppercase();
             if !ctx.departments.iter().any(|d| *d == dept) {
                 return Err(ActionError::Invalid(format!("La dependencia «{dept}» no existe.")));
             }
-            let reassign = status_of(&case) != Radicado || case.department != dept && case.assigned_to.is_some();
+            let reassign = status_of(case) != Radicado || case.department != dept && case.assigned_to.is_some();
             if reassign && case.department != dept && reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
                 return Err(ActionError::Invalid("Indique el motivo de la reasignación.".into()));
             }
-            diesel::update(q)
-                .set((
-                    cases::department.eq(&dept),
-                    cases::assigned_to.eq(assignee.as_deref().map(str::trim).filter(|s| !s.is_empty())),
-                    cases::status.eq(Asignado.as_str()),
-                    cases::needs_review.eq(false),
-                    cases::updated_at.eq(n),
-                ))
-                .execute(c)?;
-            add_event(c, case_id, actor, if reassign { "reasignado" } else { "asignado" }, reason.as_deref(),
-                json!({ "from": case.department, "to": dept, "assignee": assignee }))?;
+            let change = CaseChange {
+                department: Some(dept.clone()),
+                assigned_to: Some(assignee.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)),
+                status: set_status(Asignado),
+                needs_review: Some(false),
+                ..Default::default()
+            };
+            Plan::new(if reassign { "reasignado" } else { "asignado" }, change,
+                json!({ "from": case.department, "to": dept, "assignee": assignee }))
+            .reason(reason.clone())
         }
         Action::StartWork => {
-            require(&case, &action, &[Radicado, Asignado])?;
-            diesel::update(q).set((cases::status.eq(EnTramite.as_str()), cases::updated_at.eq(n))).execute(c)?;
-            add_event(c, case_id, actor, "en_tramite", None, json!({}))?;
+            require(case, action, &[Radicado, Asignado])?;
+            Plan::new("en_tramite", CaseChange { status: set_status(EnTramite), ..Default::default() }, json!({}))
         }
         Action::RequestCompletion { message } => {
-            require(&case, &action, &open)?;
+            require(case, action, &open)?;
             let message = non_empty(message, "qué debe completar el ciudadano")?;
             if case.due_date.is_some_and(|d| today > d) {
                 return Err(ActionError::Invalid("El término ya venció; no se puede suspender.".into()));
             }
-            diesel::update(q)
-                .set((cases::status.eq(Requerimiento.as_str()), cases::suspended_on.eq(today), cases::updated_at.eq(n)))
-                .execute(c)?;
-            let (subject, body) = templates::requerimiento(ctx.entity_name, &case, &message, today);
-            let out = mail_citizen(c, ctx, &case, "requerimiento", subject, body, now)?;
-            add_event(c, case_id, actor, "requerimiento", Some(&message), json!({ "suspended_on": today, "radicado_salida": out }))?;
+            let (subject, body) = templates::requerimiento(ctx.entity_name, case, &message, today);
+            let change = CaseChange { status: set_status(Requerimiento), suspended_on: Some(Some(today)), ..Default::default() };
+            Plan::new("requerimiento", change, json!({ "suspended_on": today }))
+                .reason(Some(message))
+                .mail(PlannedMail { purpose: "requerimiento", subject, body })
         }
         Action::CitizenReplied { replied_on } => {
-            require(&case, &action, &[Requerimiento])?;
+            require(case, action, &[Requerimiento])?;
             let new_due = match (case.suspended_on, case.due_date) {
                 (Some(s), Some(due)) => Some(
                     ctx.policy.deadlines.resume_after_suspension(s, due, *replied_on).map_err(|e| ActionError::Deadline(e.to_string()))?,
                 ),
                 _ => case.due_date,
             };
-            diesel::update(q)
-                .set((
-                    cases::status.eq(EnTramite.as_str()),
-                    cases::due_date.eq(new_due),
-                    cases::suspended_on.eq(None::<NaiveDate>),
-                    cases::updated_at.eq(n),
-                ))
-                .execute(c)?;
-            add_event(c, case_id, actor, "reanudado", None,
-                json!({ "replied_on": replied_on, "old_due": case.due_date, "new_due": new_due }))?;
+            let change = CaseChange {
+                status: set_status(EnTramite),
+                due_date: Some(new_due),
+                suspended_on: Some(None),
+                ..Default::default()
+            };
+            Plan::new("reanudado", change, json!({ "replied_on": replied_on, "old_due": case.due_date, "new_due": new_due }))
         }
         Action::Extend { new_due, reason } => {
-            require(&case, &action, &open)?;
+            require(case, action, &open)?;
             let reason = non_empty(reason, "el motivo de la prórroga")?;
             if let Some(at) = case.extended_at {
                 return Err(ActionError::AlreadyExtended(at.format("%Y-%m-%d").to_string()));
@@ -291,100 +284,81 @@ fn apply_in_tx(
             let term = u32::try_from(term).map_err(|_| ActionError::NoTerm)?;
             let max = ctx.policy.deadlines.max_extended_due(case.effective_date, term).map_err(|e| ActionError::Deadline(e.to_string()))?;
             ctx.policy.deadlines.check_extension(due, *new_due, max, today)?;
-            diesel::update(q)
-                .set((
-                    cases::due_date.eq(Some(*new_due)),
-                    cases::original_due_date.eq(Some(due)),
-                    cases::extended_at.eq(Some(n)),
-                    cases::updated_at.eq(n),
-                ))
-                .execute(c)?;
-            let (subject, body) = templates::prorroga(ctx.entity_name, &case, due, *new_due, &reason);
-            let out = mail_citizen(c, ctx, &case, "prorroga", subject, body, now)?;
-            add_event(c, case_id, actor, "prorroga", Some(&reason),
-                json!({ "old_due": due, "new_due": new_due, "max_due": max, "radicado_salida": out }))?;
+            let (subject, body) = templates::prorroga(ctx.entity_name, case, due, *new_due, &reason);
+            let change = CaseChange {
+                due_date: Some(Some(*new_due)),
+                original_due_date: Some(Some(due)),
+                extended_at: Some(Some(n)),
+                ..Default::default()
+            };
+            Plan::new("prorroga", change, json!({ "old_due": due, "new_due": new_due, "max_due": max }))
+                .reason(Some(reason))
+                .mail(PlannedMail { purpose: "prorroga", subject, body })
         }
         Action::Transfer { entity, reason } => {
-            require(&case, &action, &open)?;
+            require(case, action, &open)?;
             let entity = non_empty(entity, "la entidad competente")?;
             let reason = non_empty(reason, "el motivo del traslado")?;
             let limit = ctx.policy.deadlines.calendar.add_business_days(case.effective_date, 5).ok_or(ActionError::Deadline("range".into()))?;
             if today > limit {
                 return Err(ActionError::TransferTooLate(limit));
             }
-            diesel::update(q)
-                .set((cases::status.eq(Trasladado.as_str()), cases::transferred_to.eq(&entity), cases::updated_at.eq(n)))
-                .execute(c)?;
-            let (subject, body) = templates::traslado(ctx.entity_name, &case, &entity, &reason);
-            let out = mail_citizen(c, ctx, &case, "traslado", subject, body, now)?;
-            add_event(c, case_id, actor, "trasladado", Some(&reason), json!({ "entity": entity, "radicado_salida": out }))?;
+            let (subject, body) = templates::traslado(ctx.entity_name, case, &entity, &reason);
+            let change = CaseChange { status: set_status(Trasladado), transferred_to: Some(Some(entity.clone())), ..Default::default() };
+            Plan::new("trasladado", change, json!({ "entity": entity }))
+                .reason(Some(reason))
+                .mail(PlannedMail { purpose: "traslado", subject, body })
         }
         Action::Respond { text } => {
-            require(&case, &action, &[Radicado, Asignado, EnTramite, Requerimiento])?;
+            require(case, action, &[Radicado, Asignado, EnTramite, Requerimiento])?;
             let text = non_empty(text, "el texto de la respuesta")?;
-            let (subject, body) = templates::respuesta(ctx.entity_name, &case, &text);
-            let out = mail_citizen(c, ctx, &case, "respuesta", subject, body, now)?;
+            let (subject, body) = templates::respuesta(ctx.entity_name, case, &text);
             let on_time = case.due_date.is_none_or(|d| today <= d);
-            diesel::update(q)
-                .set((
-                    cases::status.eq(Respondido.as_str()),
-                    cases::responded_at.eq(Some(n)),
-                    cases::response_radicado.eq(&out),
-                    cases::suspended_on.eq(None::<NaiveDate>),
-                    cases::updated_at.eq(n),
-                ))
-                .execute(c)?;
-            add_event(c, case_id, actor, "respondido", None,
-                json!({ "radicado_salida": out, "on_time": on_time, "text": text, "mailed": out.is_some() }))?;
+            let change = CaseChange {
+                status: set_status(Respondido),
+                responded_at: Some(Some(n)),
+                suspended_on: Some(None),
+                ..Default::default()
+            };
+            let mut plan = Plan::new("respondido", change, json!({ "on_time": on_time, "text": text, "mailed": false, "radicado_salida": null }));
+            plan.is_response = true;
+            if case.citizen_email.is_some() {
+                plan = plan.mail(PlannedMail { purpose: "respuesta", subject, body });
+            }
+            plan
         }
         Action::Close { reason } => {
-            let from = require(&case, &action, &[Respondido, Trasladado, Requerimiento])?;
+            let from = require(case, action, &[Respondido, Trasladado, Requerimiento])?;
             if from == Requerimiento && reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
                 return Err(ActionError::Invalid("Indique el acto que declara el desistimiento.".into()));
             }
-            diesel::update(q)
-                .set((cases::status.eq(Cerrado.as_str()), cases::closed_at.eq(Some(n)), cases::updated_at.eq(n)))
-                .execute(c)?;
             let kind = if from == Requerimiento { "desistimiento" } else { "cerrado" };
-            add_event(c, case_id, actor, kind, reason.as_deref(), json!({}))?;
+            Plan::new(kind, CaseChange { status: set_status(Cerrado), closed_at: Some(Some(n)), ..Default::default() }, json!({}))
+                .reason(reason.clone())
         }
         Action::Annul { reason } => {
-            require(&case, &action, &[Radicado, Asignado, EnTramite, Requerimiento, Respondido, Trasladado])?;
+            require(case, action, &[Radicado, Asignado, EnTramite, Requerimiento, Respondido, Trasladado])?;
             let reason = non_empty(reason, "el motivo de la anulación")?;
-            diesel::update(q)
-                .set((cases::status.eq(Anulado.as_str()), cases::annulled_reason.eq(&reason), cases::updated_at.eq(n)))
-                .execute(c)?;
-            add_event(c, case_id, actor, "anulado", Some(&reason), json!({ "radicado": case.radicado }))?;
+            let change = CaseChange { status: set_status(Anulado), annulled_reason: Some(Some(reason.clone())), ..Default::default() };
+            Plan::new("anulado", change, json!({ "radicado": case.radicado })).reason(Some(reason))
         }
         Action::Reclassify { kind, reason } => {
-            require(&case, &action, &open)?;
+            require(case, action, &open)?;
             let term = ctx.policy.terms.term_for(kind.as_str()).map_err(|e| ActionError::Deadline(e.to_string()))?;
             let due = match term {
                 Some(t) => Some(ctx.policy.deadlines.due_date_from(case.effective_date, t).map_err(|e| ActionError::Deadline(e.to_string()))?),
                 None => None,
             };
-            diesel::update(q)
-                .set((
-                    cases::kind.eq(kind.as_str()),
-                    cases::term_days.eq(term.map(i64::from)),
-                    cases::due_date.eq(due),
-                    cases::needs_review.eq(false),
-                    cases::updated_at.eq(n),
-                ))
-                .execute(c)?;
-            add_event(c, case_id, actor, "reclasificado", Some(reason.trim()).filter(|r| !r.is_empty()),
-                json!({ "from": case.kind, "to": kind.as_str(), "old_due": case.due_date, "new_due": due }))?;
+            let change = CaseChange {
+                kind: Some(kind.as_str().to_string()),
+                term_days: Some(term.map(i64::from)),
+                due_date: Some(due),
+                needs_review: Some(false),
+                ..Default::default()
+            };
+            Plan::new("reclasificado", change, json!({ "from": case.kind, "to": kind.as_str(), "old_due": case.due_date, "new_due": due }))
+                .reason(Some(reason.trim().to_string()).filter(|r| !r.is_empty()))
         }
-    }
-    let _ = name;
-    Ok(CaseRow::by_id(c, case_id)?)
+    })
 }
 
-/// Number of events of a type on a case (for idempotent checks).
-pub fn count_events(conn: &mut AnyConnection, case_id: i64, event_type: &str) -> QueryResult<i64> {
-    case_events::table
-        .filter(case_events::case_id.eq(case_id))
-        .filter(case_events::event_type.eq(event_type))
-        .count()
-        .get_result(conn)
-}

@@ -1,6 +1,9 @@
 //! Workflows: the only layer that combines the domain, the store and the mailer.
 
-pub mod filing;
+/// Filing is a store use case; the workflow layer names it here for its callers.
+pub mod filing {
+    pub use crate::db::intake::*;
+}
 pub mod follow_up;
 pub mod lifecycle;
 

@@ -8,6 +8,7 @@ use chrono::Utc;
 use diesel::prelude::*;
 use sha2::Digest;
 
+use crate::auth::Caller;
 use crate::db::schema::{api_tokens, sessions, staff_users};
 use crate::db::{self, AnyConnection};
 
@@ -118,46 +119,56 @@ fn random_hex() -> String {
     hex::encode(b)
 }
 
-/// Check a password, count failures (locking after [`MAX_FAILED`]) and open a session.
+/// Check a password, count failures (locking after [`MAX_FAILED`]) and open a session, in one
+/// transaction: two attempts at once cannot both read the same failure count.
 pub fn login(conn: &mut AnyConnection, email: &str, password: &str, now: chrono::DateTime<Utc>) -> QueryResult<LoginResult> {
     let now = now.naive_utc();
     let email = email.trim().to_ascii_lowercase();
-    let user: Option<(i64, String, i64, Option<chrono::NaiveDateTime>, bool)> = staff_users::table
-        .filter(staff_users::email.eq(&email))
-        .select((staff_users::id, staff_users::password_hash, staff_users::failed_logins, staff_users::locked_until, staff_users::active))
-        .first(conn)
-        .optional()?;
-    let Some((id, hash, failed, locked, active)) = user else {
-        // Same work as a real check, so timing does not tell which addresses exist.
-        let _ = verify_password(password, "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG");
-        return Ok(LoginResult::Bad);
-    };
-    if locked.is_some_and(|l| l > now) {
-        return Ok(LoginResult::Locked);
-    }
-    if !active || !verify_password(password, &hash) {
-        let failed = failed + 1;
-        let lock = (failed >= MAX_FAILED).then(|| now + chrono::Duration::minutes(LOCK_MINUTES));
+    db::write_tx(conn, |conn| {
+        let user: Option<(i64, String, i64, Option<chrono::NaiveDateTime>, bool)> = staff_users::table
+            .filter(staff_users::email.eq(&email))
+            .select((staff_users::id, staff_users::password_hash, staff_users::failed_logins, staff_users::locked_until, staff_users::active))
+            .first(conn)
+            .optional()?;
+        let Some((id, hash, _, locked, active)) = user else {
+            // Same work as a real check, so timing does not tell which addresses exist.
+            let _ = verify_password(password, "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG");
+            return Ok(LoginResult::Bad);
+        };
+        if locked.is_some_and(|l| l > now) {
+            return Ok(LoginResult::Locked);
+        }
+        if !active || !verify_password(password, &hash) {
+            // Counted in the statement itself: concurrent failures each add one (the row lock
+            // orders them), none is lost to a read-then-write race.
+            let failed: i64 = diesel::update(staff_users::table.find(id))
+                .set(staff_users::failed_logins.eq(staff_users::failed_logins + 1))
+                .returning(staff_users::failed_logins)
+                .get_result(conn)?;
+            if failed < MAX_FAILED {
+                return Ok(LoginResult::Bad);
+            }
+            diesel::update(staff_users::table.find(id))
+                .set((staff_users::failed_logins.eq(0_i64), staff_users::locked_until.eq(Some(now + chrono::Duration::minutes(LOCK_MINUTES)))))
+                .execute(conn)?;
+            return Ok(LoginResult::Locked);
+        }
         diesel::update(staff_users::table.find(id))
-            .set((staff_users::failed_logins.eq(if lock.is_some() { 0 } else { failed }), staff_users::locked_until.eq(lock)))
+            .set((staff_users::failed_logins.eq(0_i64), staff_users::locked_until.eq(None::<chrono::NaiveDateTime>)))
             .execute(conn)?;
-        return Ok(if lock.is_some() { LoginResult::Locked } else { LoginResult::Bad });
-    }
-    diesel::update(staff_users::table.find(id))
-        .set((staff_users::failed_logins.eq(0_i64), staff_users::locked_until.eq(None::<chrono::NaiveDateTime>)))
-        .execute(conn)?;
-    let session = random_hex();
-    diesel::insert_into(sessions::table)
-        .values((
-            sessions::id_hash.eq(token_hash(&session)),
-            sessions::user_id.eq(id),
-            sessions::csrf.eq(random_hex()),
-            sessions::created_at.eq(now),
-            sessions::expires_at.eq(now + chrono::Duration::hours(SESSION_HOURS)),
-        ))
-        .execute(conn)?;
-    crate::db::cases::audit(conn, &email, "ingreso", None, "")?;
-    Ok(LoginResult::Ok { session })
+        let session = random_hex();
+        diesel::insert_into(sessions::table)
+            .values((
+                sessions::id_hash.eq(token_hash(&session)),
+                sessions::user_id.eq(id),
+                sessions::csrf.eq(random_hex()),
+                sessions::created_at.eq(now),
+                sessions::expires_at.eq(now + chrono::Duration::hours(SESSION_HOURS)),
+            ))
+            .execute(conn)?;
+        crate::db::cases::audit(conn, &email, "ingreso", None, "")?;
+        Ok(LoginResult::Ok { session })
+    })
 }
 
 /// End a session (logout).
@@ -187,6 +198,12 @@ pub fn create_token(
                 .ok_or_else(|| StaffError::NoSuchUser(email.clone()))?;
             (role, Some(id), format!("user {email}"))
         }
+        // A department token must act as a user: a bare role token would have no department.
+        (Some("department"), None) => {
+            return Err(StaffError::Invalid(
+                "a department token acts as a department user: use --user EMAIL (created with `pqrs user add --role department --department CODE`)".into(),
+            ))
+        }
         (Some(r), None) if ROLES.contains(&r) => (r.to_string(), None, format!("role {r}")),
         (Some(r), None) => return Err(StaffError::Invalid(format!("unknown role `{r}`"))),
         (None, None) => return Err(StaffError::Invalid("give --role or --user".into())),
@@ -205,6 +222,46 @@ pub fn create_token(
             .execute(c)
     })?;
     Ok(token)
+}
+
+/// Resolve a bearer token or a session id to its caller.
+pub fn resolve(conn: &mut AnyConnection, bearer: Option<&str>, session: Option<&str>) -> QueryResult<Option<Caller>> {
+    if let Some(t) = bearer {
+        let row: Option<(String, Option<i64>)> = api_tokens::table
+            .filter(api_tokens::token_hash.eq(token_hash(t)))
+            .filter(api_tokens::revoked_at.is_null())
+            .select((api_tokens::role, api_tokens::user_id))
+            .first(conn)
+            .optional()?;
+        let Some((role, user_id)) = row else { return Ok(None) };
+        if let Some(uid) = user_id {
+            let user: Option<(String, String, Option<String>, bool)> = staff_users::table
+                .find(uid)
+                .select((staff_users::email, staff_users::role, staff_users::department, staff_users::active))
+                .first(conn)
+                .optional()?;
+            return Ok(match user {
+                Some((email, role, department, true)) => Some(Caller { role, department, email: Some(email), user_id: Some(uid), csrf: None }),
+                _ => None,
+            });
+        }
+        return Ok(Some(Caller { role, department: None, email: None, user_id: None, csrf: None }));
+    }
+    if let Some(sid) = session {
+        let now = Utc::now().naive_utc();
+        let row: Option<(i64, String, String, Option<String>, bool, String)> = sessions::table
+            .inner_join(staff_users::table)
+            .filter(sessions::id_hash.eq(token_hash(sid)))
+            .filter(sessions::expires_at.gt(now))
+            .select((staff_users::id, staff_users::email, staff_users::role, staff_users::department, staff_users::active, sessions::csrf))
+            .first(conn)
+            .optional()?;
+        return Ok(match row {
+            Some((id, email, role, department, true, csrf)) => Some(Caller { role, department, email: Some(email), user_id: Some(id), csrf: Some(csrf) }),
+            _ => None,
+        });
+    }
+    Ok(None)
 }
 
 #[cfg(test)]

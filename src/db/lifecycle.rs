@@ -1,0 +1,215 @@
+//! The store side of the case lifecycle: a lifecycle action is decided by the workflow as a
+//! [`Plan`] (pure: the case as stored in, the changes out) and applied here in the one
+//! transaction that also loaded the case, checked the caller's scope, allocated the outgoing
+//! radicado, queued the mail and appended the event.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::models::{CaseRow, NewOutbox};
+use super::schema::{case_events, cases, messages, outbox};
+use super::AnyConnection;
+use crate::domain::radicado::{RadicadoType, UnitCode};
+
+/// Column changes of a case; `None` leaves a column as it is (`Some(None)` sets NULL).
+#[derive(Debug, Clone, Default, PartialEq, AsChangeset)]
+#[diesel(table_name = cases)]
+pub struct CaseChange {
+    pub status: Option<String>,
+    pub department: Option<String>,
+    pub kind: Option<String>,
+    pub assigned_to: Option<Option<String>>,
+    pub needs_review: Option<bool>,
+    pub term_days: Option<Option<i64>>,
+    pub due_date: Option<Option<NaiveDate>>,
+    pub suspended_on: Option<Option<NaiveDate>>,
+    pub original_due_date: Option<Option<NaiveDate>>,
+    pub extended_at: Option<Option<NaiveDateTime>>,
+    pub transferred_to: Option<Option<String>>,
+    pub responded_at: Option<Option<NaiveDateTime>>,
+    pub closed_at: Option<Option<NaiveDateTime>>,
+    pub annulled_reason: Option<Option<String>>,
+}
+
+/// A mail to the case's citizen, sent with an outgoing radicado.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedMail {
+    pub purpose: &'static str,
+    pub subject: String,
+    pub body: String,
+}
+
+/// What one accepted lifecycle action writes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub change: CaseChange,
+    pub event_type: &'static str,
+    pub reason: Option<String>,
+    /// The event payload; `radicado_salida` (and `mailed`) are added when there is a mail.
+    pub payload: serde_json::Value,
+    pub mail: Option<PlannedMail>,
+    /// The mail's outgoing radicado is the case's response radicado.
+    pub is_response: bool,
+}
+
+impl Plan {
+    pub fn new(event_type: &'static str, change: CaseChange, payload: serde_json::Value) -> Plan {
+        Plan { change, event_type, reason: None, payload, mail: None, is_response: false }
+    }
+    pub fn reason(mut self, reason: Option<String>) -> Plan {
+        self.reason = reason;
+        self
+    }
+    pub fn mail(mut self, mail: PlannedMail) -> Plan {
+        self.mail = Some(mail);
+        self
+    }
+}
+
+/// What the store needs to queue a mail.
+pub struct MailContext<'a> {
+    pub unit: &'a UnitCode,
+    pub message_id_domain: &'a str,
+}
+
+/// Why [`act`] did nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ActError<E> {
+    /// No such case, or outside the caller's scope (the two look alike on purpose).
+    #[error("case not found")]
+    NotFound,
+    /// The decision refused the action.
+    #[error("{0}")]
+    Refused(E),
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+/// Load the case `case_id` (within `scope`, a department code, when given), let `decide` turn it
+/// into a plan, and apply it: all in one transaction. A refusal changes nothing.
+pub fn act<E>(
+    conn: &mut AnyConnection,
+    ctx: &MailContext<'_>,
+    case_id: i64,
+    scope: Option<&str>,
+    actor: &str,
+    now: DateTime<Utc>,
+    decide: impl FnOnce(&CaseRow) -> Result<Plan, E>,
+) -> Result<CaseRow, ActError<E>> {
+    super::write_tx(conn, |c| {
+        let Some(case) = CaseRow::by_id(c, case_id).optional()? else { return Err(ActError::NotFound) };
+        if scope.is_some_and(|d| d != case.department) {
+            return Err(ActError::NotFound);
+        }
+        let plan = decide(&case).map_err(ActError::Refused)?;
+        Ok(apply_plan(c, ctx, &case, actor, plan, now)?)
+    })
+}
+
+/// Several plans on one case in one transaction (a triage correction: reclassify, then assign);
+/// each decision sees the case as the previous one left it.
+pub fn act_many<E>(
+    conn: &mut AnyConnection,
+    ctx: &MailContext<'_>,
+    case_id: i64,
+    scope: Option<&str>,
+    actor: &str,
+    now: DateTime<Utc>,
+    decisions: Vec<Box<dyn FnOnce(&CaseRow) -> Result<Option<Plan>, E> + '_>>,
+) -> Result<CaseRow, ActError<E>> {
+    super::write_tx(conn, |c| {
+        let Some(mut case) = CaseRow::by_id(c, case_id).optional()? else { return Err(ActError::NotFound) };
+        if scope.is_some_and(|d| d != case.department) {
+            return Err(ActError::NotFound);
+        }
+        for decide in decisions {
+            if let Some(plan) = decide(&case).map_err(ActError::Refused)? {
+                case = apply_plan(c, ctx, &case, actor, plan, now)?;
+            }
+        }
+        Ok(case)
+    })
+}
+
+/// Apply a plan to `case` inside the caller's transaction; returns the case as stored after it.
+pub fn apply_plan(
+    c: &mut AnyConnection,
+    ctx: &MailContext<'_>,
+    case: &CaseRow,
+    actor: &str,
+    plan: Plan,
+    now: DateTime<Utc>,
+) -> QueryResult<CaseRow> {
+    let n = now.naive_utc();
+    let mut payload = plan.payload;
+    let change = plan.change;
+    if let Some(mail) = &plan.mail {
+        let out = mail_citizen(c, ctx, case, mail, now)?;
+        if plan.is_response {
+            if let serde_json::Value::Object(m) = &mut payload {
+                m.insert("mailed".into(), out.is_some().into());
+            }
+        }
+        if let serde_json::Value::Object(m) = &mut payload {
+            m.insert("radicado_salida".into(), serde_json::to_value(&out).unwrap_or_default());
+        }
+        if plan.is_response {
+            diesel::update(cases::table.find(case.id)).set(cases::response_radicado.eq(&out)).execute(c)?;
+        }
+    }
+    diesel::update(cases::table.find(case.id))
+        .set((&change, cases::updated_at.eq(n)))
+        .execute(c)?;
+    super::intake::add_event(c, case.id, actor, plan.event_type, plan.reason.as_deref(), payload)?;
+    CaseRow::by_id(c, case.id)
+}
+
+/// Queue a mail to the citizen with an outgoing radicado; returns that radicado (None when the
+/// case has no address).
+fn mail_citizen(
+    c: &mut AnyConnection,
+    ctx: &MailContext<'_>,
+    case: &CaseRow,
+    mail: &PlannedMail,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<String>> {
+    let Some(to) = case.citizen_email.clone() else { return Ok(None) };
+    let year = chrono::Datelike::year(&crate::time::bogota_date(now));
+    let radicado = super::radicado::allocate(c, year, RadicadoType::Outgoing, ctx.unit)?;
+    // Thread with the citizen's own mail when there is one.
+    let in_reply_to: Option<String> = messages::table
+        .filter(messages::case_id.eq(case.id))
+        .filter(messages::direction.eq("in"))
+        .order(messages::id.desc())
+        .select(messages::message_id)
+        .first::<Option<String>>(c)
+        .optional()?
+        .flatten();
+    let n = now.naive_utc();
+    diesel::insert_into(outbox::table)
+        .values(NewOutbox {
+            case_id: Some(case.id),
+            purpose: mail.purpose.into(),
+            internal: false,
+            radicado: Some(radicado.to_string()),
+            to_addr: to,
+            subject: format!("Radicado {} - {}", radicado, mail.subject),
+            body_text: mail.body.clone(),
+            message_id: crate::mailer::new_message_id(ctx.message_id_domain),
+            in_reply_to,
+            status: "pending".into(),
+            next_attempt_at: n,
+            created_at: n,
+        })
+        .execute(c)?;
+    Ok(Some(radicado.to_string()))
+}
+
+/// Number of events of a type on a case (for idempotent checks).
+pub fn count_events(conn: &mut AnyConnection, case_id: i64, event_type: &str) -> QueryResult<i64> {
+    case_events::table
+        .filter(case_events::case_id.eq(case_id))
+        .filter(case_events::event_type.eq(event_type))
+        .count()
+        .get_result(conn)
+}
