@@ -13,13 +13,13 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{NaiveDate, NaiveDateTime};
-use diesel::dsl::count_star;
-use diesel::prelude::*;
+use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::db::schema::{case_events, cases, messages, monthly_counts, outbox, quarantine};
-use crate::db::AnyConnection;
+use crate::db::reports::{self as store, CaseFacts};
+use crate::db::{AnyConnection, QueryError};
+
+pub use crate::db::reports::rebuild_rollup;
 use crate::domain::deadline::DeadlinePolicy;
 
 pub const MONTH_NAMES: [&str; 12] = [
@@ -48,75 +48,14 @@ pub struct VirtualChannel {
 
 /// The virtual-channel report of `year`, read from the rollup (`monthly_counts`), which the
 /// storing transactions maintain.
-pub fn virtual_channel(conn: &mut AnyConnection, year: i32) -> QueryResult<VirtualChannel> {
-    let (from, to) = (format!("{year:04}-01"), format!("{year:04}-12"));
-    let rows: Vec<(String, String, String, i64)> = monthly_counts::table
-        .filter(monthly_counts::month.between(&from, &to))
-        .select((monthly_counts::month, monthly_counts::channel, monthly_counts::kind, monthly_counts::n))
-        .load(conn)?;
-    Ok(assemble(year, rows))
+pub fn virtual_channel(conn: &mut AnyConnection, year: i32) -> Result<VirtualChannel, QueryError> {
+    Ok(assemble(year, store::rollup(conn, year)?))
 }
 
 /// The same report recomputed from the stored rows themselves (messages, open quarantine
 /// records, delivered mail): what the rollup must always equal.
-pub fn recompute_virtual_channel(conn: &mut AnyConnection, year: i32) -> QueryResult<VirtualChannel> {
-    Ok(assemble(year, source_counts(conn, Some(year))?))
-}
-
-/// Counts (month, channel, kind, n) from the stored rows; `None` = every year.
-fn source_counts(conn: &mut AnyConnection, year: Option<i32>) -> QueryResult<Vec<(String, String, String, i64)>> {
-    let (from, to) = match year {
-        Some(y) => (format!("{y:04}-01"), format!("{y:04}-12")),
-        None => ("0000-00".to_string(), "9999-99".to_string()),
-    };
-    let mut out = Vec::new();
-    let incoming: Vec<(String, String, i64)> = messages::table
-        .filter(messages::direction.eq("in"))
-        .filter(messages::received_month.between(&from, &to))
-        .group_by((messages::received_month, messages::channel))
-        .select((messages::received_month, messages::channel, count_star()))
-        .load(conn)?;
-    out.extend(incoming.into_iter().map(|(m, c, n)| (m, c, "in".to_string(), n)));
-    let outgoing: Vec<(Option<String>, bool, i64)> = outbox::table
-        .filter(outbox::status.eq("sent"))
-        .filter(outbox::sent_month.between(&from, &to))
-        .group_by((outbox::sent_month, outbox::internal))
-        .select((outbox::sent_month, outbox::internal, count_star()))
-        .load(conn)?;
-    out.extend(outgoing.into_iter().filter_map(|(m, internal, n)| {
-        m.map(|m| (m, "outbox".to_string(), if internal { "internal" } else { "out" }.to_string(), n))
-    }));
-    // Quarantined mail was received too, until a retry files it (then its message counts).
-    let quarantined: Vec<NaiveDateTime> = quarantine::table
-        .filter(quarantine::resolved_at.is_null())
-        .select(quarantine::received_at)
-        .load(conn)?;
-    let mut q: BTreeMap<String, i64> = BTreeMap::new();
-    for at in quarantined {
-        let m = crate::time::bogota_month(at.and_utc());
-        if m >= from && m <= to {
-            *q.entry(m).or_default() += 1;
-        }
-    }
-    out.extend(q.into_iter().map(|(m, n)| (m, "correo_contacto".to_string(), "in".to_string(), n)));
-    Ok(out)
-}
-
-/// Rebuild the whole rollup from the stored rows (one transaction). Returns the rows written.
-pub fn rebuild_rollup(conn: &mut AnyConnection) -> QueryResult<usize> {
-    crate::db::write_tx(conn, |c| {
-        let counts = source_counts(c, None)?;
-        diesel::delete(monthly_counts::table).execute(c)?;
-        let mut merged: BTreeMap<(String, String, String), i64> = BTreeMap::new();
-        for (m, ch, k, n) in counts {
-            *merged.entry((m, ch, k)).or_default() += n;
-        }
-        let len = merged.len();
-        for ((m, ch, k), n) in merged {
-            crate::db::models::bump_monthly(c, &m, &ch, &k, n)?;
-        }
-        Ok(len)
-    })
+pub fn recompute_virtual_channel(conn: &mut AnyConnection, year: i32) -> Result<VirtualChannel, QueryError> {
+    Ok(assemble(year, store::source_counts(conn, Some(year))?))
 }
 
 fn assemble(year: i32, rows: Vec<(String, String, String, i64)>) -> VirtualChannel {
@@ -198,22 +137,12 @@ pub struct PqrsReport {
     pub by_channel: BTreeMap<String, PqrsFigures>,
 }
 
-type CaseFacts = (i64, String, String, String, String, NaiveDate, Option<NaiveDate>, Option<NaiveDateTime>, Option<NaiveDateTime>);
-
 /// PQRS received (effective filing day) between `from` and `to`, inclusive, seen on `today`.
-pub fn pqrs(conn: &mut AnyConnection, policy: &DeadlinePolicy, from: NaiveDate, to: NaiveDate, today: NaiveDate) -> QueryResult<PqrsReport> {
-    let rows: Vec<CaseFacts> = cases::table
-        .filter(cases::effective_date.between(from, to))
-        .select((cases::id, cases::kind, cases::department, cases::channel, cases::status, cases::effective_date, cases::due_date, cases::responded_at, cases::extended_at))
-        .load(conn)?;
+pub fn pqrs(conn: &mut AnyConnection, policy: &DeadlinePolicy, from: NaiveDate, to: NaiveDate, today: NaiveDate) -> Result<PqrsReport, QueryError> {
+    let rows: Vec<CaseFacts> = store::case_facts(conn, from, to)?;
     // Due date at the moment of answering is the stored due date (extensions and suspensions
     // already moved it).
-    let transferred: std::collections::BTreeSet<i64> = case_events::table
-        .filter(case_events::event_type.eq("trasladado"))
-        .select(case_events::case_id)
-        .load::<i64>(conn)?
-        .into_iter()
-        .collect();
+    let transferred = store::transferred_case_ids(conn)?;
     let mut rep = PqrsReport { from, to, totals: Default::default(), by_kind: BTreeMap::new(), by_department: BTreeMap::new(), by_channel: BTreeMap::new() };
     for (id, kind, dept, channel, status, effective, due, responded, extended) in rows {
         let mut f = PqrsFigures { received: 1, ..Default::default() };

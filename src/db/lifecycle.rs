@@ -195,7 +195,7 @@ fn mail_citizen(
             to_addr: to,
             subject: format!("Radicado {} - {}", radicado, mail.subject),
             body_text: mail.body.clone(),
-            message_id: crate::mailer::new_message_id(ctx.message_id_domain),
+            message_id: crate::domain::new_message_id(ctx.message_id_domain),
             in_reply_to,
             status: "pending".into(),
             next_attempt_at: n,

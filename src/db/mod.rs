@@ -14,11 +14,15 @@
 //! Queries live in this module's children (`models`, `radicado`, ...); handlers never import
 //! `schema`.
 
+pub mod alerts;
 pub mod cases;
 pub mod intake;
 pub mod lifecycle;
+pub mod mailbox;
 pub mod models;
+pub mod outbox;
 pub mod radicado;
+pub mod reports;
 pub mod schema;
 pub mod staff;
 

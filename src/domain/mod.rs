@@ -6,3 +6,9 @@ pub mod kind;
 pub mod radicado;
 
 pub use kind::{CaseStatus, Channel, PetitionKind};
+
+/// A new Message-ID (without angle brackets) in our domain.
+pub fn new_message_id(domain: &str) -> String {
+    let r: u128 = rand::random();
+    format!("{}.{:032x}@{}", chrono::Utc::now().format("%Y%m%d%H%M%S"), r, domain)
+}

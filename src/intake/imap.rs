@@ -18,15 +18,13 @@ use std::time::Duration;
 use anyhow::Context;
 use async_imap::Session;
 use chrono::Utc;
-use diesel::prelude::*;
 use futures_util::TryStreamExt;
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::rustls::pki_types::ServerName;
 
 use super::pipeline::{Intake, RawMail, Source};
-use crate::db::schema::mailbox_checkpoints as mc;
-use crate::db::{AnyConnection, Pool};
+use crate::db::Pool;
 use crate::health::HealthState;
 
 /// A parsed `imap://` or `imaps://` URL.
@@ -122,31 +120,7 @@ pub async fn connect(url: &ImapUrl, tls: Arc<tokio_rustls::rustls::ClientConfig>
     Ok(session)
 }
 
-fn load_checkpoint(conn: &mut AnyConnection, key: &str) -> QueryResult<Option<(i64, i64)>> {
-    mc::table.find(key).select((mc::uid_validity, mc::last_uid)).first(conn).optional()
-}
-
-fn save_checkpoint(conn: &mut AnyConnection, key: &str, validity: i64, last_uid: i64) -> QueryResult<()> {
-    let now = Utc::now().naive_utc();
-    crate::with_inner!(conn, |c| diesel::insert_into(mc::table)
-        .values((
-            mc::mailbox.eq(key),
-            mc::uid_validity.eq(validity),
-            mc::last_uid.eq(last_uid),
-            mc::last_success_at.eq(now),
-            mc::updated_at.eq(now),
-        ))
-        .on_conflict(mc::mailbox)
-        .do_update()
-        .set((
-            mc::uid_validity.eq(validity),
-            mc::last_uid.eq(last_uid),
-            mc::last_success_at.eq(now),
-            mc::updated_at.eq(now),
-        ))
-        .execute(c))?;
-    Ok(())
-}
+use crate::db::mailbox::{load_checkpoint, save_checkpoint};
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> anyhow::Result<T> + Send + 'static) -> anyhow::Result<T> {
     tokio::task::spawn_blocking(f).await.context("blocking task")?

@@ -16,8 +16,7 @@ pub mod templates;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use chrono::{NaiveDateTime, Utc};
-use diesel::prelude::*;
+use chrono::Utc;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::Mailbox;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
@@ -25,7 +24,6 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::Config;
 use crate::db::models::OutboxRow;
-use crate::db::schema::outbox;
 use crate::db::{AnyConnection, Pool};
 
 /// Why a delivery failed.
@@ -168,11 +166,7 @@ fn url_host(url: &str) -> Option<String> {
     (!host.is_empty()).then(|| host.to_string())
 }
 
-/// A new Message-ID (without angle brackets) in our domain.
-pub fn new_message_id(domain: &str) -> String {
-    let r: u128 = rand::random();
-    format!("{}.{:032x}@{}", Utc::now().format("%Y%m%d%H%M%S"), r, domain)
-}
+pub use crate::domain::new_message_id;
 
 /// Backoff before attempt `attempts + 1`: 1 min, 2, 4, … capped at 6 h.
 pub fn backoff(attempts: i64) -> chrono::Duration {
@@ -182,77 +176,28 @@ pub fn backoff(attempts: i64) -> chrono::Duration {
 
 /// After this many transient failures a row is given up as failed (about four days).
 pub const MAX_ATTEMPTS: i64 = 25;
-/// How long a claimed row stays with its sender before another may take it.
-const LEASE: chrono::Duration = chrono::Duration::minutes(10);
-
 /// Claim the next due row (`pending`, or `sending` with an expired lease).
-pub fn claim_next(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<Option<OutboxRow>> {
-    for _ in 0..5 {
-        let candidate: Option<OutboxRow> = outbox::table
-            .filter(outbox::status.eq_any(["pending", "sending"]))
-            .filter(outbox::next_attempt_at.le(now))
-            .order(outbox::next_attempt_at.asc())
-            .select(OutboxRow::as_select())
-            .first(conn)
-            .optional()?;
-        let Some(row) = candidate else { return Ok(None) };
-        let taken = diesel::update(
-            outbox::table
-                .filter(outbox::id.eq(row.id))
-                .filter(outbox::status.eq(&row.status))
-                .filter(outbox::next_attempt_at.eq(row.next_attempt_at)),
-        )
-        .set((outbox::status.eq("sending"), outbox::next_attempt_at.eq(now + LEASE)))
-        .execute(conn)?;
-        if taken == 1 {
-            return Ok(Some(row));
-        }
-    }
-    Ok(None)
-}
+pub use crate::db::outbox::claim_next;
 
-/// Record the result of a delivery attempt.
+/// Record the result of a delivery attempt: sent, failed for good, or retried with backoff
+/// (given up after [`MAX_ATTEMPTS`]).
 pub fn record_result(
     conn: &mut AnyConnection,
     row: &OutboxRow,
     result: &Result<(), SendError>,
     now: chrono::DateTime<Utc>,
-) -> QueryResult<()> {
-    let q = outbox::table.filter(outbox::id.eq(row.id)).filter(outbox::status.ne("sent"));
-    match result {
-        Ok(()) => crate::db::write_tx(conn, |c| {
-            let month = crate::time::bogota_month(now);
-            let n = diesel::update(q)
-            .set((
-                outbox::status.eq("sent"),
-                outbox::attempts.eq(row.attempts + 1),
-                outbox::sent_at.eq(now.naive_utc()),
-                outbox::sent_month.eq(&month),
-                outbox::last_error.eq(None::<String>),
-            ))
-            .execute(c)?;
-            if n == 1 {
-                crate::db::models::bump_monthly(c, &month, "outbox", if row.internal { "internal" } else { "out" }, 1)?;
-            }
-            Ok::<usize, diesel::result::Error>(n)
-        })?,
-        Err(SendError::Permanent(e)) => diesel::update(q)
-            .set((outbox::status.eq("failed"), outbox::attempts.eq(row.attempts + 1), outbox::last_error.eq(e)))
-            .execute(conn)?,
+) -> Result<(), crate::db::QueryError> {
+    use crate::db::outbox::Delivery;
+    let attempts = row.attempts + 1;
+    let delivery = match result {
+        Ok(()) => Delivery::Sent,
+        Err(SendError::Permanent(e)) => Delivery::Failed(e),
+        Err(SendError::Transient(e)) if attempts >= MAX_ATTEMPTS => Delivery::Failed(e),
         Err(SendError::Transient(e)) => {
-            let attempts = row.attempts + 1;
-            let status = if attempts >= MAX_ATTEMPTS { "failed" } else { "pending" };
-            diesel::update(q)
-                .set((
-                    outbox::status.eq(status),
-                    outbox::attempts.eq(attempts),
-                    outbox::last_error.eq(e),
-                    outbox::next_attempt_at.eq((now + backoff(attempts - 1)).naive_utc()),
-                ))
-                .execute(conn)?
+            Delivery::Retry { error: e, next_attempt_at: (now + backoff(attempts - 1)).naive_utc() }
         }
     };
-    Ok(())
+    crate::db::outbox::record(conn, row, delivery, now)
 }
 
 /// Deliver every due row once; returns how many rows were attempted.

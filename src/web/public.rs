@@ -9,7 +9,6 @@ use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime, Utc};
-use diesel::prelude::*;
 use maud::{html, Markup};
 use serde::{Deserialize, Serialize};
 
@@ -262,7 +261,7 @@ fn public_label(event: &str, payload: &serde_json::Value) -> Option<String> {
 }
 
 /// Look up a case by radicado and e-mail; `None` for any mismatch (nothing is revealed).
-pub fn lookup(conn: &mut crate::db::AnyConnection, radicado: &str, email: &str) -> QueryResult<Option<PublicStatus>> {
+pub fn lookup(conn: &mut crate::db::AnyConnection, radicado: &str, email: &str) -> Result<Option<PublicStatus>, crate::db::QueryError> {
     let email = email.trim().to_ascii_lowercase();
     let Some(case) = CaseRow::by_radicado(conn, radicado.trim())? else { return Ok(None) };
     if email.is_empty() || case.citizen_email.as_deref().map(str::to_ascii_lowercase).as_deref() != Some(email.as_str()) {

@@ -9,16 +9,14 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
-use diesel::prelude::*;
 use serde::Serialize;
 use serde_json::json;
 
+use crate::db::alerts::{self, AlertEvent};
 use crate::db::models::{CaseRow, NewOutbox};
-use crate::db::schema::{alerts_sent, cases, departments, outbox};
-use crate::db::{self, AnyConnection};
+use crate::db::AnyConnection;
 use crate::domain::CaseStatus;
 use crate::policy::Policy;
-use crate::workflow::filing::add_event;
 
 /// What one run did.
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
@@ -29,16 +27,6 @@ pub struct FollowUpReport {
     pub digests_queued: usize,
     pub escalations_queued: usize,
     pub desistimiento_proposed: usize,
-}
-
-/// Insert the alert key; `false` when it was already there (someone sent it).
-fn claim(c: &mut AnyConnection, key: &str, now: DateTime<Utc>) -> QueryResult<bool> {
-    let n = crate::with_inner!(c, |ic| diesel::insert_into(alerts_sent::table)
-        .values((alerts_sent::alert_key.eq(key), alerts_sent::sent_at.eq(now.naive_utc())))
-        .on_conflict(alerts_sent::alert_key)
-        .do_nothing()
-        .execute(ic))?;
-    Ok(n == 1)
 }
 
 fn internal_mail(to: &str, purpose: &str, subject: String, body: String, case_id: Option<i64>, domain: &str, now: DateTime<Utc>) -> NewOutbox {
@@ -61,17 +49,8 @@ fn internal_mail(to: &str, purpose: &str, subject: String, body: String, case_id
 /// One pass of the follow-up job at `now`.
 pub fn run(conn: &mut AnyConnection, policy: &Policy, message_id_domain: &str, base_url: &str, now: DateTime<Utc>) -> anyhow::Result<FollowUpReport> {
     let today = policy.deadlines.local_date(now)?;
-    let open: Vec<CaseRow> = cases::table
-        .filter(cases::status.eq_any(
-            [CaseStatus::Radicado, CaseStatus::Asignado, CaseStatus::EnTramite, CaseStatus::Requerimiento].map(|s| s.as_str()),
-        ))
-        .select(CaseRow::as_select())
-        .load(conn)?;
-    let emails: BTreeMap<String, Option<String>> = departments::table
-        .select((departments::code, departments::email))
-        .load::<(String, Option<String>)>(conn)?
-        .into_iter()
-        .collect();
+    let open: Vec<CaseRow> = alerts::open_cases(conn)?;
+    let emails: BTreeMap<String, Option<String>> = alerts::department_emails(conn)?;
     let mut report = FollowUpReport { open_cases: open.len(), ..Default::default() };
     let mut per_dept: BTreeMap<&str, (Vec<(&CaseRow, i64)>, Vec<(&CaseRow, i64)>)> = BTreeMap::new();
     for case in &open {
@@ -79,15 +58,13 @@ pub fn run(conn: &mut AnyConnection, policy: &Policy, message_id_domain: &str, b
             if let Some(since) = case.suspended_on {
                 if since.checked_add_months(Months::new(1)).is_some_and(|limit| today > limit) {
                     let key = format!("desistimiento:{}:{}", case.id, since);
-                    let proposed = db::write_tx(conn, |c| -> anyhow::Result<bool> {
-                        if !claim(c, &key, now)? {
-                            return Ok(false);
-                        }
-                        add_event(c, case.id, "sistema", "desistimiento_propuesto",
-                            Some("Pasó un mes sin respuesta del ciudadano al requerimiento (art. 17, Ley 1755 de 2015)."),
-                            json!({ "suspended_on": since }))?;
-                        Ok(true)
-                    })?;
+                    let event = AlertEvent {
+                        case_id: case.id,
+                        event_type: "desistimiento_propuesto",
+                        reason: Some("Pasó un mes sin respuesta del ciudadano al requerimiento (art. 17, Ley 1755 de 2015)."),
+                        payload: json!({ "suspended_on": since }),
+                    };
+                    let proposed = alerts::send_once(conn, &key, now, None, Some(event))?;
                     report.desistimiento_proposed += usize::from(proposed);
                 }
             }
@@ -110,37 +87,23 @@ pub fn run(conn: &mut AnyConnection, policy: &Policy, message_id_domain: &str, b
         // Escalation: once per case and due date.
         for (case, left) in overdue {
             let key = format!("escalation:{}:{}", case.id, case.due_date.map(|d| d.to_string()).unwrap_or_default());
-            let queued = db::write_tx(conn, |c| -> anyhow::Result<bool> {
-                if !claim(c, &key, now)? {
-                    return Ok(false);
-                }
-                let body = format!(
+            let body = format!(
                     "El caso {} ({}) venció el {} y lleva {} día(s) hábil(es) de retraso.\nAsunto: {}\n\n{}/casos/{}\n\n\
                      Responder fuera de término es falta disciplinaria (art. 31, Ley 1755 de 2015).\n",
                     case.radicado, case.kind, case.due_date.map(|d| d.to_string()).unwrap_or_default(), -left,
                     case.subject, base_url.trim_end_matches('/'), case.radicado
                 );
-                diesel::insert_into(outbox::table)
-                    .values(internal_mail(to, "escalamiento", format!("Caso vencido {} - {}", case.radicado, dept), body, Some(case.id), message_id_domain, now))
-                    .execute(c)?;
-                add_event(c, case.id, "sistema", "escalado", None, json!({ "to": to, "days_overdue": -left }))?;
-                Ok(true)
-            })?;
+            let mail = internal_mail(to, "escalamiento", format!("Caso vencido {} - {}", case.radicado, dept), body, Some(case.id), message_id_domain, now);
+            let event = AlertEvent { case_id: case.id, event_type: "escalado", reason: None, payload: json!({ "to": to, "days_overdue": -left }) };
+            let queued = alerts::send_once(conn, &key, now, Some(mail), Some(event))?;
             report.escalations_queued += usize::from(queued);
         }
         // Daily digest, business days only.
         if policy.deadlines.calendar.is_business_day(today) && !(soon.is_empty() && overdue.is_empty()) {
             let key = format!("digest:{dept}:{today}");
-            let queued = db::write_tx(conn, |c| -> anyhow::Result<bool> {
-                if !claim(c, &key, now)? {
-                    return Ok(false);
-                }
-                let (subject, body) = digest_text(dept, today, soon, overdue, base_url);
-                diesel::insert_into(outbox::table)
-                    .values(internal_mail(to, "resumen_diario", subject, body, None, message_id_domain, now))
-                    .execute(c)?;
-                Ok(true)
-            })?;
+            let (subject, body) = digest_text(dept, today, soon, overdue, base_url);
+            let mail = internal_mail(to, "resumen_diario", subject, body, None, message_id_domain, now);
+            let queued = alerts::send_once(conn, &key, now, Some(mail), None)?;
             report.digests_queued += usize::from(queued);
         }
     }
