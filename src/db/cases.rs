@@ -47,6 +47,12 @@ pub struct CaseFilter {
     pub per_page: i64,
 }
 
+/// The id of the case with this radicado (no scope: the action that follows checks it in its
+/// own transaction).
+pub fn id_by_radicado(conn: &mut AnyConnection, radicado: &str) -> QueryResult<Option<i64>> {
+    cases::table.filter(cases::radicado.eq(radicado)).select(cases::id).first(conn).optional()
+}
+
 pub const OPEN: [&str; 4] = ["radicado", "asignado", "en_tramite", "requerimiento"];
 
 /// One page of cases and whether more follow.
@@ -154,8 +160,9 @@ pub fn case_attachments(conn: &mut AnyConnection, case_id: i64) -> QueryResult<V
         .load(conn)
 }
 
-/// The bytes of an attachment, re-extracted from the raw message it came in (the legal record).
-pub fn attachment_bytes(conn: &mut AnyConnection, case_id: i64, attachment_id: i64) -> QueryResult<Option<(AttachmentMeta, Vec<u8>)>> {
+/// An attachment's metadata and the raw message it came in (the legal record), from which the
+/// caller extracts its bytes (under the parse time limit).
+pub fn attachment_source(conn: &mut AnyConnection, case_id: i64, attachment_id: i64) -> QueryResult<Option<(AttachmentMeta, Vec<u8>)>> {
     let meta: Option<AttachmentMeta> = attachments::table
         .filter(attachments::id.eq(attachment_id))
         .filter(attachments::case_id.eq(case_id))
@@ -164,9 +171,7 @@ pub fn attachment_bytes(conn: &mut AnyConnection, case_id: i64, attachment_id: i
         .optional()?;
     let Some(meta) = meta else { return Ok(None) };
     let raw: Vec<u8> = messages::table.find(meta.message_row_id).select(messages::raw).first(conn)?;
-    let parsed = crate::intake::parse::parse_message(&raw, &crate::intake::parse::ParseOptions { max_size: usize::MAX, own_domains: vec![] });
-    let bytes = parsed.ok().and_then(|m| m.attachments.into_iter().nth(meta.part_index as usize)).map(|a| a.bytes);
-    Ok(bytes.map(|b| (meta, b)))
+    Ok(Some((meta, raw)))
 }
 
 /// Record a view of personal data (Ley 1581).

@@ -258,12 +258,18 @@ pub fn action_error(e: ActionError) -> ApiError {
 
 /// Apply an action to a case in the caller's scope.
 pub async fn run_action(state: &AppState, caller: &Caller, radicado: String, req: ActionRequest) -> Result<CaseRow, ApiError> {
+    run_actions(state, caller, radicado, vec![req]).await
+}
+
+/// Apply several actions to one case in the caller's scope, in one transaction: all or none.
+/// The scope is checked in that transaction.
+pub async fn run_actions(state: &AppState, caller: &Caller, radicado: String, reqs: Vec<ActionRequest>) -> Result<CaseRow, ApiError> {
     require_staff(caller)?;
-    let action = to_action(caller, &req)?;
+    let actions = reqs.iter().map(|r| to_action(caller, r)).collect::<Result<Vec<_>, _>>()?;
     let intake = state.intake.clone();
     let caller = caller.clone();
     let row = super::with_conn(state, move |c| {
-        let case = cases::get_scoped(c, &radicado, caller.scope())?.ok_or_else(ApiError::not_found)?;
+        let case_id = cases::id_by_radicado(c, &radicado)?.ok_or_else(ApiError::not_found)?;
         let departments = intake.department_codes();
         let s = &intake.config.settings;
         let ctx = lifecycle::Context {
@@ -274,7 +280,7 @@ pub async fn run_action(state: &AppState, caller: &Caller, radicado: String, req
             message_id_domain: &s.message_id_domain,
             departments: &departments,
         };
-        lifecycle::apply(c, &ctx, case.id, &caller.actor(), action, Utc::now()).map_err(action_error)
+        lifecycle::apply_all(c, &ctx, case_id, caller.scope(), &caller.actor(), actions, Utc::now()).map_err(action_error)
     })
     .await?;
     state.outbox_nudge.notify_one();
@@ -292,11 +298,15 @@ pub async fn attachment(caller: Caller, state: web::Data<AppState>, path: web::P
     let (radicado, id) = path.into_inner();
     let found = super::with_conn(&state, move |c| {
         let case = cases::get_scoped(c, &radicado, caller.scope())?.ok_or_else(ApiError::not_found)?;
-        let found = cases::attachment_bytes(c, case.id, id)?;
-        if found.is_some() {
-            cases::audit(c, &caller.actor(), "descargar_anexo", Some(case.id), &id.to_string())?;
-        }
-        Ok(found)
+        let Some((meta, raw)) = cases::attachment_source(c, case.id, id)? else { return Ok(None) };
+        // Re-extracted from the stored mail under the same time limit as intake.
+        let opts = crate::intake::parse::ParseOptions { max_size: usize::MAX, own_domains: vec![] };
+        let parsed = crate::intake::pipeline::parse_with_time_limit(&raw, &opts, crate::intake::pipeline::PARSE_TIME_LIMIT);
+        let Some(bytes) = parsed.ok().and_then(|m| m.attachments.into_iter().nth(meta.part_index as usize)).map(|a| a.bytes) else {
+            return Ok(None);
+        };
+        cases::audit(c, &caller.actor(), "descargar_anexo", Some(case.id), &id.to_string())?;
+        Ok(Some((meta, bytes)))
     })
     .await?;
     let (meta, bytes) = found.ok_or_else(ApiError::not_found)?;

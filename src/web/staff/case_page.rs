@@ -184,22 +184,22 @@ pub async fn case_action(caller: Option<Caller>, state: web::Data<AppState>, pat
     };
     // Triage's correction: department and kind in one click.
     if action == "corregir" {
-        let mut err = None;
         let current = crate::web::with_conn(&state, {
             let r = radicado.clone();
             let scope = caller.scope().map(str::to_string);
             move |c| Ok(crate::db::cases::get_scoped(c, &r, scope.as_deref())?)
         }).await.ok().flatten();
         let Some(current) = current else { return back(Some("Caso no encontrado".into())) };
+        let mut reqs = Vec::new();
         if let Some(k) = get("kind").filter(|k| *k != current.kind) {
-            let req = ActionRequest { action: "reclassify".into(), kind: Some(k), reason: get("reason"), ..Default::default() };
-            if let Err(e) = cases_api::run_action(&state, &caller, radicado.clone(), req).await { err = Some(e.message); }
+            reqs.push(ActionRequest { action: "reclassify".into(), kind: Some(k), reason: get("reason"), ..Default::default() });
         }
-        if err.is_none() {
-            let req = ActionRequest { action: "assign".into(), department: get("department"), reason: get("reason"), ..Default::default() };
-            if let Err(e) = cases_api::run_action(&state, &caller, radicado.clone(), req).await { err = Some(e.message); }
-        }
-        return if err.is_some() { back(err) } else { redirect("/triage") };
+        reqs.push(ActionRequest { action: "assign".into(), department: get("department"), reason: get("reason"), ..Default::default() });
+        // Both in one transaction: a refused assignment leaves the kind as it was.
+        return match cases_api::run_actions(&state, &caller, radicado.clone(), reqs).await {
+            Ok(_) => redirect("/triage"),
+            Err(e) => back(Some(e.message)),
+        };
     }
     let req = ActionRequest {
         action,
