@@ -40,7 +40,7 @@ mod compile;
 mod entities;
 mod file;
 mod fold;
-mod tests_runner;
+mod rule_tests;
 mod zones;
 
 /// Fold a text the way the engine does (lower case, no accents, single spaces), for search.
@@ -62,7 +62,7 @@ use file::{line_of, DepartmentsFile, RegionsFile, RuleFile};
 use fold::{fold, Folded};
 
 pub use entities::{Entities, Office, Place};
-pub use tests_runner::{parse_eml, run_rule_tests, CaseResult, ParsedMail, RuleTestReport};
+pub use rule_tests::{parse_eml, run_rule_tests, CaseResult, ParsedMail, RuleTestReport};
 
 /// The PQRS kinds (exact strings), as in DESIGN.md §2.
 pub const KINDS: &[&str] = &crate::domain::kind::KIND_CODES;
