@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
-use common::{config_with, server_env, TestDb};
+use common::{config_with, server_envs, TestDb};
 use pqrs::intake::{Intake, Outcome, RawMail, Source};
 use serde_json::{json, Value};
 
@@ -113,7 +113,7 @@ impl Drop for Driver {
 
 #[actix_web::test]
 async fn triage_reassigns_and_the_department_answers_in_a_real_browser() {
-    let (Some(chromedriver), Some(chromium)) = (server_env("PQRS_TEST_CHROMEDRIVER"), server_env("PQRS_TEST_CHROMIUM")) else { return };
+    let Some([chromedriver, chromium]) = server_envs(["PQRS_TEST_CHROMEDRIVER", "PQRS_TEST_CHROMIUM"]) else { return };
     let db = TestDb::new(common::Backend::Sqlite);
     let intake = Intake::load(Arc::new(config_with(&[("PQRS_DATABASE_URL", db.url_string()), ("PQRS_RULES_DIR", RULES.into())]))).unwrap();
     let departments = intake.department_codes();

@@ -8,7 +8,7 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{backends, config_with, server_env, wait_for_mail, TestDb};
+use common::{backends, config_with, server_envs, wait_for_mail, TestDb};
 use diesel::prelude::*;
 use futures_util::TryStreamExt;
 use pqrs::db::schema::{cases, messages, outbox};
@@ -35,12 +35,7 @@ async fn wait_until<F: FnMut() -> bool>(timeout: Duration, mut f: F) -> bool {
 
 #[actix_web::test]
 async fn a_mail_appended_to_the_mailbox_is_filed_acknowledged_and_never_filed_twice() {
-    let (Some(imap), Some(ca), Some(smtp), Some(root)) = (
-        server_env("PQRS_TEST_IMAP"),
-        server_env("PQRS_TEST_CA"),
-        server_env("PQRS_TEST_SMTP"),
-        server_env("PQRS_TEST_MAILDIR_ROOT"),
-    ) else {
+    let Some([imap, ca, smtp, root]) = server_envs(["PQRS_TEST_IMAP", "PQRS_TEST_CA", "PQRS_TEST_SMTP", "PQRS_TEST_MAILDIR_ROOT"]) else {
         return;
     };
     let port = imap.rsplit(':').next().unwrap();
@@ -160,7 +155,7 @@ async fn a_mail_appended_to_the_mailbox_is_filed_acknowledged_and_never_filed_tw
 
 #[actix_web::test]
 async fn with_a_processed_folder_filed_mail_is_moved_there_not_deleted() {
-    let (Some(imap), Some(ca)) = (server_env("PQRS_TEST_IMAP"), server_env("PQRS_TEST_CA")) else { return };
+    let Some([imap, ca]) = server_envs(["PQRS_TEST_IMAP", "PQRS_TEST_CA"]) else { return };
     let port = imap.rsplit(':').next().unwrap();
     let db = TestDb::new(common::Backend::Sqlite);
     let folder = format!("m{}", rand::random::<u32>());

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{backends, config_with, server_env, wait_for_mail, Backend, TestDb};
+use common::{backends, config_with, server_envs, wait_for_mail, Backend, TestDb};
 use diesel::prelude::*;
 use pqrs::db::schema::{cases, outbox};
 
@@ -127,7 +127,7 @@ async fn a_postgresql_outage_gives_503_and_exit_75_then_the_service_recovers_alo
 
 #[actix_web::test]
 async fn the_imap_server_going_away_and_back_loses_nothing() {
-    let (Some(imap), Some(ca)) = (server_env("PQRS_TEST_IMAP"), server_env("PQRS_TEST_CA")) else { return };
+    let Some([imap, ca]) = server_envs(["PQRS_TEST_IMAP", "PQRS_TEST_CA"]) else { return };
     let db = TestDb::new(Backend::Sqlite);
     let proxy = Proxy::start(imap.clone());
     let folder = format!("o{}", rand::random::<u32>());
@@ -177,7 +177,7 @@ async fn the_imap_server_going_away_and_back_loses_nothing() {
 
 #[tokio::test]
 async fn mail_queues_while_the_smtp_server_is_down_and_goes_out_when_it_is_back() {
-    let (Some(smtp), Some(root)) = (server_env("PQRS_TEST_SMTP"), server_env("PQRS_TEST_MAILDIR_ROOT")) else { return };
+    let Some([smtp, root]) = server_envs(["PQRS_TEST_SMTP", "PQRS_TEST_MAILDIR_ROOT"]) else { return };
     for backend in backends() {
         let db = TestDb::new(backend);
         let proxy = Proxy::start(smtp.clone());

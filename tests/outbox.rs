@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
-use common::{backends, config_with, draft, new_message, server_env, wait_for_mail, TestDb};
+use common::{backends, config_with, draft, new_message, server_envs, wait_for_mail, TestDb};
 use diesel::prelude::*;
 use pqrs::db::models::{NewOutbox, OutboxRow};
 use pqrs::db::schema::outbox;
@@ -64,13 +64,9 @@ fn reload(db: &TestDb, id: i64) -> OutboxRow {
 
 #[tokio::test]
 async fn acknowledgements_reach_a_real_smtp_server_in_every_tls_mode() {
-    let (Some(plain), Some(starttls), Some(tls), Some(ca), Some(root)) = (
-        server_env("PQRS_TEST_SMTP"),
-        server_env("PQRS_TEST_SMTP_STARTTLS"),
-        server_env("PQRS_TEST_SMTP_TLS"),
-        server_env("PQRS_TEST_CA"),
-        server_env("PQRS_TEST_MAILDIR_ROOT"),
-    ) else {
+    let Some([plain, starttls, tls, ca, root]) =
+        server_envs(["PQRS_TEST_SMTP", "PQRS_TEST_SMTP_STARTTLS", "PQRS_TEST_SMTP_TLS", "PQRS_TEST_CA", "PQRS_TEST_MAILDIR_ROOT"])
+    else {
         return;
     };
     let maildir = std::path::Path::new(&root).join("citizen/Maildir");

@@ -7,7 +7,9 @@ cd "$(dirname "$0")/.."
 
 bash tests/servers.sh ensure
 eval "$(bash tests/servers.sh env)"
-export PQRS_TEST_REQUIRE_PG=1   # a run that silently skipped PostgreSQL would prove nothing
+# A test whose server (PostgreSQL, Dovecot, SMTP, Chromium/ChromeDriver) is missing fails instead of
+# skipping: a run that silently skipped a server would prove nothing (tests/common/mod.rs).
+export PQRS_TEST_REQUIRE_SERVERS=1
 export PROPTEST_CASES=${PROPTEST_CASES:-1000}   # tests/fuzz.rs: bounded fuzzing in CI
 
 LOG=$(mktemp)

@@ -1,12 +1,23 @@
-//! Test support: a fresh database per test on each backend, and builders for filings.
+//! Test support: a fresh database per test on each backend, the real servers the tests need, and
+//! builders for filings.
 //!
 //! SQLite is always tested (a temp file). PostgreSQL is tested when `PQRS_TEST_PG_URL` names an
 //! admin URL that may create databases (the README's test command sets it); each [`TestDb`] gets
-//! its own database, dropped at the end. With `PQRS_TEST_REQUIRE_PG=1` a missing PostgreSQL fails
-//! the test instead of skipping that backend, so CI can never pass on SQLite alone.
+//! its own database, dropped at the end.
+//!
+//! Servers ([`server_env`]): a test that needs PostgreSQL, Dovecot (IMAP), an SMTP sink or
+//! Chromium/ChromeDriver reads the `PQRS_TEST_*` variable that `tests/servers.sh env` prints.
+//! - Variable set but the server does not answer (or the file is missing): the test fails.
+//! - Variable not set: the test prints `SKIPPED: <test>: <reason>` on stderr (past the test
+//!   harness's output capture, so it shows in a passing run) and passes, except under
+//!   `PQRS_TEST_REQUIRE_SERVERS=1` (set by `tests/run.sh`; `PQRS_TEST_REQUIRE_PG=1` is an old
+//!   alias), where it fails: a run that silently skipped a server would prove nothing.
 #![allow(dead_code)]
 
+use std::io::Write;
+use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -18,17 +29,12 @@ pub enum Backend {
     Postgres,
 }
 
-/// The backends this run must cover.
+/// The backends this run must cover: SQLite always; PostgreSQL when `PQRS_TEST_PG_URL` is set
+/// and answers (see [`server_env`] for what happens when it is not).
 pub fn backends() -> Vec<Backend> {
     let mut v = vec![Backend::Sqlite];
-    match std::env::var("PQRS_TEST_PG_URL") {
-        Ok(u) if !u.is_empty() => v.push(Backend::Postgres),
-        _ => {
-            if std::env::var("PQRS_TEST_REQUIRE_PG").as_deref() == Ok("1") {
-                panic!("PQRS_TEST_REQUIRE_PG=1 but PQRS_TEST_PG_URL is not set");
-            }
-            eprintln!("note: PQRS_TEST_PG_URL not set; PostgreSQL not tested in this run");
-        }
+    if server_env("PQRS_TEST_PG_URL").is_some() {
+        v.push(Backend::Postgres);
     }
     v
 }
@@ -140,6 +146,7 @@ pub fn new_message(dedupe: &str, received_at: DateTime<Utc>) -> pqrs::db::models
         raw_size: raw.len() as i64,
         raw,
         created_at: Utc::now().naive_utc(),
+        reused_message_id: false,
     }
 }
 
@@ -177,19 +184,116 @@ pub fn config_with(pairs: &[(&str, String)]) -> pqrs::config::Config {
     pqrs::config::Config::load_from(None, &env).expect("config")
 }
 
-/// Environment variable required by tests that need a real server; `PQRS_TEST_REQUIRE_PG=1`
-/// (set by the test command) makes its absence a failure instead of a skip.
-pub fn server_env(name: &str) -> Option<String> {
-    match std::env::var(name) {
-        Ok(v) if !v.is_empty() => Some(v),
-        _ => {
-            if std::env::var("PQRS_TEST_REQUIRE_PG").as_deref() == Ok("1") {
-                panic!("{name} is not set: run the suite with `bash tests/run.sh`");
+/// Whether missing servers fail the tests (`PQRS_TEST_REQUIRE_SERVERS=1`, or the older
+/// `PQRS_TEST_REQUIRE_PG=1`) instead of skipping them.
+pub fn servers_required() -> bool {
+    ["PQRS_TEST_REQUIRE_SERVERS", "PQRS_TEST_REQUIRE_PG"].iter().any(|k| std::env::var(k).as_deref() == Ok("1"))
+}
+
+const HOW_TO_START: &str = "start the test servers with `bash tests/servers.sh ensure && eval \"$(bash tests/servers.sh env)\"`, \
+                            or run the whole suite with `bash tests/run.sh`";
+
+/// The server behind a `PQRS_TEST_*` variable, and how to check that it is there: a TCP address
+/// to connect to, or a file that must exist.
+fn server_of(name: &str, value: &str) -> (&'static str, Probe) {
+    match name {
+        "PQRS_TEST_PG_URL" => ("PostgreSQL", pg_address(value).map_or(Probe::None, Probe::Tcp)),
+        "PQRS_TEST_IMAP" | "PQRS_TEST_IMAPS" => ("Dovecot (IMAP)", Probe::Tcp(value.to_string())),
+        "PQRS_TEST_CA" => ("the test CA of Dovecot and the SMTP sinks", Probe::File(value.to_string())),
+        "PQRS_TEST_MAILDIR_ROOT" => ("the Dovecot Maildirs", Probe::File(value.to_string())),
+        n if n.starts_with("PQRS_TEST_SMTP") => ("the SMTP sink (aiosmtpd)", Probe::Tcp(value.to_string())),
+        "PQRS_TEST_CHROMEDRIVER" => ("ChromeDriver", Probe::File(value.to_string())),
+        "PQRS_TEST_CHROMIUM" => ("Chromium", Probe::File(value.to_string())),
+        _ => ("a test server", Probe::None),
+    }
+}
+
+enum Probe {
+    Tcp(String),
+    File(String),
+    None,
+}
+
+/// `host:port` of a `postgres://user:pass@host:port/db?…` URL (port 5432 when absent); `None`
+/// when the URL names no host (a Unix socket).
+fn pg_address(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?']).next()?;
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if hostport.is_empty() {
+        return None;
+    }
+    Some(if hostport.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) {
+        hostport.to_string()
+    } else {
+        format!("{hostport}:5432")
+    })
+}
+
+/// Why the server at `probe` is not usable, or `None` when it answers.
+fn probe_fails(probe: &Probe) -> Option<String> {
+    match probe {
+        Probe::None => None,
+        Probe::File(path) => (!std::path::Path::new(path).exists()).then(|| format!("{path} does not exist")),
+        Probe::Tcp(addr) => {
+            let addrs = match addr.to_socket_addrs() {
+                Ok(a) => a.collect::<Vec<_>>(),
+                Err(e) => return Some(format!("cannot resolve {addr}: {e}")),
+            };
+            let mut last = format!("{addr} resolves to no address");
+            for a in addrs {
+                match TcpStream::connect_timeout(&a, Duration::from_secs(3)) {
+                    Ok(_) => return None,
+                    Err(e) => last = format!("nothing answers on {addr}: {e}"),
+                }
             }
-            eprintln!("note: {name} not set; skipping the part that needs that server");
-            None
+            Some(last)
         }
     }
+}
+
+/// Prints `SKIPPED: <test>: <reason>` on the process's stderr, past the test harness's output
+/// capture, so the line shows even when the test passes.
+pub fn skipped(reason: &str) {
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("?");
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {test}: {reason}");
+}
+
+/// The value of `PQRS_TEST_*` variable `name`, naming a server a test needs, once that server
+/// answers (a TCP connection, or the file exists). `None` (skip the test, with a `SKIPPED` line)
+/// when the variable is not set; a panic instead under `PQRS_TEST_REQUIRE_SERVERS=1`, and always
+/// when the variable is set but the server does not answer.
+pub fn server_env(name: &str) -> Option<String> {
+    server_envs([name]).map(|[v]| v)
+}
+
+/// [`server_env`] for several variables at once, with one `SKIPPED` line naming all that are
+/// missing.
+pub fn server_envs<const N: usize>(names: [&str; N]) -> Option<[String; N]> {
+    let mut missing = Vec::new();
+    let values = names.map(|name| match std::env::var(name) {
+        Ok(v) if !v.is_empty() => {
+            let (server, probe) = server_of(name, &v);
+            if let Some(why) = probe_fails(&probe) {
+                panic!("{server} is not available ({name}={v}: {why}); {HOW_TO_START}");
+            }
+            v
+        }
+        _ => {
+            missing.push(format!("{} ({name})", server_of(name, "").0));
+            String::new()
+        }
+    });
+    if missing.is_empty() {
+        return Some(values);
+    }
+    let missing = missing.join(", ");
+    if servers_required() {
+        panic!("this test needs {missing}, not set (missing servers fail under PQRS_TEST_REQUIRE_SERVERS=1); {HOW_TO_START}");
+    }
+    skipped(&format!("needs {missing}, not set; {HOW_TO_START}"));
+    None
 }
 
 /// Wait until a file under `dir` contains `needle`; returns its content.
