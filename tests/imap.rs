@@ -8,7 +8,7 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{backends, config_with, server_envs, wait_for_mail, TestDb};
+use common::{config_with, server_envs, wait_for_mail, Backend, TestDb};
 use diesel::prelude::*;
 use futures_util::TryStreamExt;
 use pqrs::db::schema::{cases, messages, outbox};
@@ -33,123 +33,121 @@ async fn wait_until<F: FnMut() -> bool>(timeout: Duration, mut f: F) -> bool {
     f()
 }
 
-#[actix_web::test]
-async fn a_mail_appended_to_the_mailbox_is_filed_acknowledged_and_never_filed_twice() {
+common::backend_tests!(#[actix_web::test] async fn a_mail_appended_to_the_mailbox_is_filed_acknowledged_and_never_filed_twice);
+async fn a_mail_appended_to_the_mailbox_is_filed_acknowledged_and_never_filed_twice(backend: Backend) {
     let Some([imap, ca, smtp, root]) = server_envs(["PQRS_TEST_IMAP", "PQRS_TEST_CA", "PQRS_TEST_SMTP", "PQRS_TEST_MAILDIR_ROOT"]) else {
         return;
     };
     let port = imap.rsplit(':').next().unwrap();
-    for backend in backends() {
-        let db = TestDb::new(backend);
-        let folder = format!("t{}", rand::random::<u32>());
-        let url = format!("imap://pqrs:secret@localhost:{port}/{folder}");
-        let tls = pqrs::tls::client_config(&ca).unwrap();
-        let parsed = ImapUrl::parse(&url).unwrap();
-        let mut admin = connect(&parsed, tls.clone()).await.expect("test IMAP login");
-        admin.create(&folder).await.unwrap();
+    let db = TestDb::new(backend);
+    let folder = format!("t{}", rand::random::<u32>());
+    let url = format!("imap://pqrs:secret@localhost:{port}/{folder}");
+    let tls = pqrs::tls::client_config(&ca).unwrap();
+    let parsed = ImapUrl::parse(&url).unwrap();
+    let mut admin = connect(&parsed, tls.clone()).await.expect("test IMAP login");
+    admin.create(&folder).await.unwrap();
 
-        let dir = tempfile::tempdir().unwrap();
-        let start_app = || async {
-            let config = config_with(&[
-                ("PQRS_DATABASE_URL", db.url_string()),
-                ("PQRS_LISTEN", "127.0.0.1:0".into()),
-                ("PQRS_DATA_DIR", dir.path().display().to_string()),
-                ("PQRS_RULES_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/rules").into()),
-                ("PQRS_IMAP_URL", url.clone()),
-                ("PQRS_TLS_CA_FILE", ca.clone()),
-                ("PQRS_SMTP_URL", format!("smtp://{smtp}")),
-                ("PQRS_POLL_INTERVAL_SECS", "30".into()),
-            ]);
-            pqrs::startup::Application::build(config).await.expect("app")
-        };
-        let app = start_app().await;
-        let base = format!("http://127.0.0.1:{}", app.port());
-        let stopper = app.stopper();
-        let handle = actix_web::rt::spawn(app.run_until_stopped());
+    let dir = tempfile::tempdir().unwrap();
+    let start_app = || async {
+        let config = config_with(&[
+            ("PQRS_DATABASE_URL", db.url_string()),
+            ("PQRS_LISTEN", "127.0.0.1:0".into()),
+            ("PQRS_DATA_DIR", dir.path().display().to_string()),
+            ("PQRS_RULES_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/rules").into()),
+            ("PQRS_IMAP_URL", url.clone()),
+            ("PQRS_TLS_CA_FILE", ca.clone()),
+            ("PQRS_SMTP_URL", format!("smtp://{smtp}")),
+            ("PQRS_POLL_INTERVAL_SECS", "30".into()),
+        ]);
+        pqrs::startup::Application::build(config).await.expect("app")
+    };
+    let app = start_app().await;
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let stopper = app.stopper();
+    let handle = actix_web::rt::spawn(app.run_until_stopped());
 
-        // Let the worker connect and enter IDLE, then deliver.
-        let client = awc::Client::default();
-        let mut healthy = false;
-        for _ in 0..100 {
-            let mut res = client.get(format!("{base}/healthz")).send().await.unwrap();
-            let v: serde_json::Value = res.json().await.unwrap();
-            if v["intake"]["status"] == "ok" {
-                healthy = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+    // Let the worker connect and enter IDLE, then deliver.
+    let client = awc::Client::default();
+    let mut healthy = false;
+    for _ in 0..100 {
+        let mut res = client.get(format!("{base}/healthz")).send().await.unwrap();
+        let v: serde_json::Value = res.json().await.unwrap();
+        if v["intake"]["status"] == "ok" {
+            healthy = true;
+            break;
         }
-        assert!(healthy, "{backend:?}: intake never became healthy");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(healthy, "{backend:?}: intake never became healthy");
 
-        let mid = format!("imap-{}@citizen.example", rand::random::<u32>());
-        let appended = Instant::now();
-        admin.append(&folder, None, None, raw_mail(&mid, "Certificado")).await.unwrap();
-        let filed = wait_until(Duration::from_secs(20), || {
-            messages::table
-                .filter(messages::message_id.eq(&mid))
-                .filter(messages::case_id.is_not_null())
-                .count()
-                .get_result::<i64>(&mut db.conn())
-                .unwrap_or(0)
-                == 1
-        })
-        .await;
-        assert!(filed, "{backend:?}: the mail was not filed");
-        // A measurement, not an assertion: how long from APPEND to a filed case (IDLE).
-        eprintln!("{backend:?}: APPEND to filed case in {} ms", appended.elapsed().as_millis());
-        let radicado: String = cases::table.select(cases::radicado).first(&mut db.conn()).unwrap();
+    let mid = format!("imap-{}@citizen.example", rand::random::<u32>());
+    let appended = Instant::now();
+    admin.append(&folder, None, None, raw_mail(&mid, "Certificado")).await.unwrap();
+    let filed = wait_until(Duration::from_secs(20), || {
+        messages::table
+            .filter(messages::message_id.eq(&mid))
+            .filter(messages::case_id.is_not_null())
+            .count()
+            .get_result::<i64>(&mut db.conn())
+            .unwrap_or(0)
+            == 1
+    })
+    .await;
+    assert!(filed, "{backend:?}: the mail was not filed");
+    // A measurement, not an assertion: how long from APPEND to a filed case (IDLE).
+    eprintln!("{backend:?}: APPEND to filed case in {} ms", appended.elapsed().as_millis());
+    let radicado: String = cases::table.select(cases::radicado).first(&mut db.conn()).unwrap();
 
-        // The acknowledgement reaches the SMTP server, threaded to the citizen's mail.
-        let maildir = std::path::Path::new(&root).join("citizen/Maildir");
-        let ack_mid: String = outbox::table.select(outbox::message_id).first(&mut db.conn()).unwrap();
-        let ack = tokio::task::spawn_blocking({
-            let needle = ack_mid.clone();
-            move || wait_for_mail(&maildir, &needle, Duration::from_secs(20))
-        })
+    // The acknowledgement reaches the SMTP server, threaded to the citizen's mail.
+    let maildir = std::path::Path::new(&root).join("citizen/Maildir");
+    let ack_mid: String = outbox::table.select(outbox::message_id).first(&mut db.conn()).unwrap();
+    let ack = tokio::task::spawn_blocking({
+        let needle = ack_mid.clone();
+        move || wait_for_mail(&maildir, &needle, Duration::from_secs(20))
+    })
+    .await
+    .unwrap()
+    .expect("acknowledgement not delivered");
+    assert!(ack.contains(&format!("In-Reply-To: <{mid}>")), "{ack}");
+    assert!(ack.contains(&radicado));
+
+    // Marked \Seen on the server, after filing.
+    admin.select(&folder).await.unwrap();
+    let flags: Vec<String> = admin
+        .fetch("1", "FLAGS")
         .await
         .unwrap()
-        .expect("acknowledgement not delivered");
-        assert!(ack.contains(&format!("In-Reply-To: <{mid}>")), "{ack}");
-        assert!(ack.contains(&radicado));
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap()
+        .iter()
+        .flat_map(|f| f.flags().map(|fl| format!("{fl:?}")).collect::<Vec<_>>())
+        .collect();
+    assert!(flags.iter().any(|f| f.contains("Seen")), "{flags:?}");
 
-        // Marked \Seen on the server, after filing.
-        admin.select(&folder).await.unwrap();
-        let flags: Vec<String> = admin
-            .fetch("1", "FLAGS")
-            .await
-            .unwrap()
-            .try_collect::<Vec<_>>()
-            .await
-            .unwrap()
-            .iter()
-            .flat_map(|f| f.flags().map(|fl| format!("{fl:?}")).collect::<Vec<_>>())
-            .collect();
-        assert!(flags.iter().any(|f| f.contains("Seen")), "{flags:?}");
-
-        // Stop, restart with the same database: nothing is filed again; the same mail appended
-        // again (a second copy) is a duplicate.
-        stopper.stop().await;
-        handle.await.unwrap().unwrap();
-        let app = start_app().await;
-        let stopper = app.stopper();
-        let handle = actix_web::rt::spawn(app.run_until_stopped());
-        admin.append(&folder, None, None, raw_mail(&mid, "Certificado")).await.unwrap();
-        let mid2 = format!("imap2-{}@citizen.example", rand::random::<u32>());
-        admin.append(&folder, None, None, raw_mail(&mid2, "Otra petición")).await.unwrap();
-        let second = wait_until(Duration::from_secs(20), || {
-            cases::table.count().get_result::<i64>(&mut db.conn()).unwrap_or(0) == 2
-        })
-        .await;
-        assert!(second, "{backend:?}: the second mail was not filed");
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        let n_cases: i64 = cases::table.count().get_result(&mut db.conn()).unwrap();
-        let n_msgs: i64 = messages::table.count().get_result(&mut db.conn()).unwrap();
-        assert_eq!((n_cases, n_msgs), (2, 2), "{backend:?}: a mail was filed twice");
-        stopper.stop().await;
-        handle.await.unwrap().unwrap();
-        let _ = admin.delete(&folder).await;
-        let _ = admin.logout().await;
-    }
+    // Stop, restart with the same database: nothing is filed again; the same mail appended
+    // again (a second copy) is a duplicate.
+    stopper.stop().await;
+    handle.await.unwrap().unwrap();
+    let app = start_app().await;
+    let stopper = app.stopper();
+    let handle = actix_web::rt::spawn(app.run_until_stopped());
+    admin.append(&folder, None, None, raw_mail(&mid, "Certificado")).await.unwrap();
+    let mid2 = format!("imap2-{}@citizen.example", rand::random::<u32>());
+    admin.append(&folder, None, None, raw_mail(&mid2, "Otra petición")).await.unwrap();
+    let second = wait_until(Duration::from_secs(20), || {
+        cases::table.count().get_result::<i64>(&mut db.conn()).unwrap_or(0) == 2
+    })
+    .await;
+    assert!(second, "{backend:?}: the second mail was not filed");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let n_cases: i64 = cases::table.count().get_result(&mut db.conn()).unwrap();
+    let n_msgs: i64 = messages::table.count().get_result(&mut db.conn()).unwrap();
+    assert_eq!((n_cases, n_msgs), (2, 2), "{backend:?}: a mail was filed twice");
+    stopper.stop().await;
+    handle.await.unwrap().unwrap();
+    let _ = admin.delete(&folder).await;
+    let _ = admin.logout().await;
 }
 
 

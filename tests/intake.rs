@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 
-use common::{backends, config_with, TestDb};
+use common::{config_with, Backend, TestDb};
 use diesel::prelude::*;
 use pqrs::db::schema::{case_events, cases, messages, outbox, quarantine};
 use pqrs::intake::{Intake, Outcome, RawMail, Source};
@@ -58,50 +58,48 @@ fn import_json(db: &TestDb, args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("json summary")
 }
 
-#[test]
-fn import_prints_exact_counts_and_a_second_run_adds_nothing() {
-    for backend in backends() {
-        let db = TestDb::new(backend);
-        let dir = tempfile::tempdir().unwrap();
-        let d = dir.path();
-        write(d, "a.eml", &mail("a@citizen.example", "Ana <ana@example.com>", "Certificado de registro minero", "Solicito el certificado de registro minero de la placa JLC-16401.", ""));
-        write(d, "b.eml", &mail("b@citizen.example", "beto@example.com", "Denuncia", "Hay minería ilegal con dragas en el río.", ""));
-        // The same mail again under another name (a mail sent to two of our addresses).
-        write(d, "b-copy.eml", &mail("b@citizen.example", "beto@example.com", "Denuncia", "Hay minería ilegal con dragas en el río.", ""));
-        write(d, "c-auto.eml", &mail("c@mailer.example", "vacaciones@example.com", "Fuera de la oficina", "Estoy de vacaciones.", "Auto-Submitted: auto-replied\r\n"));
-        write(d, "d-garbage.eml", "\u{0}\u{1}this is not a mail at all");
-        // Two mails in an mbox.
-        let mbox = format!(
-            "From ana@example.com Tue Mar 10 10:00:00 2026\n{}\nFrom carlos@example.com Tue Mar 10 11:00:00 2026\n{}\n",
-            mail("m1@citizen.example", "carla@example.com", "Consulta", "¿Cuál es el trámite para una autorización temporal?", "").replace("\r\n", "\n"),
-            mail("m2@citizen.example", "carlos@example.com", "Regalías", "Quiero pagar las regalías atrasadas por cuotas.", "").replace("\r\n", "\n"),
-        );
-        write(d, "e.mbox", &mbox);
-        // A reply to the first mail (threads by In-Reply-To), named to be read last.
-        write(d, "z-reply.eml", &mail("z@citizen.example", "ana@example.com", "Re: Certificado", "Adjunto lo que faltaba.", "In-Reply-To: <a@citizen.example>\r\n"));
+common::backend_tests!(#[test] fn import_prints_exact_counts_and_a_second_run_adds_nothing);
+fn import_prints_exact_counts_and_a_second_run_adds_nothing(backend: Backend) {
+    let db = TestDb::new(backend);
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "a.eml", &mail("a@citizen.example", "Ana <ana@example.com>", "Certificado de registro minero", "Solicito el certificado de registro minero de la placa JLC-16401.", ""));
+    write(d, "b.eml", &mail("b@citizen.example", "beto@example.com", "Denuncia", "Hay minería ilegal con dragas en el río.", ""));
+    // The same mail again under another name (a mail sent to two of our addresses).
+    write(d, "b-copy.eml", &mail("b@citizen.example", "beto@example.com", "Denuncia", "Hay minería ilegal con dragas en el río.", ""));
+    write(d, "c-auto.eml", &mail("c@mailer.example", "vacaciones@example.com", "Fuera de la oficina", "Estoy de vacaciones.", "Auto-Submitted: auto-replied\r\n"));
+    write(d, "d-garbage.eml", "\u{0}\u{1}this is not a mail at all");
+    // Two mails in an mbox.
+    let mbox = format!(
+        "From ana@example.com Tue Mar 10 10:00:00 2026\n{}\nFrom carlos@example.com Tue Mar 10 11:00:00 2026\n{}\n",
+        mail("m1@citizen.example", "carla@example.com", "Consulta", "¿Cuál es el trámite para una autorización temporal?", "").replace("\r\n", "\n"),
+        mail("m2@citizen.example", "carlos@example.com", "Regalías", "Quiero pagar las regalías atrasadas por cuotas.", "").replace("\r\n", "\n"),
+    );
+    write(d, "e.mbox", &mbox);
+    // A reply to the first mail (threads by In-Reply-To), named to be read last.
+    write(d, "z-reply.eml", &mail("z@citizen.example", "ana@example.com", "Re: Certificado", "Adjunto lo que faltaba.", "In-Reply-To: <a@citizen.example>\r\n"));
 
-        let first = import_json(&db, &[d.to_str().unwrap()]);
-        assert_eq!(
-            first,
-            serde_json::json!({"received": 8, "cases": 4, "replies": 1, "automatic": 1, "duplicates": 1, "quarantined": 1}),
-            "{backend:?}"
-        );
-        let second = import_json(&db, &[d.to_str().unwrap()]);
-        assert_eq!(
-            second,
-            serde_json::json!({"received": 8, "cases": 0, "replies": 0, "automatic": 0, "duplicates": 8, "quarantined": 0}),
-            "{backend:?}"
-        );
-        let mut conn = db.conn();
-        let n_cases: i64 = cases::table.count().get_result(&mut conn).unwrap();
-        let n_msgs: i64 = messages::table.count().get_result(&mut conn).unwrap();
-        let n_quarantine: i64 = quarantine::table.count().get_result(&mut conn).unwrap();
-        let n_acks: i64 = outbox::table.count().get_result(&mut conn).unwrap();
-        assert_eq!((n_cases, n_msgs, n_quarantine, n_acks), (4, 6, 1, 4), "{backend:?}");
-        // The mbox From_ line gave the received time (10:00 local is before the cutoff).
-        let received: Vec<String> = cases::table.select(cases::received_month).load(&mut conn).unwrap();
-        assert!(received.iter().all(|m| m == "2026-03"), "{received:?}");
-    }
+    let first = import_json(&db, &[d.to_str().unwrap()]);
+    assert_eq!(
+        first,
+        serde_json::json!({"received": 8, "cases": 4, "replies": 1, "automatic": 1, "duplicates": 1, "quarantined": 1}),
+        "{backend:?}"
+    );
+    let second = import_json(&db, &[d.to_str().unwrap()]);
+    assert_eq!(
+        second,
+        serde_json::json!({"received": 8, "cases": 0, "replies": 0, "automatic": 0, "duplicates": 8, "quarantined": 0}),
+        "{backend:?}"
+    );
+    let mut conn = db.conn();
+    let n_cases: i64 = cases::table.count().get_result(&mut conn).unwrap();
+    let n_msgs: i64 = messages::table.count().get_result(&mut conn).unwrap();
+    let n_quarantine: i64 = quarantine::table.count().get_result(&mut conn).unwrap();
+    let n_acks: i64 = outbox::table.count().get_result(&mut conn).unwrap();
+    assert_eq!((n_cases, n_msgs, n_quarantine, n_acks), (4, 6, 1, 4), "{backend:?}");
+    // The mbox From_ line gave the received time (10:00 local is before the cutoff).
+    let received: Vec<String> = cases::table.select(cases::received_month).load(&mut conn).unwrap();
+    assert!(received.iter().all(|m| m == "2026-03"), "{received:?}");
 }
 
 #[test]
@@ -140,59 +138,55 @@ fn ingest_stores_quarantines_and_asks_the_mta_to_retry_when_the_database_is_down
     assert_eq!(retry.status.code(), Some(75), "{}", String::from_utf8_lossy(&retry.stderr));
 }
 
-#[test]
-fn a_radicado_in_the_subject_threads_only_for_the_same_citizen() {
-    for backend in backends() {
-        let db = TestDb::new(backend);
-        let intake = intake_for(&db);
-        let mut conn = db.conn();
-        let Outcome::Case { radicado, .. } = feed(&intake, &mut conn, &mail("t1@x", "ana@example.com", "Petición", "Solicito información.", "")) else {
-            panic!("expected a case");
-        };
-        let same = feed(&intake, &mut conn, &mail("t2@x", "Ana <ANA@example.com>", &format!("Re: radicado {radicado}"), "Más datos.", ""));
-        assert_eq!(same, Outcome::Reply { radicado: radicado.clone() }, "{backend:?}");
-        let other = feed(&intake, &mut conn, &mail("t3@x", "otro@example.com", &format!("Sobre el radicado {radicado}"), "Yo también.", ""));
-        let Outcome::Case { radicado: new_r, .. } = other else { panic!("{other:?}") };
-        let linked: Option<String> = cases::table.filter(cases::radicado.eq(&new_r)).select(cases::linked_radicado).first(&mut conn).unwrap();
-        assert_eq!(linked, Some(radicado.clone()));
-        // The reply is an event the department sees.
-        let events: Vec<String> = case_events::table.select(case_events::event_type).load(&mut conn).unwrap();
-        assert!(events.contains(&"respuesta_ciudadano".to_string()), "{events:?}");
-    }
+common::backend_tests!(#[test] fn a_radicado_in_the_subject_threads_only_for_the_same_citizen);
+fn a_radicado_in_the_subject_threads_only_for_the_same_citizen(backend: Backend) {
+    let db = TestDb::new(backend);
+    let intake = intake_for(&db);
+    let mut conn = db.conn();
+    let Outcome::Case { radicado, .. } = feed(&intake, &mut conn, &mail("t1@x", "ana@example.com", "Petición", "Solicito información.", "")) else {
+        panic!("expected a case");
+    };
+    let same = feed(&intake, &mut conn, &mail("t2@x", "Ana <ANA@example.com>", &format!("Re: radicado {radicado}"), "Más datos.", ""));
+    assert_eq!(same, Outcome::Reply { radicado: radicado.clone() }, "{backend:?}");
+    let other = feed(&intake, &mut conn, &mail("t3@x", "otro@example.com", &format!("Sobre el radicado {radicado}"), "Yo también.", ""));
+    let Outcome::Case { radicado: new_r, .. } = other else { panic!("{other:?}") };
+    let linked: Option<String> = cases::table.filter(cases::radicado.eq(&new_r)).select(cases::linked_radicado).first(&mut conn).unwrap();
+    assert_eq!(linked, Some(radicado.clone()));
+    // The reply is an event the department sees.
+    let events: Vec<String> = case_events::table.select(case_events::event_type).load(&mut conn).unwrap();
+    assert!(events.contains(&"respuesta_ciudadano".to_string()), "{events:?}");
 }
 
-#[test]
-fn automatic_mail_is_stored_never_acknowledged_and_a_bounce_marks_our_mail_failed() {
-    for backend in backends() {
-        let db = TestDb::new(backend);
-        let intake = intake_for(&db);
-        let mut conn = db.conn();
-        assert!(matches!(feed(&intake, &mut conn, &mail("c1@x", "ana@example.com", "Petición", "Hola, pido información.", "")), Outcome::Case { acknowledged: true, .. }));
-        let ack_mid: String = outbox::table.select(outbox::message_id).first(&mut conn).unwrap();
-        for (i, extra) in ["Precedence: bulk\r\n", "List-Id: <noticias.example.com>\r\n", "Auto-Submitted: auto-generated\r\n"].iter().enumerate() {
-            let o = feed(&intake, &mut conn, &mail(&format!("auto{i}@x"), "boletin@example.com", "Boletín", "Noticias", extra));
-            assert!(matches!(o, Outcome::Automatic { .. }), "{extra}: {o:?}");
-        }
-        let dsn = format!(
-            "Message-ID: <dsn1@mx.example>\r\nFrom: MAILER-DAEMON@mx.example\r\nTo: pqrs@pqrs.test\r\n\
-             Subject: Undelivered Mail Returned to Sender\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n\
-             Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n\
-             --B\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n\
-             --B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example\r\n\r\n\
-             Final-Recipient: rfc822; ana@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n\
-             --B\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <{ack_mid}>\r\nSubject: acuse\r\n\r\n--B--\r\n"
-        );
-        let o = feed(&intake, &mut conn, &dsn);
-        assert!(matches!(o, Outcome::Bounce { outbox_id: Some(_) }), "{backend:?}: {o:?}");
-        let status: String = outbox::table.filter(outbox::message_id.eq(&ack_mid)).select(outbox::status).first(&mut conn).unwrap();
-        assert_eq!(status, "failed");
-        let acks: i64 = outbox::table.count().get_result(&mut conn).unwrap();
-        assert_eq!(acks, 1, "automatic mail must never be acknowledged");
-        let n_cases: i64 = cases::table.count().get_result(&mut conn).unwrap();
-        assert_eq!(n_cases, 1);
-        let auto: i64 = messages::table.filter(messages::disposition.eq("automatic")).count().get_result(&mut conn).unwrap();
-        assert_eq!(auto, 3, "automatic mail is stored and counted");
+common::backend_tests!(#[test] fn automatic_mail_is_stored_never_acknowledged_and_a_bounce_marks_our_mail_failed);
+fn automatic_mail_is_stored_never_acknowledged_and_a_bounce_marks_our_mail_failed(backend: Backend) {
+    let db = TestDb::new(backend);
+    let intake = intake_for(&db);
+    let mut conn = db.conn();
+    assert!(matches!(feed(&intake, &mut conn, &mail("c1@x", "ana@example.com", "Petición", "Hola, pido información.", "")), Outcome::Case { acknowledged: true, .. }));
+    let ack_mid: String = outbox::table.select(outbox::message_id).first(&mut conn).unwrap();
+    for (i, extra) in ["Precedence: bulk\r\n", "List-Id: <noticias.example.com>\r\n", "Auto-Submitted: auto-generated\r\n"].iter().enumerate() {
+        let o = feed(&intake, &mut conn, &mail(&format!("auto{i}@x"), "boletin@example.com", "Boletín", "Noticias", extra));
+        assert!(matches!(o, Outcome::Automatic { .. }), "{extra}: {o:?}");
     }
+    let dsn = format!(
+        "Message-ID: <dsn1@mx.example>\r\nFrom: MAILER-DAEMON@mx.example\r\nTo: pqrs@pqrs.test\r\n\
+         Subject: Undelivered Mail Returned to Sender\r\nAuto-Submitted: auto-replied\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\r\n\r\n\
+         --B\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n\
+         --B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example\r\n\r\n\
+         Final-Recipient: rfc822; ana@example.com\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n\
+         --B\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <{ack_mid}>\r\nSubject: acuse\r\n\r\n--B--\r\n"
+    );
+    let o = feed(&intake, &mut conn, &dsn);
+    assert!(matches!(o, Outcome::Bounce { outbox_id: Some(_) }), "{backend:?}: {o:?}");
+    let status: String = outbox::table.filter(outbox::message_id.eq(&ack_mid)).select(outbox::status).first(&mut conn).unwrap();
+    assert_eq!(status, "failed");
+    let acks: i64 = outbox::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(acks, 1, "automatic mail must never be acknowledged");
+    let n_cases: i64 = cases::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(n_cases, 1);
+    let auto: i64 = messages::table.filter(messages::disposition.eq("automatic")).count().get_result(&mut conn).unwrap();
+    assert_eq!(auto, 3, "automatic mail is stored and counted");
 }
 
 #[test]

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{backends, config_with, server_envs, wait_for_mail, Backend, TestDb};
+use common::{config_with, server_envs, wait_for_mail, Backend, TestDb};
 use diesel::prelude::*;
 use pqrs::db::schema::{cases, outbox};
 
@@ -69,7 +69,7 @@ fn filing() -> serde_json::Value {
 
 #[actix_web::test]
 async fn a_postgresql_outage_gives_503_and_exit_75_then_the_service_recovers_alone() {
-    if !backends().contains(&Backend::Postgres) {
+    if !common::backend_available(Backend::Postgres) {
         return;
     }
     let db = TestDb::new(Backend::Postgres);
@@ -175,32 +175,30 @@ async fn the_imap_server_going_away_and_back_loses_nothing() {
     let _ = admin.delete(&folder).await;
 }
 
-#[tokio::test]
-async fn mail_queues_while_the_smtp_server_is_down_and_goes_out_when_it_is_back() {
+common::backend_tests!(#[tokio::test] async fn mail_queues_while_the_smtp_server_is_down_and_goes_out_when_it_is_back);
+async fn mail_queues_while_the_smtp_server_is_down_and_goes_out_when_it_is_back(backend: Backend) {
     let Some([smtp, root]) = server_envs(["PQRS_TEST_SMTP", "PQRS_TEST_MAILDIR_ROOT"]) else { return };
-    for backend in backends() {
-        let db = TestDb::new(backend);
-        let proxy = Proxy::start(smtp.clone());
-        let mid = format!("smtp-outage-{}@pqrs.test", rand::random::<u32>());
-        let now = chrono::Utc::now().naive_utc();
-        diesel::insert_into(outbox::table).values((
-            outbox::purpose.eq("acuse"), outbox::internal.eq(false), outbox::to_addr.eq("ciudadana@example.com"),
-            outbox::subject.eq("Acuse"), outbox::body_text.eq("Radicado de prueba"), outbox::message_id.eq(&mid),
-            outbox::status.eq("pending"), outbox::next_attempt_at.eq(now), outbox::created_at.eq(now),
-        )).execute(&mut db.conn()).unwrap();
-        let mailer = pqrs::mailer::Mailer::from_config(&config_with(&[("PQRS_SMTP_URL", format!("smtp://127.0.0.1:{}", proxy.port))])).unwrap();
-        let pool = db.pool(2);
-        proxy.cut();
-        assert_eq!(pqrs::mailer::drain_once(&pool, &mailer).await.unwrap(), 1);
-        let (status, attempts): (String, i64) = outbox::table.select((outbox::status, outbox::attempts)).first(&mut db.conn()).unwrap();
-        assert_eq!((status.as_str(), attempts), ("pending", 1), "{backend:?}");
-        proxy.restore();
-        // The retry is due after its backoff; bring it forward instead of waiting a minute.
-        diesel::update(outbox::table).set(outbox::next_attempt_at.eq(chrono::Utc::now().naive_utc())).execute(&mut db.conn()).unwrap();
-        assert_eq!(pqrs::mailer::drain_once(&pool, &mailer).await.unwrap(), 1);
-        let status: String = outbox::table.select(outbox::status).first(&mut db.conn()).unwrap();
-        assert_eq!(status, "sent", "{backend:?}");
-        let maildir = std::path::Path::new(&root).join("citizen/Maildir");
-        assert!(tokio::task::spawn_blocking(move || wait_for_mail(&maildir, &mid, Duration::from_secs(10))).await.unwrap().is_some());
-    }
+    let db = TestDb::new(backend);
+    let proxy = Proxy::start(smtp.clone());
+    let mid = format!("smtp-outage-{}@pqrs.test", rand::random::<u32>());
+    let now = chrono::Utc::now().naive_utc();
+    diesel::insert_into(outbox::table).values((
+        outbox::purpose.eq("acuse"), outbox::internal.eq(false), outbox::to_addr.eq("ciudadana@example.com"),
+        outbox::subject.eq("Acuse"), outbox::body_text.eq("Radicado de prueba"), outbox::message_id.eq(&mid),
+        outbox::status.eq("pending"), outbox::next_attempt_at.eq(now), outbox::created_at.eq(now),
+    )).execute(&mut db.conn()).unwrap();
+    let mailer = pqrs::mailer::Mailer::from_config(&config_with(&[("PQRS_SMTP_URL", format!("smtp://127.0.0.1:{}", proxy.port))])).unwrap();
+    let pool = db.pool(2);
+    proxy.cut();
+    assert_eq!(pqrs::mailer::drain_once(&pool, &mailer).await.unwrap(), 1);
+    let (status, attempts): (String, i64) = outbox::table.select((outbox::status, outbox::attempts)).first(&mut db.conn()).unwrap();
+    assert_eq!((status.as_str(), attempts), ("pending", 1), "{backend:?}");
+    proxy.restore();
+    // The retry is due after its backoff; bring it forward instead of waiting a minute.
+    diesel::update(outbox::table).set(outbox::next_attempt_at.eq(chrono::Utc::now().naive_utc())).execute(&mut db.conn()).unwrap();
+    assert_eq!(pqrs::mailer::drain_once(&pool, &mailer).await.unwrap(), 1);
+    let status: String = outbox::table.select(outbox::status).first(&mut db.conn()).unwrap();
+    assert_eq!(status, "sent", "{backend:?}");
+    let maildir = std::path::Path::new(&root).join("citizen/Maildir");
+    assert!(tokio::task::spawn_blocking(move || wait_for_mail(&maildir, &mid, Duration::from_secs(10))).await.unwrap().is_some());
 }

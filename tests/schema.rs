@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{backends, Backend, TestDb};
+use common::{Backend, TestDb};
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text};
 
@@ -81,26 +81,24 @@ fn actual(db: &TestDb) -> Vec<Col> {
     diesel::sql_query(sql).load::<Col>(&mut c).expect("catalog query")
 }
 
-#[test]
-fn both_migrations_produce_what_schema_rs_declares() {
+common::backend_tests!(#[test] fn both_migrations_produce_what_schema_rs_declares);
+fn both_migrations_produce_what_schema_rs_declares(backend: Backend) {
     let declared = declared();
     assert!(declared.len() > 100, "schema.rs parsing found only {} columns", declared.len());
-    for backend in backends() {
-        let db = TestDb::new(backend);
-        let cols = actual(&db);
-        let mut seen = BTreeMap::new();
-        for c in &cols {
-            let key = (c.table_name.clone(), c.column_name.clone());
-            let Some((ty, nullable)) = declared.get(&key) else {
-                panic!("{backend:?}: column {key:?} exists in the database but not in schema.rs");
-            };
-            assert!(accepts(backend, ty, &c.data_type), "{backend:?}: {key:?} is {} but schema.rs says {ty}", c.data_type);
-            assert_eq!(*nullable, c.nullable == 1, "{backend:?}: nullability of {key:?}");
-            seen.insert(key, ());
-        }
-        for key in declared.keys() {
-            assert!(seen.contains_key(key), "{backend:?}: schema.rs declares {key:?} but the migration lacks it");
-        }
+    let db = TestDb::new(backend);
+    let cols = actual(&db);
+    let mut seen = BTreeMap::new();
+    for c in &cols {
+        let key = (c.table_name.clone(), c.column_name.clone());
+        let Some((ty, nullable)) = declared.get(&key) else {
+            panic!("{backend:?}: column {key:?} exists in the database but not in schema.rs");
+        };
+        assert!(accepts(backend, ty, &c.data_type), "{backend:?}: {key:?} is {} but schema.rs says {ty}", c.data_type);
+        assert_eq!(*nullable, c.nullable == 1, "{backend:?}: nullability of {key:?}");
+        seen.insert(key, ());
+    }
+    for key in declared.keys() {
+        assert!(seen.contains_key(key), "{backend:?}: schema.rs declares {key:?} but the migration lacks it");
     }
 }
 
@@ -120,12 +118,10 @@ fn migration_folders_are_paired() {
     assert_eq!(sqlite, pg);
 }
 
-#[test]
-fn migrations_are_idempotent_and_reversible_in_name() {
-    for backend in backends() {
-        let db = TestDb::new(backend);
-        let mut c = db.conn();
-        // Already applied by TestDb::new: a second run applies nothing.
-        assert!(pqrs::db::run_migrations(&mut c).unwrap().is_empty());
-    }
+common::backend_tests!(#[test] fn migrations_are_idempotent_and_reversible_in_name);
+fn migrations_are_idempotent_and_reversible_in_name(backend: Backend) {
+    let db = TestDb::new(backend);
+    let mut c = db.conn();
+    // Already applied by TestDb::new: a second run applies nothing.
+    assert!(pqrs::db::run_migrations(&mut c).unwrap().is_empty());
 }

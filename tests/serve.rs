@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{backends, TestDb};
+use common::{Backend, TestDb};
 use pqrs::config::Config;
 use std::collections::BTreeMap;
 
@@ -22,26 +22,24 @@ async fn spawn(db: &TestDb, dir: &std::path::Path) -> (pqrs::startup::Applicatio
     (app, base)
 }
 
-#[actix_web::test]
-async fn healthz_reports_the_database_on_each_backend() {
-    for backend in backends() {
-        let db = TestDb::new(backend);
-        let dir = tempfile::tempdir().unwrap();
-        let (app, base) = spawn(&db, dir.path()).await;
-        let handle = actix_web::rt::spawn(app.run_until_stopped());
-        let client = awc::Client::default();
-        let mut res = client.get(format!("{base}/healthz")).send().await.expect("request");
-        assert_eq!(res.status().as_u16(), 200, "{backend:?}");
-        let body: serde_json::Value = res.json().await.expect("json");
-        assert_eq!(body["database"]["status"], "ok");
-        let expected = match backend {
-            common::Backend::Sqlite => "sqlite",
-            common::Backend::Postgres => "postgresql",
-        };
-        assert_eq!(body["database"]["backend"], expected);
-        assert_eq!(body["outbox"]["backlog"], 0);
-        handle.abort();
-    }
+common::backend_tests!(#[actix_web::test] async fn healthz_reports_the_database_on_each_backend);
+async fn healthz_reports_the_database_on_each_backend(backend: Backend) {
+    let db = TestDb::new(backend);
+    let dir = tempfile::tempdir().unwrap();
+    let (app, base) = spawn(&db, dir.path()).await;
+    let handle = actix_web::rt::spawn(app.run_until_stopped());
+    let client = awc::Client::default();
+    let mut res = client.get(format!("{base}/healthz")).send().await.expect("request");
+    assert_eq!(res.status().as_u16(), 200, "{backend:?}");
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body["database"]["status"], "ok");
+    let expected = match backend {
+        common::Backend::Sqlite => "sqlite",
+        common::Backend::Postgres => "postgresql",
+    };
+    assert_eq!(body["database"]["backend"], expected);
+    assert_eq!(body["outbox"]["backlog"], 0);
+    handle.abort();
 }
 
 fn pqrs_bin() -> std::process::Command {
@@ -107,56 +105,54 @@ fn help_lists_every_command_of_the_contract() {
     }
 }
 
-#[actix_web::test]
-async fn a_mail_dropped_in_the_maildir_is_filed_acknowledged_to_a_file_and_counted_in_metrics() {
-    for backend in backends() {
-        let db = TestDb::new(backend);
-        let dir = tempfile::tempdir().unwrap();
-        let (app, base) = spawn(&db, dir.path()).await;
-        let stopper = app.stopper();
-        let handle = actix_web::rt::spawn(app.run_until_stopped());
-        let maildir = dir.path().join("maildir");
-        let raw = "Message-ID: <drop1@example.com>\r\nFrom: ana@example.com\r\nTo: contacto@anm.gov.co\r\n\
-                   Subject: Solicitud\r\nDate: Tue, 10 Mar 2026 10:00:00 -0500\r\n\r\nSolicito información.\r\n";
-        // Deliver the Maildir way: write in tmp/, rename into new/.
-        for _ in 0..50 {
-            if maildir.join("tmp").is_dir() {
-                break;
-            }
-            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+common::backend_tests!(#[actix_web::test] async fn a_mail_dropped_in_the_maildir_is_filed_acknowledged_to_a_file_and_counted_in_metrics);
+async fn a_mail_dropped_in_the_maildir_is_filed_acknowledged_to_a_file_and_counted_in_metrics(backend: Backend) {
+    let db = TestDb::new(backend);
+    let dir = tempfile::tempdir().unwrap();
+    let (app, base) = spawn(&db, dir.path()).await;
+    let stopper = app.stopper();
+    let handle = actix_web::rt::spawn(app.run_until_stopped());
+    let maildir = dir.path().join("maildir");
+    let raw = "Message-ID: <drop1@example.com>\r\nFrom: ana@example.com\r\nTo: contacto@anm.gov.co\r\n\
+               Subject: Solicitud\r\nDate: Tue, 10 Mar 2026 10:00:00 -0500\r\n\r\nSolicito información.\r\n";
+    // Deliver the Maildir way: write in tmp/, rename into new/.
+    for _ in 0..50 {
+        if maildir.join("tmp").is_dir() {
+            break;
         }
-        std::fs::write(maildir.join("tmp/1773154800.P1.host"), raw).unwrap();
-        std::fs::rename(maildir.join("tmp/1773154800.P1.host"), maildir.join("new/1773154800.P1.host")).unwrap();
-        let mut moved = false;
-        for _ in 0..100 {
-            if maildir.join("cur/1773154800.P1.host:2,S").exists() {
-                moved = true;
-                break;
-            }
-            actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        assert!(moved, "{backend:?}: the mail was not processed and marked seen");
-        let client = awc::Client::default();
-        let mut outbox_files = 0;
-        for _ in 0..100 {
-            outbox_files = std::fs::read_dir(dir.path().join("outbox")).map(|d| d.count()).unwrap_or(0);
-            if outbox_files > 0 {
-                break;
-            }
-            actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        assert_eq!(outbox_files, 1, "{backend:?}: acknowledgement not written");
-        let mut res = client.get(format!("{base}/healthz")).send().await.unwrap();
-        let health: serde_json::Value = res.json().await.unwrap();
-        assert_eq!(health["intake"]["source"], "maildir");
-        assert_eq!(health["intake"]["status"], "ok");
-        let mut res = client.get(format!("{base}/metrics")).send().await.unwrap();
-        assert_eq!(res.status().as_u16(), 200);
-        let text = String::from_utf8(res.body().await.unwrap().to_vec()).unwrap();
-        assert!(text.contains("pqrs_mail_in_total"), "{text}");
-        assert!(text.contains("outcome=\"cases\""), "{text}");
-        assert!(text.contains("pqrs_outbox_backlog"), "{text}");
-        stopper.stop().await;
-        handle.await.unwrap().unwrap();
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
     }
+    std::fs::write(maildir.join("tmp/1773154800.P1.host"), raw).unwrap();
+    std::fs::rename(maildir.join("tmp/1773154800.P1.host"), maildir.join("new/1773154800.P1.host")).unwrap();
+    let mut moved = false;
+    for _ in 0..100 {
+        if maildir.join("cur/1773154800.P1.host:2,S").exists() {
+            moved = true;
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(moved, "{backend:?}: the mail was not processed and marked seen");
+    let client = awc::Client::default();
+    let mut outbox_files = 0;
+    for _ in 0..100 {
+        outbox_files = std::fs::read_dir(dir.path().join("outbox")).map(|d| d.count()).unwrap_or(0);
+        if outbox_files > 0 {
+            break;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(outbox_files, 1, "{backend:?}: acknowledgement not written");
+    let mut res = client.get(format!("{base}/healthz")).send().await.unwrap();
+    let health: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(health["intake"]["source"], "maildir");
+    assert_eq!(health["intake"]["status"], "ok");
+    let mut res = client.get(format!("{base}/metrics")).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let text = String::from_utf8(res.body().await.unwrap().to_vec()).unwrap();
+    assert!(text.contains("pqrs_mail_in_total"), "{text}");
+    assert!(text.contains("outcome=\"cases\""), "{text}");
+    assert!(text.contains("pqrs_outbox_backlog"), "{text}");
+    stopper.stop().await;
+    handle.await.unwrap().unwrap();
 }

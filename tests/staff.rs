@@ -7,7 +7,7 @@ mod common;
 use std::sync::Arc;
 
 use actix_web::http::StatusCode;
-use common::{backends, config_with, TestDb};
+use common::{config_with, Backend, TestDb};
 use pqrs::intake::{Intake, Outcome, RawMail, Source};
 use pqrs::workflow::lifecycle::{apply, Action, Context};
 
@@ -63,62 +63,60 @@ async fn login(c: &awc::Client, base: &str, email: &str, password: &str) -> Resu
     Ok(res.cookie("pqrs_session").expect("session cookie").into_owned())
 }
 
-#[actix_web::test]
-async fn a_department_gets_404_for_every_case_attachment_and_call_of_another() {
-    for backend in backends() {
-        let db = TestDb::new(backend);
-        let intake = Intake::load(Arc::new(config_with(&[("PQRS_DATABASE_URL", db.url_string()), ("PQRS_RULES_DIR", RULES.into())]))).unwrap();
-        let departments = intake.department_codes();
-        let own = case_in(&db, &intake, "own@x", "<p>Solicitud de certificado</p>", "VCT");
-        let other = case_in(&db, &intake, "other@x", "<p>Regalías</p>", "REG");
-        let mut conn = db.conn();
-        pqrs::staff::add_user(&mut conn, "vct@anm.test", "department", Some("VCT"), PASSWORD, &departments).unwrap();
-        pqrs::staff::add_user(&mut conn, "triage@anm.test", "triage", None, PASSWORD, &departments).unwrap();
-        let vct = pqrs::staff::create_token(&mut conn, None, Some("vct@anm.test")).unwrap();
-        let triage = pqrs::staff::create_token(&mut conn, None, Some("triage@anm.test")).unwrap();
-        let report = pqrs::staff::create_token(&mut conn, Some("report"), None).unwrap();
-        let app = spawn(&db).await;
-        let c = awc::Client::builder().disable_redirects().finish();
-        let b = &app.base;
-        let att_id: i64 = {
-            use diesel::prelude::*;
-            use pqrs::db::schema::{attachments, cases};
-            attachments::table.inner_join(cases::table.on(cases::id.nullable().eq(attachments::case_id)))
-                .filter(cases::radicado.eq(&other)).select(attachments::id).first(&mut db.conn()).unwrap()
-        };
-        // API, with the department's token.
-        for url in [format!("{b}/api/v1/cases/{other}"), format!("{b}/api/v1/cases/{other}/attachments/{att_id}")] {
-            assert_eq!(c.get(&url).bearer_auth(&vct).send().await.unwrap().status(), StatusCode::NOT_FOUND, "{backend:?} {url}");
-        }
-        let res = c.post(format!("{b}/api/v1/cases/{other}/actions")).bearer_auth(&vct).send_json(&serde_json::json!({"action": "start"})).await.unwrap();
-        assert_eq!(res.status(), StatusCode::NOT_FOUND);
-        let mut list = c.get(format!("{b}/api/v1/cases")).bearer_auth(&vct).send().await.unwrap();
-        let v: serde_json::Value = list.json().await.unwrap();
-        let seen: Vec<&str> = v["items"].as_array().unwrap().iter().map(|i| i["radicado"].as_str().unwrap()).collect();
-        assert_eq!(seen, [own.as_str()], "{backend:?}");
-        // Even filtering for the other department returns nothing.
-        let mut list = c.get(format!("{b}/api/v1/cases?department=REG")).bearer_auth(&vct).send().await.unwrap();
-        let v: serde_json::Value = list.json().await.unwrap();
-        assert!(v["items"].as_array().unwrap().is_empty());
-        // Own case: yes; triage: both; a report token: no cases at all.
-        assert_eq!(c.get(format!("{b}/api/v1/cases/{own}")).bearer_auth(&vct).send().await.unwrap().status(), StatusCode::OK);
-        assert_eq!(c.get(format!("{b}/api/v1/cases/{other}")).bearer_auth(&triage).send().await.unwrap().status(), StatusCode::OK);
-        assert_eq!(c.get(format!("{b}/api/v1/cases/{other}/attachments/{att_id}")).bearer_auth(&triage).send().await.unwrap().status(), StatusCode::OK);
-        assert_eq!(c.get(format!("{b}/api/v1/cases")).bearer_auth(&report).send().await.unwrap().status(), StatusCode::FORBIDDEN);
-        // Pages, with the department's session.
-        let cookie = login(&c, b, "vct@anm.test", PASSWORD).await.unwrap();
-        for url in [format!("{b}/casos/{other}"), format!("{b}/casos/{other}/adjuntos/{att_id}")] {
-            assert_eq!(c.get(&url).cookie(cookie.clone()).send().await.unwrap().status(), StatusCode::NOT_FOUND, "{url}");
-        }
-        let mut inbox = c.get(format!("{b}/bandeja")).cookie(cookie.clone()).send().await.unwrap();
-        let html = String::from_utf8(inbox.body().await.unwrap().to_vec()).unwrap();
-        assert!(html.contains(&own) && !html.contains(&other), "{backend:?}");
-        // Without a session, pages send to the login and the API says 401.
-        let res = c.get(format!("{b}/casos/{own}")).send().await.unwrap();
-        assert_eq!(res.status(), StatusCode::SEE_OTHER);
-        assert_eq!(c.get(format!("{b}/api/v1/cases/{own}")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
-        app.stopper.stop().await;
+common::backend_tests!(#[actix_web::test] async fn a_department_gets_404_for_every_case_attachment_and_call_of_another);
+async fn a_department_gets_404_for_every_case_attachment_and_call_of_another(backend: Backend) {
+    let db = TestDb::new(backend);
+    let intake = Intake::load(Arc::new(config_with(&[("PQRS_DATABASE_URL", db.url_string()), ("PQRS_RULES_DIR", RULES.into())]))).unwrap();
+    let departments = intake.department_codes();
+    let own = case_in(&db, &intake, "own@x", "<p>Solicitud de certificado</p>", "VCT");
+    let other = case_in(&db, &intake, "other@x", "<p>Regalías</p>", "REG");
+    let mut conn = db.conn();
+    pqrs::staff::add_user(&mut conn, "vct@anm.test", "department", Some("VCT"), PASSWORD, &departments).unwrap();
+    pqrs::staff::add_user(&mut conn, "triage@anm.test", "triage", None, PASSWORD, &departments).unwrap();
+    let vct = pqrs::staff::create_token(&mut conn, None, Some("vct@anm.test")).unwrap();
+    let triage = pqrs::staff::create_token(&mut conn, None, Some("triage@anm.test")).unwrap();
+    let report = pqrs::staff::create_token(&mut conn, Some("report"), None).unwrap();
+    let app = spawn(&db).await;
+    let c = awc::Client::builder().disable_redirects().finish();
+    let b = &app.base;
+    let att_id: i64 = {
+        use diesel::prelude::*;
+        use pqrs::db::schema::{attachments, cases};
+        attachments::table.inner_join(cases::table.on(cases::id.nullable().eq(attachments::case_id)))
+            .filter(cases::radicado.eq(&other)).select(attachments::id).first(&mut db.conn()).unwrap()
+    };
+    // API, with the department's token.
+    for url in [format!("{b}/api/v1/cases/{other}"), format!("{b}/api/v1/cases/{other}/attachments/{att_id}")] {
+        assert_eq!(c.get(&url).bearer_auth(&vct).send().await.unwrap().status(), StatusCode::NOT_FOUND, "{backend:?} {url}");
     }
+    let res = c.post(format!("{b}/api/v1/cases/{other}/actions")).bearer_auth(&vct).send_json(&serde_json::json!({"action": "start"})).await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let mut list = c.get(format!("{b}/api/v1/cases")).bearer_auth(&vct).send().await.unwrap();
+    let v: serde_json::Value = list.json().await.unwrap();
+    let seen: Vec<&str> = v["items"].as_array().unwrap().iter().map(|i| i["radicado"].as_str().unwrap()).collect();
+    assert_eq!(seen, [own.as_str()], "{backend:?}");
+    // Even filtering for the other department returns nothing.
+    let mut list = c.get(format!("{b}/api/v1/cases?department=REG")).bearer_auth(&vct).send().await.unwrap();
+    let v: serde_json::Value = list.json().await.unwrap();
+    assert!(v["items"].as_array().unwrap().is_empty());
+    // Own case: yes; triage: both; a report token: no cases at all.
+    assert_eq!(c.get(format!("{b}/api/v1/cases/{own}")).bearer_auth(&vct).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(c.get(format!("{b}/api/v1/cases/{other}")).bearer_auth(&triage).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(c.get(format!("{b}/api/v1/cases/{other}/attachments/{att_id}")).bearer_auth(&triage).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(c.get(format!("{b}/api/v1/cases")).bearer_auth(&report).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    // Pages, with the department's session.
+    let cookie = login(&c, b, "vct@anm.test", PASSWORD).await.unwrap();
+    for url in [format!("{b}/casos/{other}"), format!("{b}/casos/{other}/adjuntos/{att_id}")] {
+        assert_eq!(c.get(&url).cookie(cookie.clone()).send().await.unwrap().status(), StatusCode::NOT_FOUND, "{url}");
+    }
+    let mut inbox = c.get(format!("{b}/bandeja")).cookie(cookie.clone()).send().await.unwrap();
+    let html = String::from_utf8(inbox.body().await.unwrap().to_vec()).unwrap();
+    assert!(html.contains(&own) && !html.contains(&other), "{backend:?}");
+    // Without a session, pages send to the login and the API says 401.
+    let res = c.get(format!("{b}/casos/{own}")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(c.get(format!("{b}/api/v1/cases/{own}")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    app.stopper.stop().await;
 }
 
 #[actix_web::test]

@@ -1,6 +1,8 @@
 //! Test support: a fresh database per test on each backend, the real servers the tests need, and
 //! builders for filings.
 //!
+//! Each backend is its own test: [`backend_tests!`] turns one `fn NAME(backend: Backend)` into the
+//! tests `NAME::sqlite` and `NAME::postgres`, so a failure on one never hides the other's result.
 //! SQLite is always tested (a temp file). PostgreSQL is tested when `PQRS_TEST_PG_URL` names an
 //! admin URL that may create databases (the README's test command sets it); each [`TestDb`] gets
 //! its own database, dropped at the end.
@@ -29,15 +31,56 @@ pub enum Backend {
     Postgres,
 }
 
-/// The backends this run must cover: SQLite always; PostgreSQL when `PQRS_TEST_PG_URL` is set
-/// and answers (see [`server_env`] for what happens when it is not).
-pub fn backends() -> Vec<Backend> {
-    let mut v = vec![Backend::Sqlite];
-    if server_env("PQRS_TEST_PG_URL").is_some() {
-        v.push(Backend::Postgres);
+/// Whether this run can test `backend`: SQLite always; PostgreSQL when `PQRS_TEST_PG_URL` is
+/// set and answers (see [`server_env`] for what happens when it is not).
+pub fn backend_available(backend: Backend) -> bool {
+    match backend {
+        Backend::Sqlite => true,
+        Backend::Postgres => server_env("PQRS_TEST_PG_URL").is_some(),
     }
-    v
 }
+
+/// Generates one test per backend from `fn NAME(backend: Backend)` (or `async fn`): the tests
+/// `NAME::sqlite` and `NAME::postgres`, each with the given test attribute. Without a
+/// PostgreSQL, `NAME::postgres` skips or fails as [`server_env`] says.
+///
+/// ```ignore
+/// common::backend_tests!(#[test] fn files_once);
+/// fn files_once(backend: Backend) { let db = TestDb::new(backend); ... }
+/// ```
+#[allow(unused_macros)]
+macro_rules! backend_tests {
+    (#[$attr:meta] async fn $name:ident) => {
+        mod $name {
+            #[$attr]
+            async fn sqlite() {
+                super::$name(crate::common::Backend::Sqlite).await
+            }
+            #[$attr]
+            async fn postgres() {
+                if crate::common::backend_available(crate::common::Backend::Postgres) {
+                    super::$name(crate::common::Backend::Postgres).await
+                }
+            }
+        }
+    };
+    (#[$attr:meta] fn $name:ident) => {
+        mod $name {
+            #[$attr]
+            fn sqlite() {
+                super::$name(crate::common::Backend::Sqlite)
+            }
+            #[$attr]
+            fn postgres() {
+                if crate::common::backend_available(crate::common::Backend::Postgres) {
+                    super::$name(crate::common::Backend::Postgres)
+                }
+            }
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use backend_tests;
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
