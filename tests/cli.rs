@@ -108,8 +108,10 @@ async fn sighup_reloads_good_rules_and_keeps_the_running_set_when_new_ones_are_b
     let db = dir.path().join("hup.db").display().to_string();
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut serve = pqrs(&db, rules.to_str().unwrap());
-    serve.env("PQRS_LISTEN", format!("127.0.0.1:{port}")).env("PQRS_DATA_DIR", dir.path().join("data")).arg("serve").stdout(Stdio::null()).stderr(Stdio::null());
-    let mut child = serve.spawn().unwrap();
+    let log = dir.path().join("serve.log");
+    serve.env("PQRS_LISTEN", format!("127.0.0.1:{port}")).env("PQRS_DATA_DIR", dir.path().join("data")).env("RUST_LOG", "info").arg("serve")
+        .stdout(Stdio::null()).stderr(std::fs::File::create(&log).unwrap());
+    let child = ServeProcess(serve.spawn().unwrap());
     let base = format!("http://127.0.0.1:{port}");
     let c = awc::Client::default();
     for _ in 0..100 {
@@ -133,22 +135,37 @@ async fn sighup_reloads_good_rules_and_keeps_the_running_set_when_new_ones_are_b
                 .select(pqrs::db::schema::cases::department).first::<String>(&mut conn).unwrap()
         }
     };
-    let hup = || { Command::new("kill").args(["-HUP", &child.id().to_string()]).status().unwrap(); };
+    let hup = || { Command::new("kill").args(["-HUP", &child.0.id().to_string()]).status().unwrap(); };
+    let logged = |what: &'static str| {
+        let log = log.clone();
+        move || std::fs::read_to_string(&log).is_ok_and(|l| l.contains(what))
+    };
     assert_ne!(file("zzqpalabra").await, "CID");
     // A broken rule file: rejected, the running set stays.
     std::fs::write(rules.join("routing/99-broken.toml"), "[[rule]]\nid = \"x\"\npriority = 1\n[rule.when]\nany = [ { regex = '(' } ]\n[rule.then]\ndepartment = \"CID\"\n").unwrap();
     hup();
-    actix_web::rt::time::sleep(Duration::from_millis(700)).await;
+    common::wait_until_async(Duration::from_secs(60), "the server to log that it rejected the broken rules", logged("new routing rules rejected")).await;
     assert_ne!(file("zzqpalabra").await, "CID", "a broken set must not replace the running one");
     // A good new rule: taken at the next SIGHUP.
     std::fs::write(rules.join("routing/99-broken.toml"), "[[rule]]\nid = \"nueva\"\npriority = 950\n[rule.when]\nany = [ { words = [\"zzqpalabra\"] } ]\n[rule.then]\ndepartment = \"CID\"\n").unwrap();
     hup();
-    let mut reloaded = false;
-    for _ in 0..30 {
-        if file("zzqpalabra").await == "CID" { reloaded = true; break; }
-        actix_web::rt::time::sleep(Duration::from_millis(200)).await;
+    common::wait_until_async(Duration::from_secs(60), "the server to log that it reloaded the rules", logged("routing rules reloaded")).await;
+    assert_eq!(file("zzqpalabra").await, "CID", "the new rules were not used after SIGHUP");
+}
+
+/// The `pqrs serve` child of a test, stopped (SIGTERM, then SIGKILL) whether the test passes or panics.
+struct ServeProcess(std::process::Child);
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
+        for _ in 0..50 {
+            if matches!(self.0.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
-    let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
-    let _ = child.wait();
-    assert!(reloaded, "the new rules were not loaded on SIGHUP");
 }

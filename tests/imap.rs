@@ -5,13 +5,12 @@
 
 mod common;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{config_with, server_envs, wait_for_mail, Backend, TestDb};
+use common::{config_with, server_envs, wait_for_mail, wait_until_async, Backend, TestDb};
 use diesel::prelude::*;
 use futures_util::TryStreamExt;
-use pqrs::db::schema::{cases, messages, outbox};
+use pqrs::db::schema::{cases, mailbox_checkpoints, messages, outbox};
 use pqrs::intake::imap::{connect, ImapUrl};
 
 fn raw_mail(mid: &str, subject: &str) -> String {
@@ -20,17 +19,6 @@ fn raw_mail(mid: &str, subject: &str) -> String {
          To: contacto@anm.gov.co\r\nSubject: {subject}\r\nMIME-Version: 1.0\r\n\
          Content-Type: text/plain; charset=utf-8\r\n\r\nSolicito copia del certificado de registro minero.\r\n"
     )
-}
-
-async fn wait_until<F: FnMut() -> bool>(timeout: Duration, mut f: F) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < timeout {
-        if f() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    f()
 }
 
 common::backend_tests!(#[actix_web::test] async fn a_mail_appended_to_the_mailbox_is_filed_acknowledged_and_never_filed_twice);
@@ -83,7 +71,7 @@ async fn a_mail_appended_to_the_mailbox_is_filed_acknowledged_and_never_filed_tw
     let mid = format!("imap-{}@citizen.example", rand::random::<u32>());
     let appended = Instant::now();
     admin.append(&folder, None, None, raw_mail(&mid, "Certificado")).await.unwrap();
-    let filed = wait_until(Duration::from_secs(20), || {
+    wait_until_async(Duration::from_secs(20), "the appended mail to be filed", || {
         messages::table
             .filter(messages::message_id.eq(&mid))
             .filter(messages::case_id.is_not_null())
@@ -93,7 +81,6 @@ async fn a_mail_appended_to_the_mailbox_is_filed_acknowledged_and_never_filed_tw
             == 1
     })
     .await;
-    assert!(filed, "{backend:?}: the mail was not filed");
     // A measurement, not an assertion: how long from APPEND to a filed case (IDLE).
     eprintln!("{backend:?}: APPEND to filed case in {} ms", appended.elapsed().as_millis());
     let radicado: String = cases::table.select(cases::radicado).first(&mut db.conn()).unwrap();
@@ -135,12 +122,20 @@ async fn a_mail_appended_to_the_mailbox_is_filed_acknowledged_and_never_filed_tw
     admin.append(&folder, None, None, raw_mail(&mid, "Certificado")).await.unwrap();
     let mid2 = format!("imap2-{}@citizen.example", rand::random::<u32>());
     admin.append(&folder, None, None, raw_mail(&mid2, "Otra petición")).await.unwrap();
-    let second = wait_until(Duration::from_secs(20), || {
+    wait_until_async(Duration::from_secs(20), "the second mail to be filed", || {
         cases::table.count().get_result::<i64>(&mut db.conn()).unwrap_or(0) == 2
     })
     .await;
-    assert!(second, "{backend:?}: the second mail was not filed");
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Counted once the worker has passed every mail in the folder (its UID checkpoint is at the
+    // last UID): a copy filed twice could not come later.
+    let last_uid = i64::from(admin.select(&folder).await.unwrap().uid_next.expect("UIDNEXT")) - 1;
+    wait_until_async(Duration::from_secs(20), "the IMAP checkpoint to reach the last appended UID", || {
+        mailbox_checkpoints::table
+            .select(mailbox_checkpoints::last_uid)
+            .load::<i64>(&mut db.conn())
+            .is_ok_and(|uids| uids.iter().any(|&u| u >= last_uid))
+    })
+    .await;
     let n_cases: i64 = cases::table.count().get_result(&mut db.conn()).unwrap();
     let n_msgs: i64 = messages::table.count().get_result(&mut db.conn()).unwrap();
     assert_eq!((n_cases, n_msgs), (2, 2), "{backend:?}: a mail was filed twice");
@@ -170,8 +165,7 @@ async fn with_a_processed_folder_filed_mail_is_moved_there_not_deleted() {
     let stopper = app.stopper();
     let handle = actix_web::rt::spawn(app.run_until_stopped());
     admin.append(&folder, None, None, raw_mail(&format!("mv-{folder}@x"), "Petición")).await.unwrap();
-    let filed = wait_until(Duration::from_secs(20), || cases::table.count().get_result::<i64>(&mut db.conn()).unwrap_or(0) == 1).await;
-    assert!(filed);
+    wait_until_async(Duration::from_secs(20), "the mail to be filed", || cases::table.count().get_result::<i64>(&mut db.conn()).unwrap_or(0) == 1).await;
     let mut moved = false;
     for _ in 0..50 {
         let inbox = admin.select(&folder).await.unwrap().exists;

@@ -1,5 +1,5 @@
-//! Test support: a fresh database per test on each backend, the real servers the tests need, and
-//! builders for filings.
+//! Test support: a fresh database per test on each backend, the real servers the tests need,
+//! waits on conditions, and builders for filings.
 //!
 //! Each backend is its own test: [`backend_tests!`] turns one `fn NAME(backend: Backend)` into the
 //! tests `NAME::sqlite` and `NAME::postgres`, so a failure on one never hides the other's result.
@@ -19,7 +19,7 @@
 use std::io::Write;
 use std::net::{TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -337,6 +337,34 @@ pub fn server_envs<const N: usize>(names: [&str; N]) -> Option<[String; N]> {
     }
     skipped(&format!("needs {missing}, not set; {HOW_TO_START}"));
     None
+}
+
+/// Polls `cond` every 50 ms until it holds; panics after `timeout`, saying what it waited for.
+pub fn wait_until(timeout: Duration, what: &str, mut cond: impl FnMut() -> bool) {
+    let start = Instant::now();
+    loop {
+        if cond() {
+            return;
+        }
+        if start.elapsed() > timeout {
+            panic!("timed out after {timeout:?} waiting for {what}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// [`wait_until`] for async tests whose app runs on the same runtime: sleeps without blocking it.
+pub async fn wait_until_async(timeout: Duration, what: &str, mut cond: impl FnMut() -> bool) {
+    let start = Instant::now();
+    loop {
+        if cond() {
+            return;
+        }
+        if start.elapsed() > timeout {
+            panic!("timed out after {timeout:?} waiting for {what}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// Wait until a file under `dir` contains `needle`; returns its content.
