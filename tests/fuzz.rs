@@ -1,8 +1,12 @@
 //! Property-based fuzzing (proptest) of the two public inputs: raw mail through parse → route →
 //! file, and the filing form/API input through validation → filing. Whatever the input, nothing
-//! panics, and every mail ends as exactly one outcome with nothing lost. Case counts come from
-//! `PROPTEST_CASES` (the test command sets a bounded number; run longer with a larger value).
-//! Failures proptest finds are kept under `proptest-regressions/` and replayed on every run.
+//! panics, and every mail ends as exactly one outcome with nothing lost. `parse_message` catches a
+//! panic of the parser itself and returns `ParseError::ParserFailure` (a quarantine reason, so one
+//! bad mail never stops intake); here that result is a failure like an escaped panic, shown with
+//! its input. Ordinary rejections (`too_large`, `empty`, `not_a_message`) are fine. Case counts
+//! come from `PROPTEST_CASES` (the test command sets a bounded number; run longer with a larger
+//! value).
+//! Failures proptest finds are kept in `tests/fuzz.proptest-regressions` and replayed on every run.
 
 mod common;
 
@@ -10,7 +14,7 @@ use std::sync::Arc;
 
 use common::{config_with, TestDb};
 use diesel::prelude::*;
-use pqrs::intake::parse::{parse_message, ParseOptions};
+use pqrs::intake::parse::{parse_message, ParseError, ParseOptions};
 use pqrs::intake::web_form::{validate, FilingInput, Upload};
 use pqrs::intake::{Intake, Outcome, RawMail, Source};
 use proptest::prelude::*;
@@ -57,10 +61,31 @@ fn any_mail() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![mutated_mail(), prop::collection::vec(any::<u8>(), 0..2048)]
 }
 
+/// `Err` when parsing `raw` panicked or gave [`ParseError::ParserFailure`] (the panic of the
+/// parser that `parse_message` caught); any other result, an ordinary rejection included, is fine.
+fn parses_without_failure(raw: &[u8]) -> Result<(), String> {
+    check_parse(raw, |r| parse_message(r, &ParseOptions::default()))
+}
+
+/// [`parses_without_failure`] with the parse function given, so the check itself can be tested.
+fn check_parse<T>(raw: &[u8], parse: impl FnOnce(&[u8]) -> Result<T, ParseError>) -> Result<(), String> {
+    let shown = || format!("input ({} bytes): {:?}", raw.len(), String::from_utf8_lossy(raw));
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parse(raw))) {
+        Err(payload) => {
+            let msg = payload.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| payload.downcast_ref::<String>().cloned());
+            Err(format!("parse_message panicked ({}); {}", msg.as_deref().unwrap_or("?"), shown()))
+        }
+        Ok(Err(e @ ParseError::ParserFailure(_))) => Err(format!("{}: {e}; {}", e.code(), shown())),
+        Ok(_) => Ok(()),
+    }
+}
+
 proptest! {
     #[test]
-    fn parsing_never_panics(raw in any_mail()) {
-        let _ = parse_message(&raw, &ParseOptions::default());
+    fn parsing_never_panics_nor_fails(raw in any_mail()) {
+        if let Err(why) = parses_without_failure(&raw) {
+            prop_assert!(false, "{}", why);
+        }
     }
 
     #[test]
@@ -102,7 +127,12 @@ fn every_fuzzed_mail_is_stored_exactly_once_as_one_outcome() {
     for _ in 0..cases {
         let raw = any_mail().new_tree(&mut runner).unwrap().current();
         let m = RawMail { bytes: &raw, source: Source::Import, source_ref: Some("fuzz"), source_time: None };
-        let outcome = intake.process(&mut conn, m, false).unwrap_or_else(|e| panic!("storage error on {raw:?}: {e}"));
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| intake.process(&mut conn, m, false)))
+            .unwrap_or_else(|_| panic!("intake panicked on {:?}", String::from_utf8_lossy(&raw)))
+            .unwrap_or_else(|e| panic!("storage error on {raw:?}: {e}"));
+        if let Outcome::Quarantined { reason } = &outcome {
+            assert!(!reason.starts_with("parser_failure"), "{reason}; input: {:?}", String::from_utf8_lossy(&raw));
+        }
         if !matches!(outcome, Outcome::Duplicate) {
             stored += 1;
         }
@@ -138,4 +168,20 @@ fn every_valid_fuzzed_filing_files() {
     }
     let n: i64 = pqrs::db::schema::cases::table.count().get_result(&mut conn).unwrap();
     assert_eq!(n, filed);
+}
+
+/// The parse property fails on a parser failure or a panic, with the input shown, and accepts
+/// ordinary rejections (no known input makes the real parser fail, so stand-ins do).
+#[test]
+fn the_parse_check_fails_on_a_parser_failure_or_a_panic_and_accepts_rejections() {
+    assert_eq!(parses_without_failure(include_bytes!("data/mail/002.eml")), Ok(()));
+    assert_eq!(parses_without_failure(b""), Ok(()), "empty is an ordinary rejection");
+    assert_eq!(parses_without_failure(b"\x00\x01 not a mail"), Ok(()), "not_a_message is an ordinary rejection");
+    let caught = check_parse(b"odd input", |_| Err::<(), _>(ParseError::ParserFailure("index out of bounds".into())));
+    let why = caught.expect_err("a ParserFailure must fail the property");
+    assert!(why.contains("parser_failure") && why.contains("odd input"), "{why}");
+    let escaped = check_parse(b"rare input", |_| -> Result<(), ParseError> { panic!("boom") });
+    let why = escaped.expect_err("a panic must fail the property");
+    assert!(why.contains("panicked (boom)") && why.contains("rare input"), "{why}");
+    assert_eq!(check_parse(b"x", |_| Err::<(), _>(ParseError::NotAMessage)), Ok(()));
 }
