@@ -2,7 +2,7 @@
 //! read by `/healthz` and `/metrics`. Neutral ground: intake writes it, web reads it, neither
 //! imports the other for it.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 
@@ -10,6 +10,8 @@ use chrono::{DateTime, Utc};
 #[derive(Debug, Default)]
 pub struct HealthState {
     inner: Mutex<IntakeHealth>,
+    /// The supervised workers' states (`crate::jobs`).
+    pub workers: Arc<crate::jobs::Workers>,
 }
 
 /// A copy of the intake's state at one moment.

@@ -15,6 +15,7 @@ pub mod domain;
 pub mod error;
 pub mod health;
 pub mod intake;
+pub mod jobs;
 pub mod mailer;
 pub mod policy;
 pub mod reports;

@@ -19,7 +19,7 @@ pub struct Application {
     server: actix_web::dev::Server,
     pub state: AppState,
     shutdown: Arc<watch::Sender<bool>>,
-    workers: Vec<tokio::task::JoinHandle<()>>,
+    workers: crate::jobs::Supervisor,
     /// The intake pipeline (rules, policy) the workers use.
     pub intake: Option<Arc<crate::intake::Intake>>,
 }
@@ -107,38 +107,31 @@ impl Application {
 
         let (shutdown, _rx) = watch::channel(false);
         let shutdown = Arc::new(shutdown);
-        let mut app = Application { port, server, state, shutdown, workers: Vec::new(), intake: None };
-        let worker = crate::mailer::run_outbox_worker(
-            app.state.pool.clone(),
-            mailer,
-            app.state.outbox_nudge.clone(),
-            app.shutdown_signal(),
-        );
-        app.spawn_worker(worker);
+        let workers = crate::jobs::Supervisor::new(shutdown.clone(), state.health.workers.clone());
+        let mut app = Application { port, server, state, shutdown, workers, intake: None };
         let (pool, health, nudge) = (app.state.pool.clone(), app.state.health.clone(), app.state.outbox_nudge.clone());
+        app.workers.spawn("outbox", {
+            let (pool, nudge) = (pool.clone(), nudge.clone());
+            move |sd| crate::mailer::run_outbox_worker(pool.clone(), mailer.clone(), nudge.clone(), sd)
+        });
         if config.settings.imap_url.is_empty() {
-            let w = crate::intake::maildir_watch::run_maildir_watcher(
-                intake.clone(),
-                pool,
-                config.maildir(),
-                health,
-                nudge,
-                app.shutdown_signal(),
-            );
-            app.spawn_worker(w);
+            let (intake, pool, root, health, nudge) = (intake.clone(), pool.clone(), config.maildir(), health.clone(), nudge.clone());
+            app.workers.spawn("maildir", move |sd| {
+                crate::intake::maildir_watch::run_maildir_watcher(intake.clone(), pool.clone(), root.clone(), health.clone(), nudge.clone(), sd)
+            });
         } else {
-            let w = crate::intake::imap::run_imap_worker(intake.clone(), pool, health, nudge, app.shutdown_signal());
-            app.spawn_worker(w);
+            let (intake, pool, health, nudge) = (intake.clone(), pool.clone(), health.clone(), nudge.clone());
+            app.workers.spawn("imap", move |sd| {
+                crate::intake::imap::run_imap_worker(intake.clone(), pool.clone(), health.clone(), nudge.clone(), sd)
+            });
         }
-        app.spawn_worker(reload_rules_on_sighup(intake.clone(), app.shutdown_signal()));
-        app.spawn_worker(crate::workflow::follow_up::run_follow_up_worker(
-            app.state.pool.clone(),
-            intake.policy.clone(),
-            config.settings.message_id_domain.clone(),
-            config.settings.public_base_url.clone(),
-            app.state.outbox_nudge.clone(),
-            app.shutdown_signal(),
-        ));
+        let i = intake.clone();
+        app.workers.spawn("rules_reload", move |sd| reload_rules_on_sighup(i.clone(), sd));
+        let (policy, domain, base) =
+            (intake.policy.clone(), config.settings.message_id_domain.clone(), config.settings.public_base_url.clone());
+        app.workers.spawn("follow_up", move |sd| {
+            crate::workflow::follow_up::run_follow_up_worker(pool.clone(), policy.clone(), domain.clone(), base.clone(), nudge.clone(), sd)
+        });
         app.intake = Some(intake);
         Ok(app)
     }
@@ -152,38 +145,36 @@ impl Application {
         Stopper { server: self.server.handle(), shutdown: self.shutdown.clone() }
     }
 
-    /// A receiver that turns `true` when the application stops; workers watch it.
-    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
-        self.shutdown.subscribe()
-    }
-
-    /// Run a background worker until shutdown.
-    pub fn spawn_worker<F>(&mut self, fut: F)
-    where
-        F: std::future::Future<Output = ()> + Send + 'static,
-    {
-        self.workers.push(tokio::spawn(fut));
-    }
-
     /// Serve until SIGINT/SIGTERM (actix stops accepting and finishes in-flight requests), then
-    /// tell the workers to finish their current step and wait for them.
+    /// tell the workers to finish their current step and wait for them. A worker that cannot
+    /// run stops the service too, and its reason is the error returned.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         tracing::info!(port = self.port, backend = self.state.config.database.backend_name(), "serving");
+        let handle = self.server.handle();
+        let fatal = self.workers.fatal_signal();
+        let stop_on_fatal = tokio::spawn(async move {
+            fatal.notified().await;
+            handle.stop(true).await;
+        });
         let result = self.server.await;
+        stop_on_fatal.abort();
         let _ = self.shutdown.send(true);
-        for w in self.workers {
-            let _ = w.await;
-        }
+        let fatal = self.workers.fatal();
+        self.workers.join().await;
         tracing::info!("stopped");
+        if let Some(reason) = fatal {
+            anyhow::bail!(reason);
+        }
         Ok(result?)
     }
 }
 
 /// SIGHUP reloads the routing rules; a set that does not load is rejected and the running one
 /// stays.
-async fn reload_rules_on_sighup(intake: Arc<crate::intake::Intake>, mut shutdown: watch::Receiver<bool>) {
+async fn reload_rules_on_sighup(intake: Arc<crate::intake::Intake>, mut shutdown: crate::jobs::Shutdown) -> anyhow::Result<crate::jobs::Exit> {
     let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
-        return;
+        tracing::warn!("SIGHUP cannot be watched here: reloading the rules needs a restart");
+        return Ok(crate::jobs::Exit::Done);
     };
     loop {
         tokio::select! {
@@ -200,7 +191,8 @@ async fn reload_rules_on_sighup(intake: Arc<crate::intake::Intake>, mut shutdown
                     Err(e) => tracing::error!(error = %e, "loading the new routing rules failed; the running set stays"),
                 }
             }
-            _ = shutdown.changed() => break,
+            _ = shutdown.stopped() => break,
         }
     }
+    Ok(crate::jobs::Exit::Done)
 }

@@ -198,31 +198,31 @@ pub async fn poll_once(
     Ok(filed)
 }
 
-/// The IMAP worker: connect, poll, IDLE or sleep, reconnect on errors, until shutdown.
-#[allow(clippy::too_many_arguments)]
+/// The IMAP worker: connect, poll, IDLE or sleep, reconnect on errors, until shutdown. A URL or
+/// TLS setting that cannot work is fatal (the service stops and says why); a server that is
+/// away is retried with backoff for ever.
 pub async fn run_imap_worker(
     intake: Arc<Intake>,
     pool: Pool,
     health: Arc<HealthState>,
     nudge: Arc<tokio::sync::Notify>,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
-) {
+    mut shutdown: crate::jobs::Shutdown,
+) -> anyhow::Result<crate::jobs::Exit> {
+    use crate::jobs::Exit;
     health.set_source("imap");
     let settings = intake.config.settings.clone();
     let url = match ImapUrl::parse(&settings.imap_url) {
         Ok(u) => u,
         Err(e) => {
-            tracing::error!(error = %e, "IMAP disabled");
             health.poll_failed(e.to_string());
-            return;
+            return Ok(Exit::Fatal(format!("imap_url: {e}")));
         }
     };
     let tls = match crate::tls::client_config(&settings.tls_ca_file) {
         Ok(t) => t,
         Err(e) => {
-            tracing::error!(error = %e, "IMAP disabled");
             health.poll_failed(e.to_string());
-            return;
+            return Ok(Exit::Fatal(format!("tls_ca_file: {e}")));
         }
     };
     let wait = Duration::from_secs(settings.poll_interval_secs.clamp(1, 1500));
@@ -253,18 +253,15 @@ pub async fn run_imap_worker(
                         tokio::pin!(fut);
                         tokio::select! {
                             r = &mut fut => { r?; false }
-                            _ = shutdown.changed() => true,
+                            _ = shutdown.stopped() => true,
                         }
                     };
                     session = handle.done().await?;
                     stop
                 } else {
-                    tokio::select! {
-                        _ = tokio::time::sleep(wait) => false,
-                        _ = shutdown.changed() => true,
-                    }
+                    !shutdown.pause(wait, None).await
                 };
-                if stop || *shutdown.borrow() {
+                if stop || shutdown.is_stopping() {
                     let _ = session.logout().await;
                     return Ok(true);
                 }
@@ -277,18 +274,18 @@ pub async fn run_imap_worker(
             Err(e) => {
                 tracing::warn!(error = %format!("{e:#}"), retry_in = ?backoff, "IMAP failed; reconnecting");
                 health.poll_failed(format!("{e:#}"));
-                tokio::select! {
-                    _ = tokio::time::sleep(backoff) => {}
-                    _ = shutdown.changed() => break,
+                if !shutdown.pause(backoff, None).await {
+                    break;
                 }
                 backoff = (backoff * 2).min(Duration::from_secs(60));
             }
         }
-        if *shutdown.borrow() {
+        if shutdown.is_stopping() {
             break;
         }
     }
     tracing::info!("IMAP worker stopped");
+    Ok(Exit::Done)
 }
 
 #[cfg(test)]

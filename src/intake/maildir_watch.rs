@@ -58,11 +58,11 @@ pub async fn run_maildir_watcher(
     root: PathBuf,
     health: Arc<HealthState>,
     nudge: Arc<tokio::sync::Notify>,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
-) {
+    mut shutdown: crate::jobs::Shutdown,
+) -> anyhow::Result<crate::jobs::Exit> {
     health.set_source("maildir");
     if let Err(e) = ensure_maildir(&root) {
-        tracing::error!(error = %e, dir = %root.display(), "cannot create the Maildir");
+        return Ok(crate::jobs::Exit::Fatal(format!("cannot create the Maildir {}: {e}", root.display())));
     }
     tracing::info!(dir = %root.display(), "watching Maildir");
     loop {
@@ -78,14 +78,11 @@ pub async fn run_maildir_watcher(
                 tracing::warn!(error = %e, "maildir scan failed; will retry");
                 health.poll_failed(e.to_string());
             }
-            Err(e) => tracing::error!(error = %e, "maildir scan panicked"),
+            // A scan that panics is a bug: the supervisor restarts the watcher and shows it.
+            Err(e) => anyhow::bail!("maildir scan panicked: {e}"),
         }
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-            _ = shutdown.changed() => break,
-        }
-        if *shutdown.borrow() {
-            break;
+        if !shutdown.pause(Duration::from_secs(1), None).await {
+            return Ok(crate::jobs::Exit::Done);
         }
     }
 }

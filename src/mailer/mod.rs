@@ -37,12 +37,14 @@ pub enum SendError {
     Permanent(String),
 }
 
+#[derive(Clone)]
 enum Backend {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     Files(PathBuf),
 }
 
 /// Delivers one outgoing mail.
+#[derive(Clone)]
 pub struct Mailer {
     backend: Backend,
     from: Mailbox,
@@ -238,23 +240,19 @@ pub async fn run_outbox_worker(
     pool: Pool,
     mailer: Mailer,
     nudge: std::sync::Arc<tokio::sync::Notify>,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
-) {
+    mut shutdown: crate::jobs::Shutdown,
+) -> anyhow::Result<crate::jobs::Exit> {
     tracing::info!(to = %mailer.describe(), "outbox worker started");
     loop {
         if let Err(e) = drain_once(&pool, &mailer).await {
             tracing::warn!(error = %e, "outbox: database unavailable; will retry");
         }
-        tokio::select! {
-            _ = nudge.notified() => {}
-            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
-            _ = shutdown.changed() => break,
-        }
-        if *shutdown.borrow() {
+        if !shutdown.pause(Duration::from_secs(5), Some(&nudge)).await {
             break;
         }
     }
     tracing::info!("outbox worker stopped");
+    Ok(crate::jobs::Exit::Done)
 }
 
 #[cfg(test)]

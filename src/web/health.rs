@@ -1,6 +1,8 @@
 //! `GET /healthz`: the state of the database, the intake (last successful poll) and the outbox.
 //! 200 when the database answers (intake may be `degraded` without failing the check, so a load
 //! balancer keeps serving the web app while the mail server is away); 503 when it does not.
+//! `workers` lists each supervised background worker (`crate::jobs`): `running`, `restarting`
+//! after a failure (with its restart count and last error), `done` or `fatal`.
 
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
@@ -30,9 +32,12 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
         (Some(_), _) => "degraded",
     };
     let backend = state.config.database.backend_name();
+    let workers = state.health.workers.snapshot();
+    let workers_ok = workers.values().all(|w| matches!(w.status, "running" | "done"));
     match db {
         Ok((backlog, quarantined)) => HttpResponse::Ok().json(json!({
-            "status": if intake_status == "degraded" { "degraded" } else { "ok" },
+            "status": if intake_status == "degraded" || !workers_ok { "degraded" } else { "ok" },
+            "workers": workers,
             "database": { "status": "ok", "backend": backend },
             "intake": {
                 "status": intake_status,

@@ -133,8 +133,8 @@ pub async fn run_follow_up_worker(
     message_id_domain: String,
     base_url: String,
     nudge: std::sync::Arc<tokio::sync::Notify>,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
-) {
+    mut shutdown: crate::jobs::Shutdown,
+) -> anyhow::Result<crate::jobs::Exit> {
     loop {
         let (p, pol, dom, base) = (pool.clone(), policy.clone(), message_id_domain.clone(), base_url.clone());
         let result = tokio::task::spawn_blocking(move || -> anyhow::Result<FollowUpReport> {
@@ -150,14 +150,11 @@ pub async fn run_follow_up_worker(
                 tracing::debug!(report = ?r, "follow-up pass");
             }
             Ok(Err(e)) => tracing::warn!(error = %e, "follow-up pass failed; will retry"),
-            Err(e) => tracing::error!(error = %e, "follow-up pass panicked"),
+            // A pass that panics is a bug: the supervisor restarts the worker and shows it.
+            Err(e) => anyhow::bail!("follow-up pass panicked: {e}"),
         }
-        tokio::select! {
-            _ = tokio::time::sleep(std::time::Duration::from_secs(300)) => {}
-            _ = shutdown.changed() => break,
-        }
-        if *shutdown.borrow() {
-            break;
+        if !shutdown.pause(std::time::Duration::from_secs(300), None).await {
+            return Ok(crate::jobs::Exit::Done);
         }
     }
 }
