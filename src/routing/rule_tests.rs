@@ -1,7 +1,9 @@
-//! Rule tests as data: `rules/tests/expected.toml` lists cases (a .eml file, or an inline
-//! snippet) with the expected department and kind; [`run_rule_tests`] routes each and reports
-//! every mismatch. `pqrs rules test` prints the report and fails when [`RuleTestReport::passed`]
-//! is false. Cases marked `xfail` are known mismatches: reported, not failing.
+//! Production code of `pqrs rules test` (not a unit-test module): rule tests as data.
+//! `rules/tests/expected.toml` lists cases (a .eml file, or an inline snippet) with the expected
+//! department and kind; [`run_rule_tests`] routes each and reports every mismatch. `pqrs rules
+//! test` prints the report and fails when [`RuleTestReport::passed`] is false. Cases marked
+//! `xfail` are known mismatches: reported, not failing; an `xfail` case that now passes (XPASS)
+//! fails the run until its mark is removed, so a fixed case is never left marked as broken.
 //!
 //! Also holds [`parse_eml`], the small .eml → owned fields conversion the runner (and
 //! `pqrs route FILE.eml`) use.
@@ -88,6 +90,10 @@ impl CaseResult {
     pub fn ok(&self) -> bool {
         self.department_ok() && self.kind_ok()
     }
+    /// Marked `xfail` but right: the mark must go.
+    pub fn xpass(&self) -> bool {
+        self.xfail.is_some() && self.ok()
+    }
 }
 
 /// All results, with accuracy figures per set.
@@ -107,9 +113,15 @@ pub struct SetScore {
 }
 
 impl RuleTestReport {
-    /// True when every case that is not `xfail` got its department and kind right.
+    /// True when every case that is not `xfail` got its department and kind right, and every
+    /// `xfail` case still fails (an XPASS fails the run).
     pub fn passed(&self) -> bool {
-        self.cases.iter().all(|c| c.ok() || c.xfail.is_some())
+        self.cases.iter().all(|c| c.ok() != c.xfail.is_some())
+    }
+
+    /// The `xfail` cases that now pass.
+    pub fn xpasses(&self) -> impl Iterator<Item = &CaseResult> {
+        self.cases.iter().filter(|c| c.xpass())
     }
 
     /// The cases whose department or kind differ.
@@ -167,6 +179,9 @@ impl fmt::Display for RuleTestReport {
                 }
                 (None, None) => writeln!(f, "{tag} {}: no decision", c.name)?,
             }
+        }
+        for c in self.xpasses() {
+            writeln!(f, "XPASS {}: remove the xfail mark", c.name)?;
         }
         for s in self.scores() {
             let pct = |n: usize| if s.total == 0 { 0.0 } else { 100.0 * n as f64 / s.total as f64 };
@@ -248,5 +263,43 @@ impl RuleSet {
             });
         }
         Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn case(name: &str, got: &str, xfail: bool) -> CaseResult {
+        CaseResult {
+            name: name.into(),
+            set: "default".into(),
+            expected_department: "VSC".into(),
+            expected_kind: "denuncia".into(),
+            decision: Some(Decision {
+                department: got.into(),
+                kind: "denuncia".into(),
+                priority: "normal".into(),
+                tags: vec![],
+                needs_review: false,
+                rules: vec![],
+                entities: Default::default(),
+            }),
+            error: None,
+            xfail: xfail.then(|| "known".to_string()),
+        }
+    }
+
+    #[test]
+    fn an_xfail_case_that_passes_fails_the_run_and_says_so() {
+        let report = RuleTestReport { cases: vec![case("ok.eml", "VSC", false), case("known.eml", "OAJ", true)] };
+        assert!(report.passed(), "{report}");
+        let report = RuleTestReport { cases: vec![case("ok.eml", "VSC", false), case("fixed.eml", "VSC", true)] };
+        assert!(!report.passed());
+        let text = report.to_string();
+        assert!(text.contains("XPASS fixed.eml: remove the xfail mark"), "{text}");
+        assert!(text.ends_with("rule tests FAILED"), "{text}");
+        let report = RuleTestReport { cases: vec![case("broken.eml", "OAJ", false)] };
+        assert!(!report.passed());
     }
 }
