@@ -6,7 +6,7 @@
 //! the receipt time for DESIGN.md §3; when the name does not start that way, the file's
 //! modification time is used instead.
 //!
-//! Neighbours: `mbox.rs` reads mbox files; `parse.rs` parses each message's bytes and has
+//! Neighbours: `mbox.rs` reads mbox files; `parse/` parses each message's bytes and has
 //! `received_at`, which takes [`MaildirEntry::delivered_at`] as the source time.
 
 use std::fs;

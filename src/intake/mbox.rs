@@ -16,7 +16,7 @@
 //! - Text before the first `From ` line (a file that is not quite an mbox) is still yielded as a
 //!   message, without a date: nothing in the file is skipped silently.
 //!
-//! Neighbours: `parse.rs` turns each [`MboxMessage::raw`] into an `InboundMessage`;
+//! Neighbours: `parse/` turns each [`MboxMessage::raw`] into an `InboundMessage`;
 //! `maildir.rs` has [`super::maildir::detect_source`], which tells an mbox from a Maildir or .eml.
 
 use std::fs::File;
