@@ -402,7 +402,7 @@ impl Intake {
             received_month: crate::time::bogota_month(received_at),
             body_text: no_nul(&msg.body_text),
             body_html: msg.body_html.as_deref().map(no_nul),
-            headers: msg.header_summary.to_string().replace("\\u0000", ""),
+            headers: msg.header_summary.to_json().to_string().replace("\\u0000", ""),
             raw: mail.bytes.to_vec(),
             raw_size: mail.bytes.len() as i64,
             created_at: Utc::now().naive_utc(),
@@ -432,11 +432,7 @@ impl Intake {
 
     fn bounce(&self, conn: &mut AnyConnection, msg: &InboundMessage, new_message: NewMessage, original: &str) -> Result<Processed, FilingError> {
         let target = db::intake::outbox_by_message_id(conn, original)?;
-        let failed = msg
-            .header_summary
-            .get("dsn_action")
-            .and_then(|v| v.as_str())
-            .is_none_or(|a| a.eq_ignore_ascii_case("failed"));
+        let failed = msg.header_summary.dsn_action.as_deref().is_none_or(|a| a.eq_ignore_ascii_case("failed"));
         let error = format!("rebote: {}", clean(&msg.subject, 200));
         let out = filing::record_bounce(conn, new_message, target.map(|t| t.0), target.and_then(|t| t.1), failed, &error)?;
         Ok(match out {

@@ -155,8 +155,8 @@ mod tests {
         assert!(a.bytes.starts_with(b"\x89PNG\r\n\x1a\n"));
         assert_eq!(a.size, a.bytes.len() as u64);
         assert_eq!(a.sha256, hex::encode(Sha256::digest(&a.bytes)));
-        assert_eq!(m.header_summary["x_mailer"], "Microsoft Outlook 16.0");
-        assert_eq!(m.header_summary["content_type"], "multipart/mixed");
+        assert_eq!(m.header_summary.x_mailer.as_deref(), Some("Microsoft Outlook 16.0"));
+        assert_eq!(m.header_summary.content_type.as_deref(), Some("multipart/mixed"));
         assert_eq!(m.automatic, None);
     }
 

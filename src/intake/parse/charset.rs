@@ -1,7 +1,7 @@
 //! Charset repair and decoding. mail-parser decodes the common charsets itself; this module
 //! repairs what it could not (raw 8-bit header fields, 8-bit text without a declared charset,
 //! UTF-8 declared but Latin-1 sent, ISO-2022-JP left undecoded) and records what stays
-//! undecodable as problem codes for `"encoding_problems"` in [`super::InboundMessage::header_summary`].
+//! undecodable as problem codes for [`super::HeaderSummary::encoding_problems`].
 
 use mail_parser::decoders::charsets::map::charset_decoder;
 use mail_parser::{Encoding, Message, MessagePart, MimeHeaders, PartType};
@@ -341,7 +341,7 @@ mod tests {
         assert_eq!(m.automatic, None);
         assert!(m.attachments.is_empty());
         assert_eq!(m.body_html, None);
-        assert_eq!(m.header_summary["charset"], "windows-1252");
+        assert_eq!(m.header_summary.charset.as_deref(), Some("windows-1252"));
     }
 
     #[test]
@@ -423,21 +423,21 @@ mod tests {
             Some("José Gómez")
         );
         assert_eq!(m.body_text, "Señores\n");
-        assert!(!m.encoding_problem, "{:?}", problems(&m));
+        assert!(!m.encoding_problem, "{:?}", m.header_summary.encoding_problems);
     }
 
     #[test]
     fn raw_8bit_subject_without_any_charset_is_read_as_windows_1252() {
         let m = parse_bytes(b"From: a@example.com\r\nSubject: Reclamaci\xf3n \x96 urgente\r\n\r\nCuerpo en ASCII\r\n");
         assert_eq!(m.subject, "Reclamación – urgente");
-        assert!(!m.encoding_problem, "{:?}", problems(&m));
+        assert!(!m.encoding_problem, "{:?}", m.header_summary.encoding_problems);
     }
 
     #[test]
     fn undeclared_8bit_body_is_read_as_windows_1252() {
         let m = parse_bytes(b"From: a@example.com\r\nSubject: x\r\n\r\nBuenos d\xedas se\xf1ores, \x93gracias\x94\r\n");
         assert_eq!(m.body_text, "Buenos días señores, “gracias”\n");
-        assert!(!m.encoding_problem, "{:?}", problems(&m));
+        assert!(!m.encoding_problem, "{:?}", m.header_summary.encoding_problems);
     }
 
     #[test]
@@ -445,7 +445,7 @@ mod tests {
         let m = parse_bytes(b"From: a@example.com\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nMiner\xeda ilegal\r\n");
         assert_eq!(m.body_text, "Minería ilegal\n");
         assert!(m.encoding_problem);
-        assert_eq!(problems(&m), vec!["invalid_utf8_decoded_as_windows_1252"]);
+        assert_eq!(m.header_summary.encoding_problems, vec!["invalid_utf8_decoded_as_windows_1252"]);
     }
 
     #[test]
@@ -461,13 +461,13 @@ mod tests {
     fn unknown_and_unsupported_charsets_are_flagged_not_fatal() {
         let m = parse_bytes(b"From: a@example.com\r\nContent-Type: text/plain; charset=x-nonsense\r\n\r\nPeque\xf1o\r\n");
         assert!(m.encoding_problem);
-        assert_eq!(problems(&m), vec!["unknown_charset:x-nonsense"]);
+        assert_eq!(m.header_summary.encoding_problems, vec!["unknown_charset:x-nonsense"]);
         assert_eq!(m.body_text, "Pequeño\n");
         // GB2312 "你好": decoded only when mail-parser has `full_encoding`; flagged otherwise.
         let m = parse_bytes(b"From: a@example.com\r\nContent-Type: text/plain; charset=gb2312\r\n\r\n\xc4\xe3\xba\xc3\r\n");
         if m.body_text.contains('\u{FFFD}') {
             assert!(m.encoding_problem);
-            assert_eq!(problems(&m), vec!["undecoded_charset:gb2312"]);
+            assert_eq!(m.header_summary.encoding_problems, vec!["undecoded_charset:gb2312"]);
         } else {
             assert_eq!(m.body_text, "你好\n");
         }
@@ -479,7 +479,7 @@ mod tests {
         let m = parse_bytes(b"From: a@example.com\r\nSubject: jp\r\n\r\n\x1b$B%F%9%H\x1b(B\r\n");
         if m.body_text.contains('\u{1b}') {
             assert!(m.encoding_problem);
-            assert_eq!(problems(&m), vec!["undecoded_charset:iso-2022-jp"]);
+            assert_eq!(m.header_summary.encoding_problems, vec!["undecoded_charset:iso-2022-jp"]);
         } else {
             assert_eq!(m.body_text, "テスト\n");
         }

@@ -1,18 +1,23 @@
-//! Automatic mail and bounce detection (DESIGN.md §2), and the header summary kept for display
-//! and audit ([`super::InboundMessage::header_summary`]).
+//! Automatic mail and bounce detection (DESIGN.md §2), and the [`HeaderSummary`] kept for display
+//! and audit.
+//!
+//! [`classify`] is a pure function: from the parsed mail and the facts the other modules already
+//! read from it ([`Facts`]), it gives the automatic-mail verdict, the bounced Message-ID and the
+//! typed summary. Nothing here decodes text or records problems.
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use mail_parser::{Message, MimeHeaders, PartType};
 use regex::Regex;
+use serde::Serialize;
 
 use super::headers::{first_raw, normalize_message_id, raw_header_values};
 use super::{truncate_chars, Address, PARSER};
 
 /// Reason codes for [`super::InboundMessage::automatic`] (DESIGN.md §2: stored and counted, never
 /// acknowledged, never a case). When several signals are present the first one in this list wins;
-/// all of them are listed under `"automatic_signals"` in [`super::InboundMessage::header_summary`].
+/// all of them are listed in [`HeaderSummary::automatic_signals`].
 pub mod automatic_reason {
     /// `multipart/report; report-type=delivery-status`, or a `message/delivery-status` part: a
     /// bounce or delay notice (see [`crate::intake::parse::InboundMessage::bounce_of`]).
@@ -49,6 +54,100 @@ static MESSAGE_ID_LINE_RE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid Message-ID line regex")
 });
 
+/// Selected headers and computed facts of a mail, for display and audit: the header fields as
+/// sent (unfolded, without NULs, at most 256 characters; `None` when absent or empty) and what
+/// [`classify`] and the decoding found.
+///
+/// [`HeaderSummary::to_json`] is what intake stores in the `headers` column: a JSON object with
+/// only the keys that have a value (`received_count` only when above zero, the lists only when not
+/// empty). The fields are in alphabetical order, the order in which serde_json writes the keys of
+/// a map, so serialising the struct directly gives the same bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct HeaderSummary {
+    /// `Auto-Submitted` (RFC 3834).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auto_submitted: Option<String>,
+    /// Every [`automatic_reason`] found, in the order of that list; the first one is
+    /// [`super::InboundMessage::automatic`].
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub automatic_signals: Vec<&'static str>,
+    /// The root part's `charset` parameter, trimmed and lower-cased.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub charset: Option<String>,
+    /// The root part's lower-cased `type/subtype`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+    /// `Delivered-To`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivered_to: Option<String>,
+    /// For a delivery status notification: the most severe `Action:` (`failed`, `delayed`,
+    /// `delivered`, `relayed`, `expanded`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dsn_action: Option<String>,
+    /// For a delivery status notification: the first `Status:` code, such as `5.1.1`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dsn_status: Option<String>,
+    /// Why some text could not be decoded reliably (problem codes such as `invalid_utf8` or
+    /// `unknown_charset:x-foo`), each once, in the order found; not empty exactly when
+    /// [`super::InboundMessage::encoding_problem`] is set.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub encoding_problems: Vec<String>,
+    /// `List-Id`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub list_id: Option<String>,
+    /// `List-Unsubscribe`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub list_unsubscribe: Option<String>,
+    /// `Precedence`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub precedence: Option<String>,
+    /// How many `Received:` headers the mail has; `None` for none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub received_count: Option<usize>,
+    /// The root `multipart/report`'s `report-type`, lower-cased.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report_type: Option<String>,
+    /// `Return-Path`, as sent (`<>` for the null path).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub return_path: Option<String>,
+    /// `Sender`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sender: Option<String>,
+    /// `User-Agent`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+    /// `X-Auto-Response-Suppress` (Exchange).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub x_auto_response_suppress: Option<String>,
+    /// `X-Autoreply`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub x_autoreply: Option<String>,
+    /// `X-Autorespond`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub x_autorespond: Option<String>,
+    /// `X-Failed-Recipients` (Exim bounces).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub x_failed_recipients: Option<String>,
+    /// `X-Loop`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub x_loop: Option<String>,
+    /// `X-Mailer`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub x_mailer: Option<String>,
+    /// `X-Spam-Flag`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub x_spam_flag: Option<String>,
+}
+
+impl HeaderSummary {
+    /// The summary as a JSON object, as stored in the `headers` column of a message (see the
+    /// type's documentation for which keys are present).
+    pub fn to_json(&self) -> serde_json::Value {
+        // Strings, numbers and lists of strings: serialising to a `Value` cannot fail.
+        serde_json::to_value(self).unwrap_or_default()
+    }
+}
+
 /// What the other modules already read from a mail, as [`classify`] needs it.
 pub(super) struct Facts<'a> {
     /// [`super::InboundMessage::message_id`].
@@ -76,7 +175,7 @@ pub(super) struct Classification {
     /// [`super::InboundMessage::bounce_of`].
     pub bounce_of: Option<String>,
     /// [`super::InboundMessage::header_summary`].
-    pub summary: serde_json::Value,
+    pub summary: HeaderSummary,
 }
 
 /// The automatic-mail verdict, the bounce target and the header summary of a mail.
@@ -131,73 +230,47 @@ pub(super) fn classify(msg: &Message<'_>, facts: &Facts<'_>, own_domains: &[Stri
         .map(parse_dsn)
         .unwrap_or((None, None));
 
-    // Summary for display and audit.
-    let mut summary = serde_json::Map::new();
-    let mut put = |key: &str, value: Option<String>| {
-        if let Some(v) = value
-            .map(|v| truncate_chars(&v.replace('\0', ""), 256))
-            .filter(|v| !v.is_empty())
-        {
-            summary.insert(key.to_string(), serde_json::Value::String(v));
-        }
-    };
-    put("auto_submitted", headers.auto_submitted);
-    put("precedence", headers.precedence);
-    put("list_id", headers.list_id);
-    put("list_unsubscribe", first_raw(msg, "List-Unsubscribe"));
-    put("x_autoreply", headers.x_autoreply);
-    put("x_autorespond", headers.x_autorespond);
-    put(
-        "x_auto_response_suppress",
-        first_raw(msg, "X-Auto-Response-Suppress"),
-    );
-    put("x_mailer", first_raw(msg, "X-Mailer"));
-    put("user_agent", first_raw(msg, "User-Agent"));
-    put("return_path", first_raw(msg, "Return-Path"));
-    put("sender", first_raw(msg, "Sender"));
-    put("delivered_to", first_raw(msg, "Delivered-To"));
-    put("x_failed_recipients", x_failed);
-    put("x_loop", first_raw(msg, "X-Loop"));
-    put("x_spam_flag", first_raw(msg, "X-Spam-Flag"));
-    put(
-        "content_type",
-        root_type.map(|ct| match ct.subtype() {
+    let summary = HeaderSummary {
+        auto_submitted: shown(headers.auto_submitted),
+        automatic_signals: signals,
+        charset: shown(facts.charset.map(str::to_string)),
+        content_type: shown(root_type.map(|ct| match ct.subtype() {
             Some(sub) => format!("{}/{}", ct.ctype(), sub).to_ascii_lowercase(),
             None => ct.ctype().to_ascii_lowercase(),
-        }),
-    );
-    put("charset", facts.charset.map(str::to_string));
-    put("report_type", report_type);
-    put("dsn_action", dsn_action);
-    put("dsn_status", dsn_status);
-    let received_count = raw_header_values(msg, "Received").count();
-    if received_count > 0 {
-        summary.insert("received_count".into(), received_count.into());
-    }
-    if !signals.is_empty() {
-        summary.insert(
-            "automatic_signals".into(),
-            signals
-                .iter()
-                .map(|s| serde_json::Value::from(*s))
-                .collect(),
-        );
-    }
-    if !facts.encoding_problems.is_empty() {
-        summary.insert(
-            "encoding_problems".into(),
-            facts
-                .encoding_problems
-                .iter()
-                .map(|s| serde_json::Value::from(s.as_str()))
-                .collect(),
-        );
-    }
+        })),
+        delivered_to: shown(first_raw(msg, "Delivered-To")),
+        dsn_action: shown(dsn_action),
+        dsn_status: shown(dsn_status),
+        encoding_problems: facts.encoding_problems.to_vec(),
+        list_id: shown(headers.list_id),
+        list_unsubscribe: shown(first_raw(msg, "List-Unsubscribe")),
+        precedence: shown(headers.precedence),
+        received_count: Some(raw_header_values(msg, "Received").count()).filter(|n| *n > 0),
+        report_type: shown(report_type),
+        return_path: shown(first_raw(msg, "Return-Path")),
+        sender: shown(first_raw(msg, "Sender")),
+        user_agent: shown(first_raw(msg, "User-Agent")),
+        x_auto_response_suppress: shown(first_raw(msg, "X-Auto-Response-Suppress")),
+        x_autoreply: shown(headers.x_autoreply),
+        x_autorespond: shown(headers.x_autorespond),
+        x_failed_recipients: shown(x_failed),
+        x_loop: shown(first_raw(msg, "X-Loop")),
+        x_mailer: shown(first_raw(msg, "X-Mailer")),
+        x_spam_flag: shown(first_raw(msg, "X-Spam-Flag")),
+    };
     Classification {
         automatic,
         bounce_of,
-        summary: serde_json::Value::Object(summary),
+        summary,
     }
+}
+
+/// A header value as the summary shows it: without NULs, at most 256 characters, `None` when
+/// empty.
+fn shown(value: Option<String>) -> Option<String> {
+    value
+        .map(|v| truncate_chars(&v.replace('\0', ""), 256))
+        .filter(|v| !v.is_empty())
 }
 
 /// The raw header fields that the automatic-mail signals read.
@@ -405,6 +478,7 @@ fn id_from_header_text(text: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
     use crate::intake::parse::test_support::*;
     use crate::intake::parse::AttachmentKind;
 
@@ -480,16 +554,16 @@ mod tests {
         assert_eq!(m.automatic.as_deref(), Some("auto_submitted"));
         assert!(m.is_automatic());
         assert_eq!(
-            m.header_summary["automatic_signals"],
-            serde_json::json!([
+            m.header_summary.automatic_signals,
+            vec![
                 "auto_submitted",
                 "precedence_bulk",
                 "null_return_path",
                 "mailer_daemon"
-            ])
+            ]
         );
-        assert_eq!(m.header_summary["auto_submitted"], "auto-replied");
-        assert_eq!(m.header_summary["precedence"], "bulk");
+        assert_eq!(m.header_summary.auto_submitted.as_deref(), Some("auto-replied"));
+        assert_eq!(m.header_summary.precedence.as_deref(), Some("bulk"));
     }
 
     #[test]
@@ -500,9 +574,9 @@ mod tests {
             m.bounce_of.as_deref(),
             Some("acuse-20261000001232@pqrs.anm.gov.co")
         );
-        assert_eq!(m.header_summary["dsn_action"], "failed");
-        assert_eq!(m.header_summary["dsn_status"], "5.1.1");
-        assert_eq!(m.header_summary["report_type"], "delivery-status");
+        assert_eq!(m.header_summary.dsn_action.as_deref(), Some("failed"));
+        assert_eq!(m.header_summary.dsn_status.as_deref(), Some("5.1.1"));
+        assert_eq!(m.header_summary.report_type.as_deref(), Some("delivery-status"));
         assert!(m
             .attachments
             .iter()
@@ -523,7 +597,7 @@ mod tests {
             m.bounce_of.as_deref(),
             Some("acuse-20261000001232@pqrs.anm.gov.co")
         );
-        assert_eq!(m.header_summary["dsn_action"], "delayed");
+        assert_eq!(m.header_summary.dsn_action.as_deref(), Some("delayed"));
 
         // A non-standard bounce (no multipart/report) that quotes the original headers.
         let m = parse(concat!(
@@ -573,5 +647,82 @@ mod tests {
         let m =
             parse("From: a@example.com\r\nSubject: x\r\n\r\nMessage-ID: <quoted@example.com>\r\n");
         assert_eq!(m.bounce_of, None);
+    }
+
+    /// An out-of-office reply, as Outlook sends it.
+    const AUTO_REPLY: &str = concat!(
+        "Return-Path: <>\r\n",
+        "From: Ana Gómez <ana@example.com>\r\n",
+        "To: contacto@anm.gov.co\r\n",
+        "Subject: Respuesta automática: Acuse de recibo\r\n",
+        "Date: Tue, 3 Feb 2026 10:00:05 -0500\r\n",
+        "Message-ID: <auto-1@example.com>\r\n",
+        "In-Reply-To: <acuse-20261000001232@pqrs.anm.gov.co>\r\n",
+        "Auto-Submitted: auto-replied\r\n",
+        "X-Autoreply: yes\r\n",
+        "Precedence: auto_reply\r\n",
+        "X-Auto-Response-Suppress: All\r\n",
+        "X-Mailer: Microsoft Outlook 16.0\r\n",
+        "Content-Type: text/plain; charset=utf-8\r\n",
+        "\r\n",
+        "Estoy de vacaciones hasta el 10 de febrero.\r\n",
+    );
+
+    /// A mailing-list mail.
+    const LIST_MAIL: &str = concat!(
+        "Return-Path: <boletin-bounces@lists.example.org>\r\n",
+        "Received: from lists.example.org by mx.anm.gov.co; Tue, 3 Feb 2026 10:00:05 -0500\r\n",
+        "Received: from a.example.org by lists.example.org; Tue, 3 Feb 2026 09:59:00 -0500\r\n",
+        "From: Boletín Minero <boletin@lists.example.org>\r\n",
+        "Sender: boletin-bounces@lists.example.org\r\n",
+        "To: contacto@anm.gov.co\r\n",
+        "Subject: Boletín de febrero\r\n",
+        "List-Id: Boletin Minero <boletin.lists.example.org>\r\n",
+        "List-Unsubscribe: <mailto:leave@lists.example.org>\r\n",
+        "Precedence: list\r\n",
+        "User-Agent: Mailman 3\r\n",
+        "Content-Type: text/plain; charset=utf-8\r\n",
+        "\r\n",
+        "Noticias del sector.\r\n",
+    );
+
+    #[test]
+    fn the_typed_summary_serialises_as_the_old_json_object() {
+        // The expected strings are what the untyped `serde_json::Value` summary (before
+        // `HeaderSummary`) stored in the `headers` column for these mails.
+        let cases: [(&str, &[u8], &str); 5] = [
+            (
+                "auto-reply",
+                AUTO_REPLY.as_bytes(),
+                r#"{"auto_submitted":"auto-replied","automatic_signals":["auto_submitted","autoreply_header","precedence_auto_reply","null_return_path"],"charset":"utf-8","content_type":"text/plain","precedence":"auto_reply","return_path":"<>","x_auto_response_suppress":"All","x_autoreply":"yes","x_mailer":"Microsoft Outlook 16.0"}"#,
+            ),
+            (
+                "DSN bounce",
+                BOUNCE.as_bytes(),
+                r#"{"auto_submitted":"auto-replied","automatic_signals":["delivery_status_report","auto_submitted","null_return_path","mailer_daemon"],"content_type":"multipart/report","dsn_action":"failed","dsn_status":"5.1.1","received_count":1,"report_type":"delivery-status","return_path":"<>"}"#,
+            ),
+            (
+                "list mail",
+                LIST_MAIL.as_bytes(),
+                r#"{"automatic_signals":["precedence_list","list_id"],"charset":"utf-8","content_type":"text/plain","list_id":"Boletin Minero <boletin.lists.example.org>","list_unsubscribe":"<mailto:leave@lists.example.org>","precedence":"list","received_count":2,"return_path":"<boletin-bounces@lists.example.org>","sender":"boletin-bounces@lists.example.org","user_agent":"Mailman 3"}"#,
+            ),
+            (
+                "plain mail",
+                include_bytes!("../../../tests/data/mail/002.eml"),
+                r#"{"charset":"windows-1252","content_type":"text/plain"}"#,
+            ),
+            (
+                "encoding problem",
+                b"From: a@example.com\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nMiner\xeda ilegal\r\n",
+                r#"{"charset":"utf-8","content_type":"text/plain","encoding_problems":["invalid_utf8_decoded_as_windows_1252"]}"#,
+            ),
+        ];
+        for (what, raw, expected) in cases {
+            let summary = parse_bytes(raw).header_summary;
+            assert_eq!(summary.to_json().to_string(), expected, "{what}");
+            let direct = serde_json::to_string(&summary).expect("serialise");
+            assert_eq!(direct, expected, "{what}: direct serialisation");
+        }
+        assert_eq!(HeaderSummary::default().to_json().to_string(), "{}");
     }
 }

@@ -25,9 +25,9 @@
 //!   declared charset, raw 8-bit header fields, UTF-8 declared but Latin-1 sent), using the
 //!   mail's own declared charset or Windows-1252, the usual default of Spanish-language clients.
 //!   Whatever stays undecodable sets [`InboundMessage::encoding_problem`], with the reasons listed
-//!   under `"encoding_problems"` in [`InboundMessage::header_summary`]. Multi-byte Asian charsets
-//!   (GB2312, Big5, Shift_JIS, EUC-*, ISO-2022-JP, KS C 5601) are decoded only when mail-parser is
-//!   built with its `full_encoding` feature; without it such mails parse but are flagged.
+//!   in [`HeaderSummary::encoding_problems`]. Multi-byte Asian charsets (GB2312, Big5, Shift_JIS,
+//!   EUC-*, ISO-2022-JP, KS C 5601) are decoded only when mail-parser is built with its
+//!   `full_encoding` feature; without it such mails parse but are flagged.
 
 //!
 //! Layout of this folder:
@@ -38,7 +38,8 @@
 //! - `charset.rs`: charset repair and decoding of header fields and text parts;
 //! - `body.rs`: the text and HTML bodies;
 //! - `attachments.rs`: attachments, their kinds and safe file names;
-//! - `classify.rs`: automatic mail and bounce detection, and the header summary.
+//! - `classify.rs`: automatic mail and bounce detection, a pure function of the parsed mail that
+//!   gives the typed [`HeaderSummary`].
 
 use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -57,7 +58,7 @@ mod headers;
 #[cfg(test)]
 mod test_support;
 
-pub use classify::automatic_reason;
+pub use classify::{automatic_reason, HeaderSummary};
 pub use headers::{
     content_digest, dedupe_key, find_radicados, normalize_message_id, received_at,
     received_at_with_source, ReceivedAtSource,
@@ -164,17 +165,14 @@ pub struct InboundMessage {
     /// For a delivery status notification: the normalised Message-ID of the mail that bounced,
     /// when it can be found (returned `message/rfc822` or `text/rfc822-headers` part, a
     /// `Message-ID:` line in the text, else the bounce's `In-Reply-To`). Whether it failed or was
-    /// only delayed is `"dsn_action"` in `header_summary`.
+    /// only delayed is [`HeaderSummary::dsn_action`].
     pub bounce_of: Option<String>,
     /// mail-parser flagged a malformed part, or some text could not be decoded reliably; the
-    /// reasons are listed under `"encoding_problems"` in `header_summary`.
+    /// reasons are listed in [`HeaderSummary::encoding_problems`].
     pub encoding_problem: bool,
-    /// A small JSON object for display and audit: selected headers (`auto_submitted`,
-    /// `precedence`, `list_id`, `list_unsubscribe`, `x_mailer`, `user_agent`, `content_type`,
-    /// `charset`, `x_auto_response_suppress`, ...), each at most 256 characters, plus the computed
-    /// `automatic_signals`, `encoding_problems`, `report_type`, `dsn_action`, `dsn_status` and
-    /// `received_count` when relevant. Keys are present only when they have a value.
-    pub header_summary: serde_json::Value,
+    /// Selected headers and computed facts for display and audit (see [`HeaderSummary`]);
+    /// [`HeaderSummary::to_json`] is what is stored in the `headers` column.
+    pub header_summary: HeaderSummary,
 }
 
 impl InboundMessage {

@@ -22,18 +22,6 @@ pub(super) fn parse_bytes(raw: &[u8]) -> InboundMessage {
     }
 }
 
-pub(super) fn problems(m: &InboundMessage) -> Vec<String> {
-    m.header_summary
-        .get("encoding_problems")
-        .and_then(|v| v.as_array())
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 pub(super) fn utc(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s)
         .expect("test date")
