@@ -117,9 +117,11 @@ impl From<crate::db::QueryError> for ApiError {
 impl From<crate::workflow::FilingError> for ApiError {
     fn from(e: crate::workflow::FilingError) -> ApiError {
         match e {
-            crate::workflow::FilingError::Db(db) => ApiError::from(db),
-            // Data this filing cannot be stored with: say so; the client can correct or call.
-            crate::workflow::FilingError::Permanent(reason) => {
+            crate::workflow::FilingError::Db(db) if db.is_temporary() => ApiError::from(db),
+            // Data this filing cannot be stored with (the store refused this row, a date outside
+            // the calendar): say so; the client can correct it or call. Logged with the cause.
+            other => {
+                let reason = other.to_string();
                 tracing::error!(%reason, "filing refused by the store");
                 ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,

@@ -76,19 +76,28 @@ fn import_prints_exact_counts_and_a_second_run_adds_nothing(backend: Backend) {
         mail("m2@citizen.example", "carlos@example.com", "Regalías", "Quiero pagar las regalías atrasadas por cuotas.", "").replace("\r\n", "\n"),
     );
     write(d, "e.mbox", &mbox);
+    // A different mail that reuses b's Message-ID (a broken mailer, a ticketing system): filed
+    // in its own right and counted apart; and a redelivery of b with transport headers added.
+    write(d, "b-reused-id.eml", &mail("b@citizen.example", "dora@example.com", "Solicitud de visita", "Pido una visita de fiscalización a la mina.", ""));
+    write(d, "b-redelivered.eml", &format!("Received: from relay.example by mx.anm.example; Tue, 3 Mar 2026 10:00:05 -0500\r\nDelivered-To: contacto@anm.example\r\nX-Spam-Score: 0.1\r\n{}", mail("b@citizen.example", "beto@example.com", "Denuncia", "Hay minería ilegal con dragas en el río.", "")));
     // A reply to the first mail (threads by In-Reply-To), named to be read last.
     write(d, "z-reply.eml", &mail("z@citizen.example", "ana@example.com", "Re: Certificado", "Adjunto lo que faltaba.", "In-Reply-To: <a@citizen.example>\r\n"));
 
+    // A dry run predicts the real import exactly, duplicates inside the batch included.
+    let out = pqrs(&db).args(["import", "--dry-run", "--json"]).arg(d).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let predicted: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let first = import_json(&db, &[d.to_str().unwrap()]);
+    assert_eq!(predicted, first, "{backend:?}: dry run vs import");
     assert_eq!(
         first,
-        serde_json::json!({"received": 8, "cases": 4, "replies": 1, "automatic": 1, "duplicates": 1, "quarantined": 1}),
+        serde_json::json!({"received": 10, "cases": 5, "replies": 1, "automatic": 1, "duplicates": 2, "quarantined": 1, "reused_message_id": 1}),
         "{backend:?}"
     );
     let second = import_json(&db, &[d.to_str().unwrap()]);
     assert_eq!(
         second,
-        serde_json::json!({"received": 8, "cases": 0, "replies": 0, "automatic": 0, "duplicates": 8, "quarantined": 0}),
+        serde_json::json!({"received": 10, "cases": 0, "replies": 0, "automatic": 0, "duplicates": 10, "quarantined": 0, "reused_message_id": 0}),
         "{backend:?}"
     );
     let mut conn = db.conn();
@@ -96,7 +105,13 @@ fn import_prints_exact_counts_and_a_second_run_adds_nothing(backend: Backend) {
     let n_msgs: i64 = messages::table.count().get_result(&mut conn).unwrap();
     let n_quarantine: i64 = quarantine::table.count().get_result(&mut conn).unwrap();
     let n_acks: i64 = outbox::table.count().get_result(&mut conn).unwrap();
-    assert_eq!((n_cases, n_msgs, n_quarantine, n_acks), (4, 6, 1, 4), "{backend:?}");
+    assert_eq!((n_cases, n_msgs, n_quarantine, n_acks), (5, 7, 1, 5), "{backend:?}");
+    let flagged: Vec<Option<String>> = messages::table
+        .filter(messages::reused_message_id.eq(true))
+        .select(messages::from_addr)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(flagged, vec![Some("dora@example.com".to_string())], "{backend:?}");
     // The mbox From_ line gave the received time (10:00 local is before the cutoff).
     let received: Vec<String> = cases::table.select(cases::received_month).load(&mut conn).unwrap();
     assert!(received.iter().all(|m| m == "2026-03"), "{received:?}");
