@@ -5,37 +5,10 @@
 mod common;
 
 use actix_web::http::StatusCode;
-use common::{config_with, Backend, TestDb};
+use common::{Backend, TestApp, TestDb};
 use diesel::prelude::*;
 use pqrs::db::schema::{attachments, cases, messages, outbox};
 use serde_json::json;
-
-struct App {
-    base: String,
-    stopper: pqrs::startup::Stopper,
-    _dir: tempfile::TempDir,
-}
-
-async fn spawn(db: &TestDb, extra: &[(&str, String)]) -> App {
-    let dir = tempfile::tempdir().unwrap();
-    let mut pairs = vec![
-        ("PQRS_DATABASE_URL", db.url_string()),
-        ("PQRS_LISTEN", "127.0.0.1:0".to_string()),
-        ("PQRS_DATA_DIR", dir.path().display().to_string()),
-        ("PQRS_RULES_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/rules").to_string()),
-        ("PQRS_FILING_BURST", "1000".to_string()),
-    ];
-    pairs.extend(extra.iter().cloned());
-    let app = pqrs::startup::Application::build(config_with(&pairs)).await.unwrap();
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let stopper = app.stopper();
-    actix_web::rt::spawn(app.run_until_stopped());
-    App { base, stopper, _dir: dir }
-}
-
-fn client() -> awc::Client {
-    awc::Client::builder().timeout(std::time::Duration::from_secs(30)).finish()
-}
 
 fn good() -> serde_json::Value {
     json!({"name": "Ana Pérez", "document_type": "CC", "document_number": "15372886", "email": "ana@example.com",
@@ -67,9 +40,9 @@ fn counts(db: &TestDb) -> (i64, i64, i64) {
 
 common::backend_tests!(#[actix_web::test] async fn json_and_multipart_filings_get_a_radicado_an_acknowledgement_and_file_once_per_key);
 async fn json_and_multipart_filings_get_a_radicado_an_acknowledgement_and_file_once_per_key(backend: Backend) {
-    let db = TestDb::new(backend);
-    let app = spawn(&db, &[]).await;
-    let c = client();
+    let app = TestApp::spawn(backend).await;
+    let db = &app.db;
+    let c = app.client();
     let mut res = c.post(format!("{}/api/v1/filings", app.base)).insert_header(("Idempotency-Key", "k-1")).send_json(&good()).await.unwrap();
     assert_eq!(res.status(), StatusCode::CREATED, "{backend:?}");
     let first: serde_json::Value = res.json().await.unwrap();
@@ -80,14 +53,14 @@ async fn json_and_multipart_filings_get_a_radicado_an_acknowledgement_and_file_o
     let mut again = c.post(format!("{}/api/v1/filings", app.base)).insert_header(("Idempotency-Key", "k-1")).send_json(&good()).await.unwrap();
     let second: serde_json::Value = again.json().await.unwrap();
     assert_eq!(second["radicado"], first["radicado"]);
-    assert_eq!(counts(&db).0, 1, "{backend:?}: filed twice");
+    assert_eq!(counts(db).0, 1, "{backend:?}: filed twice");
 
     // Multipart with a PDF.
     let body = multipart("XyZ", &[("name", "Beto"), ("email", "beto@example.com"), ("subject", "Denuncia"),
         ("message", "Hay dragas en el río Nechí sin título."), ("consent", "on")], &[("soporte.pdf", b"%PDF-1.4 test")]);
     let mut res = c.post(format!("{}/api/v1/filings", app.base)).content_type("multipart/form-data; boundary=XyZ").send_body(body).await.unwrap();
     assert_eq!(res.status(), StatusCode::CREATED, "{:?}", res.body().await);
-    let (n_cases, _, n_att) = counts(&db);
+    let (n_cases, _, n_att) = counts(db);
     assert_eq!((n_cases, n_att), (2, 1));
     let mut conn = db.conn();
     let channels: Vec<String> = cases::table.select(cases::channel).load(&mut conn).unwrap();
@@ -109,14 +82,14 @@ async fn json_and_multipart_filings_get_a_radicado_an_acknowledgement_and_file_o
     let mut none = c.post(format!("{}/api/v1/status", app.base)).send_json(&json!({"radicado": "20269999999992", "email": "ana@example.com"})).await.unwrap();
     assert_eq!((wrong.status(), none.status()), (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND));
     assert_eq!(wrong.body().await.unwrap(), none.body().await.unwrap());
-    app.stopper.stop().await;
+    app.stop().await;
 }
 
 common::backend_tests!(#[actix_web::test] async fn hostile_input_gets_clear_4xx_and_nothing_half_stored);
 async fn hostile_input_gets_clear_4xx_and_nothing_half_stored(backend: Backend) {
-    let db = TestDb::new(backend);
-    let app = spawn(&db, &[]).await;
-    let c = client();
+    let app = TestApp::spawn(backend).await;
+    let db = &app.db;
+    let c = app.client();
     let url = format!("{}/api/v1/filings", app.base);
     let with = |k: &str, v: serde_json::Value| { let mut g = good(); g[k] = v; g };
     let cases_json = vec![
@@ -162,18 +135,18 @@ async fn hostile_input_gets_clear_4xx_and_nothing_half_stored(backend: Backend) 
     // Script tags are stored as text, exactly (rendering escapes them).
     let mut res = c.post(&url).send_json(&with("subject", json!("<script>alert(1)</script>"))).await.unwrap();
     assert_eq!(res.status(), StatusCode::CREATED, "{:?}", res.body().await);
-    let (n_cases, n_msgs, n_att) = counts(&db);
+    let (n_cases, n_msgs, n_att) = counts(db);
     assert_eq!((n_cases, n_msgs, n_att), (1, 1, 0), "{backend:?}: a rejected filing left something behind");
     let subject: String = cases::table.select(cases::subject).first(&mut db.conn()).unwrap();
     assert_eq!(subject, "<script>alert(1)</script>");
-    app.stopper.stop().await;
+    app.stop().await;
 }
 
 #[actix_web::test]
 async fn the_form_needs_its_csrf_token_and_shows_the_radicado() {
-    let db = TestDb::new(common::Backend::Sqlite);
-    let app = spawn(&db, &[]).await;
-    let c = client();
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let db = &app.db;
+    let c = app.client();
     let mut page = c.get(format!("{}/radicar", app.base)).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let html = String::from_utf8(page.body().await.unwrap().to_vec()).unwrap();
@@ -186,7 +159,7 @@ async fn the_form_needs_its_csrf_token_and_shows_the_radicado() {
     // Without the cookie: refused, nothing filed.
     let res = c.post(format!("{}/radicar", app.base)).content_type("multipart/form-data; boundary=F").send_body(multipart("F", &fields, &[])).await.unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert_eq!(counts(&db).0, 0);
+    assert_eq!(counts(db).0, 0);
     // Missing consent: the form comes back with the message next to the field and the text kept.
     let no_consent: Vec<(&str, &str)> = fields.iter().copied().filter(|(k, _)| *k != "consent").collect();
     let mut res = c.post(format!("{}/radicar", app.base)).cookie(cookie.clone()).content_type("multipart/form-data; boundary=F").send_body(multipart("F", &no_consent, &[])).await.unwrap();
@@ -199,18 +172,17 @@ async fn the_form_needs_its_csrf_token_and_shows_the_radicado() {
     let html = String::from_utf8(res.body().await.unwrap().to_vec()).unwrap();
     let radicado: String = cases::table.select(cases::radicado).first(&mut db.conn()).unwrap();
     assert!(html.contains(&radicado) && html.contains("Fecha máxima de respuesta"), "{html}");
-    app.stopper.stop().await;
+    app.stop().await;
 }
 
 #[actix_web::test]
 async fn the_filing_api_is_rate_limited_per_address() {
-    let db = TestDb::new(common::Backend::Sqlite);
-    let app = spawn(&db, &[("PQRS_FILING_BURST", "3".to_string()), ("PQRS_FILING_RATE_PER_MINUTE", "1".to_string())]).await;
-    let c = client();
+    let app = TestApp::builder(Backend::Sqlite).env("PQRS_FILING_BURST", "3").env("PQRS_FILING_RATE_PER_MINUTE", "1").spawn().await;
+    let c = app.client();
     let mut statuses = vec![];
     for _ in 0..5 {
         statuses.push(c.post(format!("{}/api/v1/filings", app.base)).send_json(&json!({})).await.unwrap().status().as_u16());
     }
     assert_eq!(statuses, [422, 422, 422, 429, 429]);
-    app.stopper.stop().await;
+    app.stop().await;
 }

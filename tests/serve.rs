@@ -3,35 +3,13 @@
 
 mod common;
 
-use common::{Backend, TestDb};
-use pqrs::config::Config;
-use std::collections::BTreeMap;
-
-async fn spawn(db: &TestDb, dir: &std::path::Path) -> (pqrs::startup::Application, String) {
-    let env: BTreeMap<String, String> = [
-        ("PQRS_DATABASE_URL", db.url_string()),
-        ("PQRS_LISTEN", "127.0.0.1:0".to_string()),
-        ("PQRS_DATA_DIR", dir.display().to_string()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    let config = Config::load_from(None, &env).expect("config");
-    let app = pqrs::startup::Application::build(config).await.expect("build");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    (app, base)
-}
+use common::{Backend, TestApp};
 
 common::backend_tests!(#[actix_web::test] async fn healthz_reports_the_database_on_each_backend);
 async fn healthz_reports_the_database_on_each_backend(backend: Backend) {
-    let db = TestDb::new(backend);
-    let dir = tempfile::tempdir().unwrap();
-    let (app, base) = spawn(&db, dir.path()).await;
-    let handle = actix_web::rt::spawn(app.run_until_stopped());
-    let client = awc::Client::default();
-    let mut res = client.get(format!("{base}/healthz")).send().await.expect("request");
-    assert_eq!(res.status().as_u16(), 200, "{backend:?}");
-    let body: serde_json::Value = res.json().await.expect("json");
+    let app = TestApp::spawn(backend).await;
+    let (status, body) = app.health().await;
+    assert_eq!(status, 200, "{backend:?}");
     assert_eq!(body["database"]["status"], "ok");
     let expected = match backend {
         common::Backend::Sqlite => "sqlite",
@@ -39,7 +17,7 @@ async fn healthz_reports_the_database_on_each_backend(backend: Backend) {
     };
     assert_eq!(body["database"]["backend"], expected);
     assert_eq!(body["outbox"]["backlog"], 0);
-    handle.abort();
+    app.stop().await;
 }
 
 fn pqrs_bin() -> std::process::Command {
@@ -107,12 +85,8 @@ fn help_lists_every_command_of_the_contract() {
 
 common::backend_tests!(#[actix_web::test] async fn a_mail_dropped_in_the_maildir_is_filed_acknowledged_to_a_file_and_counted_in_metrics);
 async fn a_mail_dropped_in_the_maildir_is_filed_acknowledged_to_a_file_and_counted_in_metrics(backend: Backend) {
-    let db = TestDb::new(backend);
-    let dir = tempfile::tempdir().unwrap();
-    let (app, base) = spawn(&db, dir.path()).await;
-    let stopper = app.stopper();
-    let handle = actix_web::rt::spawn(app.run_until_stopped());
-    let maildir = dir.path().join("maildir");
+    let app = TestApp::spawn(backend).await;
+    let maildir = app.data_dir.join("maildir");
     let raw = "Message-ID: <drop1@example.com>\r\nFrom: ana@example.com\r\nTo: contacto@anm.gov.co\r\n\
                Subject: Solicitud\r\nDate: Tue, 10 Mar 2026 10:00:00 -0500\r\n\r\nSolicito información.\r\n";
     // Deliver the Maildir way: write in tmp/, rename into new/.
@@ -133,26 +107,23 @@ async fn a_mail_dropped_in_the_maildir_is_filed_acknowledged_to_a_file_and_count
         actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(moved, "{backend:?}: the mail was not processed and marked seen");
-    let client = awc::Client::default();
     let mut outbox_files = 0;
     for _ in 0..100 {
-        outbox_files = std::fs::read_dir(dir.path().join("outbox")).map(|d| d.count()).unwrap_or(0);
+        outbox_files = std::fs::read_dir(app.data_dir.join("outbox")).map(|d| d.count()).unwrap_or(0);
         if outbox_files > 0 {
             break;
         }
         actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(outbox_files, 1, "{backend:?}: acknowledgement not written");
-    let mut res = client.get(format!("{base}/healthz")).send().await.unwrap();
-    let health: serde_json::Value = res.json().await.unwrap();
+    let (_, health) = app.health().await;
     assert_eq!(health["intake"]["source"], "maildir");
     assert_eq!(health["intake"]["status"], "ok");
-    let mut res = client.get(format!("{base}/metrics")).send().await.unwrap();
+    let mut res = app.client().get(app.url("/metrics")).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 200);
     let text = String::from_utf8(res.body().await.unwrap().to_vec()).unwrap();
     assert!(text.contains("pqrs_mail_in_total"), "{text}");
     assert!(text.contains("outcome=\"cases\""), "{text}");
     assert!(text.contains("pqrs_outbox_backlog"), "{text}");
-    stopper.stop().await;
-    handle.await.unwrap().unwrap();
+    app.stop().await;
 }

@@ -4,38 +4,10 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use actix_web::http::StatusCode;
-use common::{config_with, Backend, TestDb};
+use common::{Backend, TestApp, TestDb, PASSWORD};
 use pqrs::intake::{Intake, Outcome, RawMail, Source};
 use pqrs::workflow::lifecycle::{apply, Action, Context};
-
-const RULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/rules");
-const PASSWORD: &str = "una clave larga y segura";
-
-struct App {
-    base: String,
-    stopper: pqrs::startup::Stopper,
-    _dir: tempfile::TempDir,
-}
-
-async fn spawn(db: &TestDb) -> App {
-    let dir = tempfile::tempdir().unwrap();
-    let app = pqrs::startup::Application::build(config_with(&[
-        ("PQRS_DATABASE_URL", db.url_string()),
-        ("PQRS_LISTEN", "127.0.0.1:0".into()),
-        ("PQRS_DATA_DIR", dir.path().display().to_string()),
-        ("PQRS_RULES_DIR", RULES.into()),
-        ("PQRS_FILING_BURST", "1000".into()),
-    ]))
-    .await
-    .unwrap();
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let stopper = app.stopper();
-    actix_web::rt::spawn(app.run_until_stopped());
-    App { base, stopper, _dir: dir }
-}
 
 /// File a mail and move its case to `dept`; returns the radicado.
 fn case_in(db: &TestDb, intake: &Intake, mid: &str, body_html: &str, dept: &str) -> String {
@@ -54,30 +26,20 @@ fn case_in(db: &TestDb, intake: &Intake, mid: &str, body_html: &str, dept: &str)
     radicado
 }
 
-/// Log in through the form; returns the session cookie.
-async fn login(c: &awc::Client, base: &str, email: &str, password: &str) -> Result<awc::cookie::Cookie<'static>, StatusCode> {
-    let res = c.post(format!("{base}/personal")).send_form(&[("email", email), ("password", password)]).await.unwrap();
-    if res.status() != StatusCode::SEE_OTHER {
-        return Err(res.status());
-    }
-    Ok(res.cookie("pqrs_session").expect("session cookie").into_owned())
-}
-
 common::backend_tests!(#[actix_web::test] async fn a_department_gets_404_for_every_case_attachment_and_call_of_another);
 async fn a_department_gets_404_for_every_case_attachment_and_call_of_another(backend: Backend) {
     let db = TestDb::new(backend);
-    let intake = Intake::load(Arc::new(config_with(&[("PQRS_DATABASE_URL", db.url_string()), ("PQRS_RULES_DIR", RULES.into())]))).unwrap();
-    let departments = intake.department_codes();
+    let intake = db.intake();
     let own = case_in(&db, &intake, "own@x", "<p>Solicitud de certificado</p>", "VCT");
     let other = case_in(&db, &intake, "other@x", "<p>Regalías</p>", "REG");
-    let mut conn = db.conn();
-    pqrs::staff::add_user(&mut conn, "vct@anm.test", "department", Some("VCT"), PASSWORD, &departments).unwrap();
-    pqrs::staff::add_user(&mut conn, "triage@anm.test", "triage", None, PASSWORD, &departments).unwrap();
-    let vct = pqrs::staff::create_token(&mut conn, None, Some("vct@anm.test")).unwrap();
-    let triage = pqrs::staff::create_token(&mut conn, None, Some("triage@anm.test")).unwrap();
-    let report = pqrs::staff::create_token(&mut conn, Some("report"), None).unwrap();
-    let app = spawn(&db).await;
-    let c = awc::Client::builder().disable_redirects().finish();
+    db.add_staff("vct@anm.test", "department", Some("VCT"));
+    db.add_staff("triage@anm.test", "triage", None);
+    let vct = db.user_token("vct@anm.test");
+    let triage = db.user_token("triage@anm.test");
+    let report = db.role_token("report");
+    let app = TestApp::builder(backend).db(db).spawn().await;
+    let db = &app.db;
+    let c = app.client();
     let b = &app.base;
     let att_id: i64 = {
         use diesel::prelude::*;
@@ -105,7 +67,7 @@ async fn a_department_gets_404_for_every_case_attachment_and_call_of_another(bac
     assert_eq!(c.get(format!("{b}/api/v1/cases/{other}/attachments/{att_id}")).bearer_auth(&triage).send().await.unwrap().status(), StatusCode::OK);
     assert_eq!(c.get(format!("{b}/api/v1/cases")).bearer_auth(&report).send().await.unwrap().status(), StatusCode::FORBIDDEN);
     // Pages, with the department's session.
-    let cookie = login(&c, b, "vct@anm.test", PASSWORD).await.unwrap();
+    let cookie = app.login("vct@anm.test", PASSWORD).await.unwrap();
     for url in [format!("{b}/casos/{other}"), format!("{b}/casos/{other}/adjuntos/{att_id}")] {
         assert_eq!(c.get(&url).cookie(cookie.clone()).send().await.unwrap().status(), StatusCode::NOT_FOUND, "{url}");
     }
@@ -116,22 +78,21 @@ async fn a_department_gets_404_for_every_case_attachment_and_call_of_another(bac
     let res = c.get(format!("{b}/casos/{own}")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(c.get(format!("{b}/api/v1/cases/{own}")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
-    app.stopper.stop().await;
+    app.stop().await;
 }
 
 #[actix_web::test]
 async fn hostile_mail_html_renders_harmless_on_the_case_page() {
-    let db = TestDb::new(common::Backend::Sqlite);
-    let intake = Intake::load(Arc::new(config_with(&[("PQRS_DATABASE_URL", db.url_string()), ("PQRS_RULES_DIR", RULES.into())]))).unwrap();
-    let departments = intake.department_codes();
+    let db = TestDb::new(Backend::Sqlite);
+    let intake = db.intake();
     let hostile = "<p onclick=\"steal()\">Hola</p><script>alert('x')</script><img src=\"https://tracker.example/p.gif\" onerror=\"alert(1)\">\
                    <a href=\"javascript:alert(2)\">clic</a><a href=\"https://anm.gov.co\">sitio</a><iframe src=\"https://evil.example\"></iframe>\
                    <style>body{display:none}</style>";
     let r = case_in(&db, &intake, "xss@x", hostile, "VCT");
-    pqrs::staff::add_user(&mut db.conn(), "triage@anm.test", "triage", None, PASSWORD, &departments).unwrap();
-    let app = spawn(&db).await;
-    let c = awc::Client::builder().disable_redirects().finish();
-    let cookie = login(&c, &app.base, "triage@anm.test", PASSWORD).await.unwrap();
+    db.add_staff("triage@anm.test", "triage", None);
+    let app = TestApp::builder(Backend::Sqlite).db(db).spawn().await;
+    let c = app.client();
+    let cookie = app.login("triage@anm.test", PASSWORD).await.unwrap();
     let mut res = c.get(format!("{}/casos/{r}", app.base)).cookie(cookie.clone()).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let html = String::from_utf8(res.body().limit(5_000_000).await.unwrap().to_vec()).unwrap();
@@ -145,29 +106,29 @@ async fn hostile_mail_html_renders_harmless_on_the_case_page() {
     let html = String::from_utf8(res.body().limit(5_000_000).await.unwrap().to_vec()).unwrap();
     let mail = html.split("class=\"html-mail\">").nth(1).unwrap().split("<h2>").next().unwrap();
     assert!(mail.contains("<img") && !mail.contains("onerror"), "{mail}");
-    app.stopper.stop().await;
+    app.stop().await;
 }
 
 #[actix_web::test]
 async fn login_locks_out_after_repeated_failures_and_logout_ends_the_session() {
-    let db = TestDb::new(common::Backend::Sqlite);
-    pqrs::staff::add_user(&mut db.conn(), "ana@anm.test", "triage", None, PASSWORD, &[]).unwrap();
-    let app = spawn(&db).await;
-    let c = awc::Client::builder().disable_redirects().finish();
+    let db = TestDb::new(Backend::Sqlite);
+    db.add_staff("ana@anm.test", "triage", None);
+    let app = TestApp::builder(Backend::Sqlite).db(db).spawn().await;
+    let c = app.client();
     for _ in 0..4 {
-        assert_eq!(login(&c, &app.base, "ana@anm.test", "wrong").await.unwrap_err(), StatusCode::UNAUTHORIZED);
+        assert_eq!(app.login("ana@anm.test", "wrong").await.unwrap_err(), StatusCode::UNAUTHORIZED);
     }
-    assert_eq!(login(&c, &app.base, "ana@anm.test", "wrong").await.unwrap_err(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(app.login("ana@anm.test", "wrong").await.unwrap_err(), StatusCode::TOO_MANY_REQUESTS);
     // Locked: even the right password is refused for now.
-    assert_eq!(login(&c, &app.base, "ana@anm.test", PASSWORD).await.unwrap_err(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(app.login("ana@anm.test", PASSWORD).await.unwrap_err(), StatusCode::TOO_MANY_REQUESTS);
     // Unknown users get the same answer as wrong passwords.
-    assert_eq!(login(&c, &app.base, "nadie@anm.test", "x").await.unwrap_err(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.login("nadie@anm.test", "x").await.unwrap_err(), StatusCode::UNAUTHORIZED);
     {
         use diesel::prelude::*;
         use pqrs::db::schema::staff_users;
-        diesel::update(staff_users::table).set(staff_users::locked_until.eq(None::<chrono::NaiveDateTime>)).execute(&mut db.conn()).unwrap();
+        diesel::update(staff_users::table).set(staff_users::locked_until.eq(None::<chrono::NaiveDateTime>)).execute(&mut app.db.conn()).unwrap();
     }
-    let cookie = login(&c, &app.base, "ana@anm.test", PASSWORD).await.unwrap();
+    let cookie = app.login("ana@anm.test", PASSWORD).await.unwrap();
     let mut inbox = c.get(format!("{}/bandeja", app.base)).cookie(cookie.clone()).send().await.unwrap();
     assert_eq!(inbox.status(), StatusCode::OK);
     let html = String::from_utf8(inbox.body().await.unwrap().to_vec()).unwrap();
@@ -176,16 +137,17 @@ async fn login_locks_out_after_repeated_failures_and_logout_ends_the_session() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let res = c.get(format!("{}/bandeja", app.base)).cookie(cookie).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "the old session must not work after logout");
-    app.stopper.stop().await;
+    app.stop().await;
 }
 
 #[actix_web::test]
 async fn staff_register_a_verbal_petition_through_the_same_filing_path() {
-    let db = TestDb::new(common::Backend::Sqlite);
-    pqrs::staff::add_user(&mut db.conn(), "ventanilla@anm.test", "triage", None, PASSWORD, &[]).unwrap();
-    let app = spawn(&db).await;
-    let c = awc::Client::builder().disable_redirects().finish();
-    let cookie = login(&c, &app.base, "ventanilla@anm.test", PASSWORD).await.unwrap();
+    let db = TestDb::new(Backend::Sqlite);
+    db.add_staff("ventanilla@anm.test", "triage", None);
+    let app = TestApp::builder(Backend::Sqlite).db(db).spawn().await;
+    let db = &app.db;
+    let c = app.client();
+    let cookie = app.login("ventanilla@anm.test", PASSWORD).await.unwrap();
     let mut form = c.get(format!("{}/verbal", app.base)).cookie(cookie.clone()).send().await.unwrap();
     let html = String::from_utf8(form.body().await.unwrap().to_vec()).unwrap();
     let csrf = html.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
@@ -209,5 +171,5 @@ async fn staff_register_a_verbal_petition_through_the_same_filing_path() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let n: i64 = cases::table.count().get_result(&mut db.conn()).unwrap();
     assert_eq!(n, 1);
-    app.stopper.stop().await;
+    app.stop().await;
 }

@@ -1,5 +1,5 @@
-//! Test support: a fresh database per test on each backend, the real servers the tests need,
-//! waits on conditions, and builders for filings.
+//! Test support: a fresh database per test on each backend, the real app on port 0 ([`TestApp`]),
+//! the real servers the tests need, waits on conditions, and builders for filings.
 //!
 //! Each backend is its own test: [`backend_tests!`] turns one `fn NAME(backend: Backend)` into the
 //! tests `NAME::sqlite` and `NAME::postgres`, so a failure on one never hides the other's result.
@@ -18,7 +18,9 @@
 
 use std::io::Write;
 use std::net::{TcpStream, ToSocketAddrs};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -134,6 +136,29 @@ impl TestDb {
             DbUrl::Postgres(u) => u.clone(),
         }
     }
+
+    /// The intake pipeline on this database with the repository's rules (to file mails before
+    /// or beside an app).
+    pub fn intake(&self) -> pqrs::intake::Intake {
+        let config = config_with(&[("PQRS_DATABASE_URL", self.url_string()), ("PQRS_RULES_DIR", RULES.into())]);
+        pqrs::intake::Intake::load(Arc::new(config)).expect("intake")
+    }
+
+    /// A staff user with password [`PASSWORD`]; `department` is that of a `department` user.
+    pub fn add_staff(&self, email: &str, role: &str, department: Option<&str>) {
+        let known: Vec<String> = department.map(str::to_string).into_iter().collect();
+        pqrs::staff::add_user(&mut self.conn(), email, role, department, PASSWORD, &known).expect("add staff user");
+    }
+
+    /// A bearer token acting as the staff user `email`.
+    pub fn user_token(&self, email: &str) -> String {
+        pqrs::staff::create_token(&mut self.conn(), None, Some(email)).expect("create token")
+    }
+
+    /// A bearer token for `role` (such as `report`), with no user.
+    pub fn role_token(&self, role: &str) -> String {
+        pqrs::staff::create_token(&mut self.conn(), Some(role), None).expect("create token")
+    }
 }
 
 impl Drop for TestDb {
@@ -143,6 +168,155 @@ impl Drop for TestDb {
                 let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c);
             }
         }
+    }
+}
+
+/// The repository's rules folder.
+pub const RULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/rules");
+/// The password of the staff users the tests create.
+pub const PASSWORD: &str = "una clave larga y segura";
+
+/// The real application (`pqrs serve` in process) on `127.0.0.1:0`, with its own fresh database
+/// ([`TestDb`]) and data folder (a temp dir: Maildir, file outbox), running on the test's runtime.
+///
+/// ```ignore
+/// let app = TestApp::spawn(backend).await;                      // fresh database
+/// let db = TestDb::new(backend); /* seed it */
+/// let app = TestApp::builder(backend).db(db).env("PQRS_IMAP_URL", url).spawn().await;
+/// let res = app.client().get(app.url("/healthz")).send().await.unwrap();
+/// app.stop().await;                                             // fails the test on an error
+/// ```
+///
+/// Defaults: the repository's rules, `PQRS_FILING_BURST=1000` (the rate limit is tested on its
+/// own); `env` pairs override them. [`TestApp::stop`] stops and joins the app and fails the test
+/// if it stopped with an error; [`TestApp::restart`] does the same and starts it again on the same
+/// database, data folder and settings. A test that panics leaves the app to its runtime's end.
+pub struct TestApp {
+    pub db: TestDb,
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    pub port: u16,
+    /// `PQRS_DATA_DIR` (the Maildir is `data_dir/maildir`, the file outbox `data_dir/outbox`).
+    pub data_dir: PathBuf,
+    stopper: pqrs::startup::Stopper,
+    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
+    env: Vec<(String, String)>,
+    _data: tempfile::TempDir,
+}
+
+/// Settings for a [`TestApp`] before it starts.
+pub struct TestAppBuilder {
+    backend: Backend,
+    db: Option<TestDb>,
+    env: Vec<(String, String)>,
+}
+
+impl TestAppBuilder {
+    /// Sets (or overrides) one `PQRS_*` setting, such as a proxied `PQRS_DATABASE_URL`.
+    pub fn env(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.env.push((key.to_string(), value.into()));
+        self
+    }
+
+    /// Runs the app on `db` (already seeded) instead of a fresh database.
+    pub fn db(mut self, db: TestDb) -> Self {
+        assert_eq!(db.backend, self.backend, "TestApp::builder(backend).db(db): db is on another backend");
+        self.db = Some(db);
+        self
+    }
+
+    pub async fn spawn(self) -> TestApp {
+        let db = self.db.unwrap_or_else(|| TestDb::new(self.backend));
+        TestApp::start(db, tempfile::tempdir().expect("tempdir"), self.env).await
+    }
+}
+
+impl TestApp {
+    /// The app on a fresh database of `backend`, default settings.
+    pub async fn spawn(backend: Backend) -> TestApp {
+        TestApp::builder(backend).spawn().await
+    }
+
+    pub fn builder(backend: Backend) -> TestAppBuilder {
+        TestAppBuilder { backend, db: None, env: Vec::new() }
+    }
+
+    async fn start(db: TestDb, data: tempfile::TempDir, env: Vec<(String, String)>) -> TestApp {
+        let data_dir = data.path().to_path_buf();
+        let mut pairs = vec![
+            ("PQRS_DATABASE_URL", db.url_string()),
+            ("PQRS_LISTEN", "127.0.0.1:0".to_string()),
+            ("PQRS_DATA_DIR", data_dir.display().to_string()),
+            ("PQRS_RULES_DIR", RULES.to_string()),
+            ("PQRS_FILING_BURST", "1000".to_string()),
+        ];
+        pairs.extend(env.iter().map(|(k, v)| (k.as_str(), v.clone())));
+        let app = pqrs::startup::Application::build(config_with(&pairs)).await.expect("build the app");
+        let port = app.port();
+        let stopper = app.stopper();
+        let handle = actix_web::rt::spawn(app.run_until_stopped());
+        TestApp { db, base: format!("http://127.0.0.1:{port}"), port, data_dir, stopper, handle, env, _data: data }
+    }
+
+    /// `base` + `path` (`path` starts with `/`).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// An HTTP client that does not follow redirects (tests look at the 303s), 30 s timeout.
+    /// Cookies are the test's: take them from a response (`res.cookie(..)`) and send them on.
+    pub fn client(&self) -> awc::Client {
+        awc::Client::builder().disable_redirects().timeout(Duration::from_secs(30)).finish()
+    }
+
+    /// `/healthz`: its status code and body.
+    pub async fn health(&self) -> (u16, serde_json::Value) {
+        let mut res = self.client().get(self.url("/healthz")).send().await.expect("GET /healthz");
+        let body = res.json().await.expect("/healthz JSON");
+        (res.status().as_u16(), body)
+    }
+
+    /// Waits (10 s at most) until `/healthz` reports the intake (Maildir or IMAP worker) ok.
+    pub async fn wait_for_intake_ok(&self) {
+        for _ in 0..100 {
+            if self.health().await.1["intake"]["status"] == "ok" {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("intake never became healthy: {}", self.health().await.1);
+    }
+
+    /// Logs in through the staff form; the session cookie, or the status of a refused login.
+    pub async fn login(&self, email: &str, password: &str) -> Result<awc::cookie::Cookie<'static>, actix_web::http::StatusCode> {
+        let res = self.client().post(self.url("/personal")).send_form(&[("email", email), ("password", password)]).await.unwrap();
+        if res.status() != actix_web::http::StatusCode::SEE_OTHER {
+            return Err(res.status());
+        }
+        Ok(res.cookie("pqrs_session").expect("session cookie").into_owned())
+    }
+
+    /// Stops the app (in-flight requests finish, then the workers), waits for it and fails the
+    /// test if it stopped with an error. Returns the database for checks afterwards.
+    pub async fn stop(self) -> TestDb {
+        self.join().await.0
+    }
+
+    /// [`TestApp::stop`], then the app again on the same database, data folder and settings (on
+    /// a new port).
+    pub async fn restart(self) -> TestApp {
+        let (db, data, env) = self.join().await;
+        TestApp::start(db, data, env).await
+    }
+
+    async fn join(self) -> (TestDb, tempfile::TempDir, Vec<(String, String)>) {
+        self.stopper.stop().await;
+        match self.handle.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => panic!("the app stopped with an error: {e:#}"),
+            Err(e) => panic!("the app's task failed: {e}"),
+        }
+        (self.db, self._data, self.env)
     }
 }
 
