@@ -43,7 +43,7 @@ fn file_with_ack(db: &TestDb, key: &str, to: &str) -> OutboxRow {
                 body_text,
                 message_id: mid,
                 in_reply_to: case_message_id(case),
-                status: "pending".into(),
+                status: pqrs::domain::OutboxStatus::Pending,
                 next_attempt_at: Utc::now().naive_utc(),
                 created_at: Utc::now().naive_utc(),
             })

@@ -79,7 +79,7 @@ fn a_rolled_back_filing_leaves_no_gap(backend: Backend) {
                 body_text: "x".into(),
                 message_id: mid,
                 in_reply_to: None,
-                status: "pending".into(),
+                status: pqrs::domain::OutboxStatus::Pending,
                 next_attempt_at: Utc::now().naive_utc(),
                 created_at: Utc::now().naive_utc(),
             })

@@ -57,7 +57,7 @@ pub fn send_once(
             return Ok(false);
         }
         if let Some(m) = &mail {
-            diesel::insert_into(outbox::table).values(m).execute(c)?;
+            diesel::insert_into(outbox::table).values(m.clone()).execute(c)?;
         }
         if let Some(e) = event {
             super::intake::add_event(c, e.case_id, "sistema", e.event_type, e.reason, e.payload)?;

@@ -254,10 +254,10 @@ pub fn file_new_case(
             radicado: radicado.to_string(),
             radicado_year: i64::from(year),
             radicado_seq: radicado.seq,
-            channel: draft.channel.as_str().into(),
-            kind: draft.kind.as_str().into(),
+            channel: draft.channel,
+            kind: draft.kind,
             department: draft.department.clone(),
-            status: CaseStatus::Radicado.as_str().into(),
+            status: CaseStatus::Radicado,
             priority: draft.priority.clone(),
             tags: serde_json::to_string(&draft.tags).unwrap_or_else(|_| "[]".into()),
             needs_review: draft.needs_review,
@@ -281,7 +281,7 @@ pub fn file_new_case(
             search_text: search_text(&draft, &msg.body_text),
         };
         let case: CaseRow = diesel::insert_into(cases::table)
-            .values(&new_case)
+            .values(new_case)
             .returning(cases::all_columns)
             .get_result(c)?;
         diesel::update(messages::table.find(message_row_id))
@@ -315,7 +315,7 @@ pub fn file_new_case(
                 .get_result(c)?;
             if recent < i64::from(ack_policy.per_sender_per_hour) {
                 ack.case_id = Some(case.id);
-                diesel::insert_into(outbox::table).values(&ack).execute(c)?;
+                diesel::insert_into(outbox::table).values(ack.clone()).execute(c)?;
                 acknowledged = true;
             } else {
                 add_event(

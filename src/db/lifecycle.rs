@@ -197,7 +197,7 @@ fn mail_citizen(
             body_text: mail.body.clone(),
             message_id: crate::domain::new_message_id(ctx.message_id_domain),
             in_reply_to,
-            status: "pending".into(),
+            status: crate::domain::OutboxStatus::Pending,
             next_attempt_at: n,
             created_at: n,
         })

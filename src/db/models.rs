@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::schema::*;
+use crate::domain::{CaseStatus, Channel, OutboxStatus, PetitionKind};
 use super::AnyConnection;
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]
@@ -14,10 +15,13 @@ pub struct CaseRow {
     pub radicado: String,
     pub radicado_year: i64,
     pub radicado_seq: i64,
-    pub channel: String,
-    pub kind: String,
+    #[diesel(deserialize_as = String)]
+    pub channel: Channel,
+    #[diesel(deserialize_as = String)]
+    pub kind: PetitionKind,
     pub department: String,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: CaseStatus,
     pub priority: String,
     pub tags: String,
     pub needs_review: bool,
@@ -56,10 +60,13 @@ pub struct NewCase {
     pub radicado: String,
     pub radicado_year: i64,
     pub radicado_seq: i64,
-    pub channel: String,
-    pub kind: String,
+    #[diesel(serialize_as = String)]
+    pub channel: Channel,
+    #[diesel(serialize_as = String)]
+    pub kind: PetitionKind,
     pub department: String,
-    pub status: String,
+    #[diesel(serialize_as = String)]
+    pub status: CaseStatus,
     pub priority: String,
     pub tags: String,
     pub needs_review: bool,
@@ -180,7 +187,8 @@ pub struct OutboxRow {
     pub body_text: String,
     pub message_id: String,
     pub in_reply_to: Option<String>,
-    pub status: String,
+    #[diesel(deserialize_as = String)]
+    pub status: OutboxStatus,
     pub attempts: i64,
     pub next_attempt_at: NaiveDateTime,
     pub last_error: Option<String>,
@@ -201,7 +209,8 @@ pub struct NewOutbox {
     pub body_text: String,
     pub message_id: String,
     pub in_reply_to: Option<String>,
-    pub status: String,
+    #[diesel(serialize_as = String)]
+    pub status: OutboxStatus,
     pub next_attempt_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
 }

@@ -25,7 +25,7 @@ pub fn claim_next(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<O
         let taken = diesel::update(
             outbox::table
                 .filter(outbox::id.eq(row.id))
-                .filter(outbox::status.eq(&row.status))
+                .filter(outbox::status.eq(row.status.as_str()))
                 .filter(outbox::next_attempt_at.eq(row.next_attempt_at)),
         )
         .set((outbox::status.eq("sending"), outbox::next_attempt_at.eq(now + LEASE)))

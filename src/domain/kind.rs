@@ -33,7 +33,43 @@ macro_rules! str_enum {
                 f.write_str(self.as_str())
             }
         }
+
+        /// Read from a text column (`#[diesel(deserialize_as = String)]`): an unknown code is an
+        /// error, not a silent default.
+        impl TryFrom<String> for $name {
+            type Error = UnknownCode;
+            fn try_from(s: String) -> Result<$name, UnknownCode> {
+                $name::parse(&s).ok_or(UnknownCode { what: stringify!($name), code: s })
+            }
+        }
+
+        /// Written to a text column (`#[diesel(serialize_as = String)]`).
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                v.as_str().to_string()
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
     };
+}
+
+/// A stored code that is not one of an enum's values.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} code `{code}`")]
+pub struct UnknownCode {
+    pub what: &'static str,
+    pub code: String,
 }
 
 str_enum! {
@@ -88,6 +124,26 @@ pub const KIND_CODES: [&str; 9] = [
     "entre_autoridades",
     "felicitacion",
 ];
+
+str_enum! {
+    /// Where an outgoing mail stands.
+    OutboxStatus {
+        Pending => "pending" / "Pendiente",
+        Sending => "sending" / "Enviándose",
+        Sent => "sent" / "Enviado",
+        Failed => "failed" / "Fallido",
+    }
+}
+
+str_enum! {
+    /// What a staff user or token may do (`crate::auth`).
+    Role {
+        Admin => "admin" / "Administración",
+        Triage => "triage" / "Triage",
+        Department => "department" / "Dependencia",
+        Report => "report" / "Reportes",
+    }
+}
 
 impl CaseStatus {
     /// A case still in the hands of the entity (its clock matters).

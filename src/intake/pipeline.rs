@@ -524,7 +524,7 @@ pub fn acknowledgement_row(
         body_text,
         message_id: crate::mailer::new_message_id(&settings.message_id_domain),
         in_reply_to,
-        status: "pending".into(),
+        status: crate::domain::OutboxStatus::Pending,
         next_attempt_at: now,
         created_at: now,
     }

@@ -5,7 +5,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use chrono_tz::America::Bogota;
 
 use crate::db::models::CaseRow;
-use crate::domain::{Channel, PetitionKind};
+
 
 const MONTHS: [&str; 12] = [
     "enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
@@ -36,8 +36,8 @@ pub struct AckContext<'a> {
 /// (Bogotá), channel, kind, term and due date, attachments, how to follow it, data protection.
 pub fn acknowledgement(ctx: &AckContext<'_>, case: &CaseRow) -> (String, String) {
     let received = Utc.from_utc_datetime(&case.received_at).with_timezone(&Bogota);
-    let channel = Channel::parse(&case.channel).map(|c| c.label()).unwrap_or(&case.channel);
-    let kind = PetitionKind::parse(&case.kind).map(|k| k.label()).unwrap_or(&case.kind);
+    let channel = case.channel.label();
+    let kind = case.kind.label();
     let term = match (case.term_days, case.due_date) {
         (Some(days), Some(due)) => format!(
             "Término de respuesta: {days} días hábiles, contados desde el {}.\n\

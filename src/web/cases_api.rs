@@ -54,9 +54,9 @@ pub fn summarize(c: &CaseRow, policy: &Policy, today: NaiveDate) -> CaseSummary 
     CaseSummary {
         radicado: c.radicado.clone(),
         department: c.department.clone(),
-        kind: c.kind.clone(),
-        status: c.status.clone(),
-        channel: c.channel.clone(),
+        kind: c.kind.as_str().to_string(),
+        status: c.status.as_str().to_string(),
+        channel: c.channel.as_str().to_string(),
         priority: c.priority.clone(),
         needs_review: c.needs_review,
         subject: c.subject.clone(),

@@ -2,6 +2,7 @@
 //! functions through `web::block`; they never run diesel on an async worker.
 
 pub mod api;
+pub mod caller;
 pub mod cases_api;
 pub mod forms;
 pub mod health;

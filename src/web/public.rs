@@ -16,7 +16,7 @@ use super::forms::{input_from_fields, read_multipart};
 use super::layout::{field_error, html_response, page, print_button, random_token};
 use super::AppState;
 use crate::db::models::CaseRow;
-use crate::domain::{CaseStatus, Channel, PetitionKind};
+use crate::domain::{Channel, PetitionKind};
 use crate::error::ApiError;
 use crate::intake::web_form::{self, FilingInput, ValidFiling, WebFiled, DOCUMENT_TYPES};
 use crate::mailer::templates::fecha_larga;
@@ -274,8 +274,8 @@ pub fn lookup(conn: &mut crate::db::AnyConnection, radicado: &str, email: &str) 
             public_label(&e.event_type, &payload).map(|label| PublicEvent { at: e.at, label })
         })
         .collect();
-    let status_label = CaseStatus::parse(&case.status).map(|s| s.label().to_string()).unwrap_or(case.status.clone());
-    Ok(Some(PublicStatus { radicado: case.radicado, status: case.status, status_label, received_at: case.received_at, due_date: case.due_date, timeline }))
+    let status_label = case.status.label().to_string();
+    Ok(Some(PublicStatus { radicado: case.radicado, status: case.status.to_string(), status_label, received_at: case.received_at, due_date: case.due_date, timeline }))
 }
 
 #[derive(Deserialize, Default)]

@@ -40,7 +40,7 @@ fn internal_mail(to: &str, purpose: &str, subject: String, body: String, case_id
         body_text: body,
         message_id: crate::mailer::new_message_id(domain),
         in_reply_to: None,
-        status: "pending".into(),
+        status: crate::domain::OutboxStatus::Pending,
         next_attempt_at: now.naive_utc(),
         created_at: now.naive_utc(),
     }

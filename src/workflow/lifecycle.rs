@@ -129,7 +129,7 @@ pub struct Context<'a> {
 }
 
 fn status_of(case: &CaseRow) -> CaseStatus {
-    CaseStatus::parse(&case.status).unwrap_or(CaseStatus::Radicado)
+    case.status
 }
 
 fn require(case: &CaseRow, action: &Action, allowed: &[CaseStatus]) -> Result<CaseStatus, ActionError> {
@@ -137,7 +137,7 @@ fn require(case: &CaseRow, action: &Action, allowed: &[CaseStatus]) -> Result<Ca
     if allowed.contains(&s) {
         Ok(s)
     } else {
-        Err(ActionError::InvalidTransition { action: action.name(), status: case.status.clone() })
+        Err(ActionError::InvalidTransition { action: action.name(), status: case.status.as_str().to_string() })
     }
 }
 

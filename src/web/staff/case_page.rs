@@ -8,9 +8,9 @@ use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use maud::{html, Markup, PreEscaped};
 
-use super::{kind_label, light, nav, redirect, sanitize_mail_html, staff_page, status_label, CaseQuery};
+use super::{light, nav, redirect, sanitize_mail_html, staff_page, CaseQuery};
 use crate::auth::Caller;
-use crate::domain::{Channel, PetitionKind};
+use crate::domain::PetitionKind;
 use crate::error::ApiError;
 use crate::mailer::templates::fecha_larga;
 use crate::web::cases_api::{self, ActionRequest};
@@ -78,8 +78,8 @@ pub async fn case_page(caller: Option<Caller>, state: web::Data<AppState>, path:
         @if let Some(e) = &q.error { p.error role="alert" { (e) } }
         div.card {
             p { strong { (case.subject) } }
-            p { "Estado: " strong { (status_label(&case.status)) } " · Dependencia: " strong { (case.department) } " · Tipo: " (kind_label(&case.kind))
-                " · Canal: " (Channel::parse(&case.channel).map(|c| c.label()).unwrap_or(&case.channel)) " · Prioridad: " (case.priority) }
+            p { "Estado: " strong { (case.status.label()) } " · Dependencia: " strong { (case.department) } " · Tipo: " (case.kind.label())
+                " · Canal: " (case.channel.label()) " · Prioridad: " (case.priority) }
             p { "Recibido: " (case.received_at.and_utc().with_timezone(&chrono_tz::America::Bogota).format("%Y-%m-%d %H:%M"))
                 " · Radicación efectiva: " (fecha_larga(case.effective_date))
                 @if let Some(due) = case.due_date { " · Vence: " strong { (fecha_larga(due)) } " " (light(s)) }
@@ -150,7 +150,7 @@ pub async fn case_page(caller: Option<Caller>, state: web::Data<AppState>, path:
                         label { "Respuesta (se envía al ciudadano con radicado de salida)" textarea name="text" required {} }
                     }))
                     (action_form("reclasificar", "Corregir el tipo", html! {
-                        label { "Tipo" select name="kind" { @for k in PetitionKind::ALL { option value=(k.as_str()) selected[k.as_str() == case.kind] { (k.label()) } } } }
+                        label { "Tipo" select name="kind" { @for k in PetitionKind::ALL { option value=(k.as_str()) selected[*k == case.kind] { (k.label()) } } } }
                         label { "Motivo" input type="text" name="reason"; }
                     }))
                 }
@@ -191,7 +191,7 @@ pub async fn case_action(caller: Option<Caller>, state: web::Data<AppState>, pat
         }).await.ok().flatten();
         let Some(current) = current else { return back(Some("Caso no encontrado".into())) };
         let mut reqs = Vec::new();
-        if let Some(k) = get("kind").filter(|k| *k != current.kind) {
+        if let Some(k) = get("kind").filter(|k| *k != current.kind.as_str()) {
             reqs.push(ActionRequest { action: "reclassify".into(), kind: Some(k), reason: get("reason"), ..Default::default() });
         }
         reqs.push(ActionRequest { action: "assign".into(), department: get("department"), reason: get("reason"), ..Default::default() });

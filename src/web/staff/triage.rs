@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use maud::html;
 
-use super::{kind_label, light, redirect, staff_page};
+use super::{light, redirect, staff_page};
 use crate::auth::Caller;
 use crate::domain::PetitionKind;
 use crate::web::cases_api::summarize;
@@ -39,7 +39,7 @@ pub async fn triage(caller: Option<Caller>, state: web::Data<AppState>) -> HttpR
             div.card {
                 p { a href=(format!("/casos/{}", c.radicado)) { strong { (c.radicado) } } " · " (c.subject) " · " (light(&s)) }
                 p.small {
-                    "Decisión: " strong { (c.department) } " / " (kind_label(&c.kind))
+                    "Decisión: " strong { (c.department) } " / " (c.kind.label())
                     @if rules.is_empty() { " — ninguna regla decidió (revisión manual)" }
                     @else { " — reglas: " @for (id, m) in &rules { code { (id) } " («" (m) "») " } }
                 }
@@ -47,7 +47,7 @@ pub async fn triage(caller: Option<Caller>, state: web::Data<AppState>) -> HttpR
                     input type="hidden" name="csrf" value=(csrf);
                     input type="hidden" name="action" value="corregir";
                     label { "Dependencia" select name="department" { @for d in &departments { option value=(d.code) selected[d.code == c.department] { (d.code) } } } }
-                    label { "Tipo" select name="kind" { @for k in PetitionKind::ALL { option value=(k.as_str()) selected[k.as_str() == c.kind] { (k.label()) } } } }
+                    label { "Tipo" select name="kind" { @for k in PetitionKind::ALL { option value=(k.as_str()) selected[*k == c.kind] { (k.label()) } } } }
                     input type="hidden" name="reason" value="Corrección de triage";
                     button type="submit" style="margin:0" { "Confirmar" }
                 }
