@@ -6,16 +6,13 @@
 mod common;
 
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
-use common::{config_with, server_envs, TestDb};
-use pqrs::intake::{Intake, Outcome, RawMail, Source};
+use common::{server_envs, Backend, TestApp, TestDb, PASSWORD};
+use pqrs::intake::{Outcome, RawMail, Source};
 use serde_json::{json, Value};
 
-const RULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/rules");
-const PASSWORD: &str = "una clave larga y segura";
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 struct Driver {
@@ -114,28 +111,20 @@ impl Drop for Driver {
 #[actix_web::test]
 async fn triage_reassigns_and_the_department_answers_in_a_real_browser() {
     let Some([chromedriver, chromium]) = server_envs(["PQRS_TEST_CHROMEDRIVER", "PQRS_TEST_CHROMIUM"]) else { return };
-    let db = TestDb::new(common::Backend::Sqlite);
-    let intake = Intake::load(Arc::new(config_with(&[("PQRS_DATABASE_URL", db.url_string()), ("PQRS_RULES_DIR", RULES.into())]))).unwrap();
-    let departments = intake.department_codes();
+    let db = TestDb::new(Backend::Sqlite);
+    let intake = db.intake();
     let raw = "Message-ID: <browser@x>\r\nFrom: Ana Pérez <ana@example.com>\r\nTo: contacto@anm.gov.co\r\nSubject: Pregunta sobre mi trámite\r\n\
                Content-Type: text/plain; charset=utf-8\r\n\r\nBuenos días, quisiera saber en qué va mi solicitud de cesión de derechos del título.\r\n";
     let m = RawMail { bytes: raw.as_bytes(), source: Source::Pipe, source_ref: None, source_time: None };
     let Outcome::Case { radicado, .. } = intake.process(&mut db.conn(), m, false).unwrap() else { panic!() };
-    let mut conn = db.conn();
-    pqrs::staff::add_user(&mut conn, "triage@anm.test", "triage", None, PASSWORD, &departments).unwrap();
-    pqrs::staff::add_user(&mut conn, "oaj@anm.test", "department", Some("OAJ"), PASSWORD, &departments).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let app = pqrs::startup::Application::build(config_with(&[
-        ("PQRS_DATABASE_URL", db.url_string()), ("PQRS_LISTEN", "127.0.0.1:0".into()),
-        ("PQRS_DATA_DIR", dir.path().display().to_string()), ("PQRS_RULES_DIR", RULES.into()),
-    ])).await.unwrap();
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let stopper = app.stopper();
-    actix_web::rt::spawn(app.run_until_stopped());
+    db.add_staff("triage@anm.test", "triage", None);
+    db.add_staff("oaj@anm.test", "department", Some("OAJ"));
+    let app = TestApp::builder(Backend::Sqlite).db(db).spawn().await;
+    let base = &app.base;
 
     let d = Driver::start(&chromedriver, &chromium).await;
     // Triage: the inbox lists the case; reassign it to OAJ with a reason.
-    d.login(&base, "triage@anm.test").await;
+    d.login(base, "triage@anm.test").await;
     d.wait_for(&radicado).await;
     d.screenshot("01-triage-inbox.png").await;
     d.go(&format!("{base}/casos/{radicado}")).await;
@@ -149,7 +138,7 @@ async fn triage_reassigns_and_the_department_answers_in_a_real_browser() {
     d.wait_for("Ingreso de funcionarios").await;
 
     // The department: sees it, answers it.
-    d.login(&base, "oaj@anm.test").await;
+    d.login(base, "oaj@anm.test").await;
     d.wait_for(&radicado).await;
     d.go(&format!("{base}/casos/{radicado}")).await;
     d.click("#accion-responder > summary").await;
@@ -162,5 +151,5 @@ async fn triage_reassigns_and_the_department_answers_in_a_real_browser() {
         assert!(timeline.contains(step), "timeline lacks {step}");
     }
     let _ = d.cmd("POST", "/url", json!({"url": "about:blank"})).await;
-    stopper.stop().await;
+    app.stop().await;
 }

@@ -7,51 +7,30 @@
 mod common;
 
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
-use common::{config_with, server_env, TestDb};
-use pqrs::intake::{Intake, Outcome, RawMail, Source};
+use common::{server_env, Backend, TestApp, TestDb, PASSWORD};
+use pqrs::intake::{Outcome, RawMail, Source};
 use serde_json::{json, Value};
 
-const RULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/rules");
-const PASSWORD: &str = "una clave larga y segura";
 /// An HTTPS image nothing serves: under a policy that allows it, it fails to load; under one that
 /// does not, the browser reports a violation.
 const REMOTE_IMG: &str = "https://127.0.0.1:9/pixel.png";
 
-struct App {
-    base: String,
-    stopper: pqrs::startup::Stopper,
-    radicado: String,
-    _dir: tempfile::TempDir,
-}
-
-/// An app on SQLite with a triage user and one case whose HTML mail has a remote image.
-async fn spawn(db: &TestDb) -> App {
-    let intake = Intake::load(Arc::new(config_with(&[("PQRS_DATABASE_URL", db.url_string()), ("PQRS_RULES_DIR", RULES.into())]))).unwrap();
+/// An app on SQLite with a triage user and one case whose HTML mail has a remote image; the
+/// case's radicado.
+async fn spawn() -> (TestApp, String) {
+    let db = TestDb::new(Backend::Sqlite);
+    let intake = db.intake();
     let raw = format!(
         "Message-ID: <csp@x>\r\nFrom: Ana <ana@example.com>\r\nTo: contacto@anm.gov.co\r\nSubject: Solicitud con imagen\r\nMIME-Version: 1.0\r\n\
          Content-Type: text/html; charset=utf-8\r\n\r\n<p>Solicito el certificado.</p><img src=\"{REMOTE_IMG}\" alt=\"firma\">\r\n"
     );
     let m = RawMail { bytes: raw.as_bytes(), source: Source::Pipe, source_ref: None, source_time: None };
     let Outcome::Case { radicado, .. } = intake.process(&mut db.conn(), m, false).unwrap() else { panic!("not filed") };
-    pqrs::staff::add_user(&mut db.conn(), "triage@anm.test", "triage", None, PASSWORD, &intake.department_codes()).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let app = pqrs::startup::Application::build(config_with(&[
-        ("PQRS_DATABASE_URL", db.url_string()),
-        ("PQRS_LISTEN", "127.0.0.1:0".into()),
-        ("PQRS_DATA_DIR", dir.path().display().to_string()),
-        ("PQRS_RULES_DIR", RULES.into()),
-        ("PQRS_FILING_BURST", "1000".into()),
-    ]))
-    .await
-    .unwrap();
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let stopper = app.stopper();
-    actix_web::rt::spawn(app.run_until_stopped());
-    App { base, stopper, radicado, _dir: dir }
+    db.add_staff("triage@anm.test", "triage", None);
+    (TestApp::builder(Backend::Sqlite).db(db).spawn().await, radicado)
 }
 
 /// The directives of a policy, by name.
@@ -88,9 +67,8 @@ fn assert_strict(url: &str, csp: &str, html: &str) {
 
 #[actix_web::test]
 async fn pages_need_no_inline_script_and_only_the_remote_images_view_allows_https_images() {
-    let db = TestDb::new(common::Backend::Sqlite);
-    let app = spawn(&db).await;
-    let c = awc::Client::builder().disable_redirects().finish();
+    let (app, radicado) = spawn().await;
+    let c = app.client();
     let b = &app.base;
 
     // The script: same origin, JavaScript, not sniffable as anything else.
@@ -120,9 +98,7 @@ async fn pages_need_no_inline_script_and_only_the_remote_images_view_allows_http
     assert!(html.contains("data-print") && html.contains("<script src=\"/static/print.js\" defer>"), "{html}");
 
     // Staff pages.
-    let res = c.post(format!("{b}/personal")).send_form(&[("email", "triage@anm.test"), ("password", PASSWORD)]).await.unwrap();
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let session = res.cookie("pqrs_session").expect("session").into_owned();
+    let session = app.login("triage@anm.test", PASSWORD).await.expect("session");
     for path in ["/personal", "/radicar", "/consulta", "/bandeja", "/triage", "/verbal"] {
         let cookie = (path != "/personal").then_some(&session);
         let (csp, html) = get(&c, &format!("{b}{path}"), cookie).await;
@@ -133,7 +109,7 @@ async fn pages_need_no_inline_script_and_only_the_remote_images_view_allows_http
     assert!(html.contains("data-print") && html.contains("/static/print.js"), "{html}");
 
     // The case page: images from this origin only, and the remote image is not in the markup...
-    let r = &app.radicado;
+    let r = &radicado;
     let (csp, html) = get(&c, &format!("{b}/casos/{r}"), Some(&session)).await;
     assert_strict("case", &csp, &html);
     assert_eq!(directives(&csp)["img-src"], ["'self'", "data:"], "{csp}");
@@ -148,7 +124,7 @@ async fn pages_need_no_inline_script_and_only_the_remote_images_view_allows_http
     d.remove("img-src");
     w.remove("img-src");
     assert_eq!(d, w, "only img-src may differ");
-    app.stopper.stop().await;
+    app.stop().await;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -245,8 +221,7 @@ impl Drop for Driver {
 #[actix_web::test]
 async fn print_buttons_and_remote_images_work_under_the_policy_in_a_real_browser() {
     let (Some(chromedriver), Some(chromium)) = (server_env("PQRS_TEST_CHROMEDRIVER"), server_env("PQRS_TEST_CHROMIUM")) else { return };
-    let db = TestDb::new(common::Backend::Sqlite);
-    let app = spawn(&db).await;
+    let (app, radicado) = spawn().await;
     let b = &app.base;
     let d = Driver::start(&chromedriver, &chromium).await;
 
@@ -277,7 +252,7 @@ async fn print_buttons_and_remote_images_work_under_the_policy_in_a_real_browser
     assert_eq!(d.violations_at("/reportes/canal-virtual").await, Vec::<String>::new(), "report page");
     assert_eq!(d.print_clicks().await, 1, "the report's print button does not print");
 
-    let r = &app.radicado;
+    let r = &radicado;
     d.go(&format!("{b}/casos/{r}")).await;
     assert_eq!(d.violations_at(&format!("/casos/{r}")).await, Vec::<String>::new(), "case page");
     assert_eq!(d.js("return document.images.length;").await, 0);
@@ -295,5 +270,5 @@ async fn print_buttons_and_remote_images_work_under_the_policy_in_a_real_browser
     d.click(&format!("a[href='/casos/{r}?imagenes=1']")).await;
     assert_eq!(d.violations_at(&format!("/casos/{r}?imagenes=1")).await, Vec::<String>::new(), "case page with images");
     assert_eq!(d.js("return Array.from(document.images).map(i => i.src);").await, json!([REMOTE_IMG]));
-    app.stopper.stop().await;
+    app.stop().await;
 }

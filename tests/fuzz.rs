@@ -10,13 +10,11 @@
 
 mod common;
 
-use std::sync::Arc;
-
-use common::{config_with, TestDb};
+use common::TestDb;
 use diesel::prelude::*;
 use pqrs::intake::parse::{parse_message, ParseError, ParseOptions};
 use pqrs::intake::web_form::{validate, FilingInput, Upload};
-use pqrs::intake::{Intake, Outcome, RawMail, Source};
+use pqrs::intake::{Outcome, RawMail, Source};
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 
@@ -114,11 +112,7 @@ fn rules() -> &'static pqrs::routing::RuleSet {
 #[test]
 fn every_fuzzed_mail_is_stored_exactly_once_as_one_outcome() {
     let db = TestDb::new(common::Backend::Sqlite);
-    let intake = Intake::load(Arc::new(config_with(&[
-        ("PQRS_DATABASE_URL", db.url_string()),
-        ("PQRS_RULES_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/rules").into()),
-    ])))
-    .unwrap();
+    let intake = db.intake();
     let mut conn = db.conn();
     let mut runner = proptest::test_runner::TestRunner::default();
     let mut distinct = std::collections::BTreeSet::new();
@@ -149,11 +143,7 @@ fn every_fuzzed_mail_is_stored_exactly_once_as_one_outcome() {
 #[test]
 fn every_valid_fuzzed_filing_files() {
     let db = TestDb::new(common::Backend::Sqlite);
-    let intake = Intake::load(Arc::new(config_with(&[
-        ("PQRS_DATABASE_URL", db.url_string()),
-        ("PQRS_RULES_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/rules").into()),
-    ])))
-    .unwrap();
+    let intake = db.intake();
     let mut conn = db.conn();
     let mut runner = proptest::test_runner::TestRunner::default();
     let strat = (".{0,200}", "[a-z]{1,10}@[a-z]{1,10}\\.co", ".{3,200}", ".{10,2000}", any::<bool>());

@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{config_with, server_envs, wait_for_mail, wait_until_async, Backend, TestDb};
+use common::{server_envs, wait_for_mail, wait_until_async, Backend, TestApp};
 use diesel::prelude::*;
 use futures_util::TryStreamExt;
 use pqrs::db::schema::{cases, mailbox_checkpoints, messages, outbox};
@@ -27,7 +27,6 @@ async fn a_mail_appended_to_the_mailbox_is_filed_acknowledged_and_never_filed_tw
         return;
     };
     let port = imap.rsplit(':').next().unwrap();
-    let db = TestDb::new(backend);
     let folder = format!("t{}", rand::random::<u32>());
     let url = format!("imap://pqrs:secret@localhost:{port}/{folder}");
     let tls = pqrs::tls::client_config(&ca).unwrap();
@@ -35,38 +34,17 @@ async fn a_mail_appended_to_the_mailbox_is_filed_acknowledged_and_never_filed_tw
     let mut admin = connect(&parsed, tls.clone()).await.expect("test IMAP login");
     admin.create(&folder).await.unwrap();
 
-    let dir = tempfile::tempdir().unwrap();
-    let start_app = || async {
-        let config = config_with(&[
-            ("PQRS_DATABASE_URL", db.url_string()),
-            ("PQRS_LISTEN", "127.0.0.1:0".into()),
-            ("PQRS_DATA_DIR", dir.path().display().to_string()),
-            ("PQRS_RULES_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/rules").into()),
-            ("PQRS_IMAP_URL", url.clone()),
-            ("PQRS_TLS_CA_FILE", ca.clone()),
-            ("PQRS_SMTP_URL", format!("smtp://{smtp}")),
-            ("PQRS_POLL_INTERVAL_SECS", "30".into()),
-        ]);
-        pqrs::startup::Application::build(config).await.expect("app")
-    };
-    let app = start_app().await;
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let stopper = app.stopper();
-    let handle = actix_web::rt::spawn(app.run_until_stopped());
+    let app = TestApp::builder(backend)
+        .env("PQRS_IMAP_URL", url.clone())
+        .env("PQRS_TLS_CA_FILE", ca.clone())
+        .env("PQRS_SMTP_URL", format!("smtp://{smtp}"))
+        .env("PQRS_POLL_INTERVAL_SECS", "30")
+        .spawn()
+        .await;
 
     // Let the worker connect and enter IDLE, then deliver.
-    let client = awc::Client::default();
-    let mut healthy = false;
-    for _ in 0..100 {
-        let mut res = client.get(format!("{base}/healthz")).send().await.unwrap();
-        let v: serde_json::Value = res.json().await.unwrap();
-        if v["intake"]["status"] == "ok" {
-            healthy = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(healthy, "{backend:?}: intake never became healthy");
+    app.wait_for_intake_ok().await;
+    let db = &app.db;
 
     let mid = format!("imap-{}@citizen.example", rand::random::<u32>());
     let appended = Instant::now();
@@ -114,11 +92,8 @@ async fn a_mail_appended_to_the_mailbox_is_filed_acknowledged_and_never_filed_tw
 
     // Stop, restart with the same database: nothing is filed again; the same mail appended
     // again (a second copy) is a duplicate.
-    stopper.stop().await;
-    handle.await.unwrap().unwrap();
-    let app = start_app().await;
-    let stopper = app.stopper();
-    let handle = actix_web::rt::spawn(app.run_until_stopped());
+    let app = app.restart().await;
+    let db = &app.db;
     admin.append(&folder, None, None, raw_mail(&mid, "Certificado")).await.unwrap();
     let mid2 = format!("imap2-{}@citizen.example", rand::random::<u32>());
     admin.append(&folder, None, None, raw_mail(&mid2, "Otra petición")).await.unwrap();
@@ -139,8 +114,7 @@ async fn a_mail_appended_to_the_mailbox_is_filed_acknowledged_and_never_filed_tw
     let n_cases: i64 = cases::table.count().get_result(&mut db.conn()).unwrap();
     let n_msgs: i64 = messages::table.count().get_result(&mut db.conn()).unwrap();
     assert_eq!((n_cases, n_msgs), (2, 2), "{backend:?}: a mail was filed twice");
-    stopper.stop().await;
-    handle.await.unwrap().unwrap();
+    app.stop().await;
     let _ = admin.delete(&folder).await;
     let _ = admin.logout().await;
 }
@@ -150,22 +124,19 @@ async fn a_mail_appended_to_the_mailbox_is_filed_acknowledged_and_never_filed_tw
 async fn with_a_processed_folder_filed_mail_is_moved_there_not_deleted() {
     let Some([imap, ca]) = server_envs(["PQRS_TEST_IMAP", "PQRS_TEST_CA"]) else { return };
     let port = imap.rsplit(':').next().unwrap();
-    let db = TestDb::new(common::Backend::Sqlite);
     let folder = format!("m{}", rand::random::<u32>());
     let done = format!("{folder}-radicados");
     let url = format!("imap://pqrs:secret@localhost:{port}/{folder}");
     let mut admin = connect(&ImapUrl::parse(&url).unwrap(), pqrs::tls::client_config(&ca).unwrap()).await.unwrap();
     admin.create(&folder).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let app = pqrs::startup::Application::build(config_with(&[
-        ("PQRS_DATABASE_URL", db.url_string()), ("PQRS_LISTEN", "127.0.0.1:0".into()),
-        ("PQRS_DATA_DIR", dir.path().display().to_string()), ("PQRS_RULES_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/rules").into()),
-        ("PQRS_IMAP_URL", url.clone()), ("PQRS_TLS_CA_FILE", ca.clone()), ("PQRS_IMAP_PROCESSED_FOLDER", done.clone()),
-    ])).await.unwrap();
-    let stopper = app.stopper();
-    let handle = actix_web::rt::spawn(app.run_until_stopped());
+    let app = TestApp::builder(Backend::Sqlite)
+        .env("PQRS_IMAP_URL", url.clone())
+        .env("PQRS_TLS_CA_FILE", ca.clone())
+        .env("PQRS_IMAP_PROCESSED_FOLDER", done.clone())
+        .spawn()
+        .await;
     admin.append(&folder, None, None, raw_mail(&format!("mv-{folder}@x"), "Petición")).await.unwrap();
-    wait_until_async(Duration::from_secs(20), "the mail to be filed", || cases::table.count().get_result::<i64>(&mut db.conn()).unwrap_or(0) == 1).await;
+    wait_until_async(Duration::from_secs(20), "the mail to be filed", || cases::table.count().get_result::<i64>(&mut app.db.conn()).unwrap_or(0) == 1).await;
     let mut moved = false;
     for _ in 0..50 {
         let inbox = admin.select(&folder).await.unwrap().exists;
@@ -174,8 +145,7 @@ async fn with_a_processed_folder_filed_mail_is_moved_there_not_deleted() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(moved, "the filed mail was not moved to the processed folder");
-    stopper.stop().await;
-    handle.await.unwrap().unwrap();
+    app.stop().await;
     let _ = admin.delete(&folder).await;
     let _ = admin.delete(&done).await;
 }

@@ -10,7 +10,7 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{config_with, Backend, TestDb};
+use common::{Backend, TestApp, RULES};
 use diesel::prelude::*;
 use pqrs::db::schema::{cases, messages};
 
@@ -22,24 +22,12 @@ async fn web_filings_are_numbered_in_between_a_running_import_on_postgres() {
     if !common::backend_available(Backend::Postgres) {
         return;
     }
-    let db = TestDb::new(Backend::Postgres);
     let corpus = tempfile::tempdir().unwrap();
     for i in 0..MAILS {
         std::fs::write(corpus.path().join(format!("{i:05}.eml")), pqrs::intake::synthetic::synthetic_mail(i)).unwrap();
     }
-    let data = tempfile::tempdir().unwrap();
-    let config = config_with(&[
-        ("PQRS_DATABASE_URL", db.url_string()),
-        ("PQRS_LISTEN", "127.0.0.1:0".into()),
-        ("PQRS_DATA_DIR", data.path().display().to_string()),
-        ("PQRS_RULES_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/rules").into()),
-        ("PQRS_FILING_RATE_PER_MINUTE", "10000".into()),
-        ("PQRS_FILING_BURST", "1000".into()),
-    ]);
-    let app = pqrs::startup::Application::build(config).await.expect("app");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let stopper = app.stopper();
-    let handle = actix_web::rt::spawn(app.run_until_stopped());
+    let app = TestApp::builder(Backend::Postgres).env("PQRS_FILING_RATE_PER_MINUTE", "10000").spawn().await;
+    let (db, base) = (&app.db, &app.base);
 
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_pqrs"));
     for (k, _) in std::env::vars() {
@@ -49,7 +37,7 @@ async fn web_filings_are_numbered_in_between_a_running_import_on_postgres() {
     }
     let mut import = cmd
         .env("PQRS_DATABASE_URL", db.url_string())
-        .env("PQRS_RULES_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/rules"))
+        .env("PQRS_RULES_DIR", RULES)
         .args(["import", "--json", "--batch", "500"])
         .arg(corpus.path())
         .stdout(Stdio::null())
@@ -59,7 +47,7 @@ async fn web_filings_are_numbered_in_between_a_running_import_on_postgres() {
     let stored = || messages::table.filter(messages::source.eq("import")).count().get_result::<i64>(&mut db.conn()).unwrap_or(0);
     common::wait_until_async(Duration::from_secs(60), "the import to start filing", || stored() > 20).await;
 
-    let client = awc::Client::default();
+    let client = app.client();
     let mut during: Vec<(String, Duration)> = Vec::new();
     for i in 0..FILINGS {
         let body = serde_json::json!({"name": "Ana Pérez", "document_type": "CC", "document_number": "15372886",
@@ -98,6 +86,5 @@ async fn web_filings_are_numbered_in_between_a_running_import_on_postgres() {
         p(0.99)
     );
     assert!(inside >= 3, "only {inside} of {} filings were numbered between the import's mails: they waited for its batches", during.len());
-    stopper.stop().await;
-    handle.await.unwrap().unwrap();
+    app.stop().await;
 }

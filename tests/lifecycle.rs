@@ -4,12 +4,10 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use chrono::{NaiveDate, TimeZone, Utc};
 #[allow(unused_imports)]
 use chrono::Datelike;
-use common::{config_with, Backend, TestDb};
+use common::{Backend, TestDb};
 use diesel::prelude::*;
 use pqrs::db::models::CaseRow;
 use pqrs::db::schema::{case_events, outbox};
@@ -42,11 +40,7 @@ struct Fixture {
 impl Fixture {
     fn new(backend: common::Backend) -> Fixture {
         let db = TestDb::new(backend);
-        let config = config_with(&[
-            ("PQRS_DATABASE_URL", db.url_string()),
-            ("PQRS_RULES_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/rules").into()),
-        ]);
-        let intake = Intake::load(Arc::new(config)).unwrap();
+        let intake = db.intake();
         let departments = intake.department_codes();
         Fixture { db, intake, departments }
     }

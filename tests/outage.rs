@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{config_with, server_envs, wait_for_mail, Backend, TestDb};
+use common::{config_with, server_envs, wait_for_mail, Backend, TestApp, TestDb};
 use diesel::prelude::*;
 use pqrs::db::schema::{cases, outbox};
 
@@ -78,16 +78,9 @@ async fn a_postgresql_outage_gives_503_and_exit_75_then_the_service_recovers_alo
     let (hostport, rest) = after.split_once('/').unwrap();
     let proxy = Proxy::start(hostport.to_string());
     let proxied = format!("{before}@127.0.0.1:{}/{rest}", proxy.port);
-    let dir = tempfile::tempdir().unwrap();
-    let app = pqrs::startup::Application::build(config_with(&[
-        ("PQRS_DATABASE_URL", proxied.clone()), ("PQRS_LISTEN", "127.0.0.1:0".into()),
-        ("PQRS_DATA_DIR", dir.path().display().to_string()), ("PQRS_RULES_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/rules").into()),
-        ("PQRS_FILING_BURST", "1000".into()),
-    ])).await.unwrap();
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let stopper = app.stopper();
-    actix_web::rt::spawn(app.run_until_stopped());
-    let c = awc::Client::builder().timeout(Duration::from_secs(30)).finish();
+    let app = TestApp::builder(Backend::Postgres).db(db).env("PQRS_DATABASE_URL", proxied.clone()).spawn().await;
+    let base = &app.base;
+    let c = app.client();
     assert_eq!(c.post(format!("{base}/api/v1/filings")).send_json(&filing()).await.unwrap().status().as_u16(), 201);
 
     proxy.cut();
@@ -120,33 +113,28 @@ async fn a_postgresql_outage_gives_503_and_exit_75_then_the_service_recovers_alo
     }
     assert!(ok, "the service did not recover after PostgreSQL came back");
     assert_eq!(c.get(format!("{base}/healthz")).send().await.unwrap().status().as_u16(), 200);
-    let n: i64 = cases::table.count().get_result(&mut db.conn()).unwrap();
+    let n: i64 = cases::table.count().get_result(&mut app.db.conn()).unwrap();
     assert_eq!(n, 2, "the refused filing must not be half-stored");
-    stopper.stop().await;
+    app.stop().await;
 }
 
 #[actix_web::test]
 async fn the_imap_server_going_away_and_back_loses_nothing() {
     let Some([imap, ca]) = server_envs(["PQRS_TEST_IMAP", "PQRS_TEST_CA"]) else { return };
-    let db = TestDb::new(Backend::Sqlite);
     let proxy = Proxy::start(imap.clone());
     let folder = format!("o{}", rand::random::<u32>());
     let direct = pqrs::intake::imap::ImapUrl::parse(&format!("imap://pqrs:secret@localhost:{}/{folder}", imap.rsplit(':').next().unwrap())).unwrap();
     let tls = pqrs::tls::client_config(&ca).unwrap();
     let mut admin = pqrs::intake::imap::connect(&direct, tls).await.unwrap();
     admin.create(&folder).await.unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let app = pqrs::startup::Application::build(config_with(&[
-        ("PQRS_DATABASE_URL", db.url_string()), ("PQRS_LISTEN", "127.0.0.1:0".into()),
-        ("PQRS_DATA_DIR", dir.path().display().to_string()), ("PQRS_RULES_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/rules").into()),
-        ("PQRS_IMAP_URL", format!("imap://pqrs:secret@localhost:{}/{folder}", proxy.port)), ("PQRS_TLS_CA_FILE", ca.clone()),
-        ("PQRS_POLL_INTERVAL_SECS", "2".into()),
-    ])).await.unwrap();
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let stopper = app.stopper();
-    actix_web::rt::spawn(app.run_until_stopped());
+    let app = TestApp::builder(Backend::Sqlite)
+        .env("PQRS_IMAP_URL", format!("imap://pqrs:secret@localhost:{}/{folder}", proxy.port))
+        .env("PQRS_TLS_CA_FILE", ca.clone())
+        .env("PQRS_POLL_INTERVAL_SECS", "2")
+        .spawn()
+        .await;
     let mail = |mid: &str| format!("Message-ID: <{mid}>\r\nFrom: ana@example.com\r\nTo: contacto@anm.gov.co\r\nSubject: Petición\r\n\r\nSolicito información.\r\n");
-    let count = || cases::table.count().get_result::<i64>(&mut db.conn()).unwrap_or(0);
+    let count = || cases::table.count().get_result::<i64>(&mut app.db.conn()).unwrap_or(0);
     admin.append(&folder, None, None, mail(&format!("o1-{folder}@x"))).await.unwrap();
     for _ in 0..100 { if count() == 1 { break; } actix_web::rt::time::sleep(Duration::from_millis(100)).await; }
     assert_eq!(count(), 1, "first mail not filed");
@@ -154,11 +142,9 @@ async fn the_imap_server_going_away_and_back_loses_nothing() {
     proxy.cut();
     admin.append(&folder, None, None, mail(&format!("o2-{folder}@x"))).await.unwrap();
     // While the server is away the health says so (the last error is reported).
-    let c = awc::Client::default();
     let mut saw_error = false;
     for _ in 0..60 {
-        let mut r = c.get(format!("{base}/healthz")).send().await.unwrap();
-        let v: serde_json::Value = r.json().await.unwrap();
+        let (_, v) = app.health().await;
         if !v["intake"]["last_error"].is_null() { saw_error = true; break; }
         actix_web::rt::time::sleep(Duration::from_millis(100)).await;
     }
@@ -168,10 +154,9 @@ async fn the_imap_server_going_away_and_back_loses_nothing() {
     proxy.restore();
     for _ in 0..300 { if count() == 2 { break; } actix_web::rt::time::sleep(Duration::from_millis(100)).await; }
     assert_eq!(count(), 2, "the mail that arrived during the outage was not filed after recovery");
-    let mut r = c.get(format!("{base}/healthz")).send().await.unwrap();
-    let v: serde_json::Value = r.json().await.unwrap();
+    let (_, v) = app.health().await;
     assert_eq!(v["intake"]["status"], "ok");
-    stopper.stop().await;
+    app.stop().await;
     let _ = admin.delete(&folder).await;
 }
 

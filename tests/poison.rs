@@ -6,16 +6,14 @@
 mod common;
 
 use std::io::Write;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{config_with, server_envs, wait_until_async, Backend, TestDb};
+use common::{server_envs, wait_until_async, Backend, TestApp, TestDb, RULES};
 use diesel::prelude::*;
 use pqrs::db::schema::{cases, quarantine};
 use pqrs::db::AnyConnection;
 
-const RULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/rules");
 /// The subject the trigger refuses.
 const POISON: &str = "VENENO";
 
@@ -108,26 +106,13 @@ fn ingest_exits_0_for_a_poison_mail_and_keeps_it(backend: Backend) {
     assert_quarantined_with_reason(&db, backend);
 }
 
-fn serve_config(db: &TestDb, data: &Path, extra: &[(&str, String)]) -> pqrs::config::Config {
-    let mut pairs = vec![
-        ("PQRS_DATABASE_URL", db.url_string()),
-        ("PQRS_LISTEN", "127.0.0.1:0".into()),
-        ("PQRS_DATA_DIR", data.display().to_string()),
-        ("PQRS_RULES_DIR", RULES.into()),
-    ];
-    pairs.extend(extra.iter().cloned());
-    config_with(&pairs)
-}
-
 common::backend_tests!(#[actix_web::test] async fn the_maildir_watcher_moves_past_a_poison_mail);
 async fn the_maildir_watcher_moves_past_a_poison_mail(backend: Backend) {
     let db = TestDb::new(backend);
     install_poison_trigger(&mut db.conn());
-    let data = tempfile::tempdir().unwrap();
-    let app = pqrs::startup::Application::build(serve_config(&db, data.path(), &[])).await.expect("app");
-    let stopper = app.stopper();
-    let handle = actix_web::rt::spawn(app.run_until_stopped());
-    let maildir = data.path().join("maildir");
+    let app = TestApp::builder(backend).db(db).spawn().await;
+    let db = &app.db;
+    let maildir = app.data_dir.join("maildir");
     wait_until_async(Duration::from_secs(10), "the Maildir to exist", || maildir.join("new").is_dir()).await;
     for (i, (_, raw)) in three("mdir").iter().enumerate() {
         // Written in tmp/ and renamed into new/, as a delivery agent does.
@@ -141,8 +126,7 @@ async fn the_maildir_watcher_moves_past_a_poison_mail(backend: Backend) {
     .await;
     assert_eq!(counts(&db), (2, 1), "{backend:?}");
     assert_quarantined_with_reason(&db, backend);
-    stopper.stop().await;
-    handle.await.unwrap().unwrap();
+    app.stop().await;
 }
 
 common::backend_tests!(#[actix_web::test] async fn the_imap_worker_moves_past_a_poison_mail);
@@ -160,11 +144,14 @@ async fn the_imap_worker_moves_past_a_poison_mail(backend: Backend) {
     for (_, raw) in three("imap") {
         admin.append(&folder, None, None, raw).await.unwrap();
     }
-    let data = tempfile::tempdir().unwrap();
-    let extra = [("PQRS_IMAP_URL", url.clone()), ("PQRS_TLS_CA_FILE", ca.clone()), ("PQRS_POLL_INTERVAL_SECS", "2".into())];
-    let app = pqrs::startup::Application::build(serve_config(&db, data.path(), &extra)).await.expect("app");
-    let stopper = app.stopper();
-    let handle = actix_web::rt::spawn(app.run_until_stopped());
+    let app = TestApp::builder(backend)
+        .db(db)
+        .env("PQRS_IMAP_URL", url.clone())
+        .env("PQRS_TLS_CA_FILE", ca.clone())
+        .env("PQRS_POLL_INTERVAL_SECS", "2")
+        .spawn()
+        .await;
+    let db = &app.db;
     wait_until_async(Duration::from_secs(30), "two cases and one quarantine record", || counts(&db) == (2, 1)).await;
     assert_quarantined_with_reason(&db, backend);
     // All three are marked on the server: the poison mail is not read again and again.
@@ -180,31 +167,27 @@ async fn the_imap_worker_moves_past_a_poison_mail(backend: Backend) {
         .filter(|f| f.flags().any(|fl| matches!(fl, async_imap::types::Flag::Seen)))
         .count();
     assert_eq!(seen, 3, "{backend:?}");
-    stopper.stop().await;
-    handle.await.unwrap().unwrap();
+    app.stop().await;
 }
 
 common::backend_tests!(#[actix_web::test] async fn a_web_filing_the_store_refuses_gets_422_and_the_next_one_201);
 async fn a_web_filing_the_store_refuses_gets_422_and_the_next_one_201(backend: Backend) {
     let db = TestDb::new(backend);
     install_poison_trigger(&mut db.conn());
-    let data = tempfile::tempdir().unwrap();
-    let app = pqrs::startup::Application::build(serve_config(&db, data.path(), &[])).await.expect("app");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let stopper = app.stopper();
-    let handle = actix_web::rt::spawn(app.run_until_stopped());
+    let app = TestApp::builder(backend).db(db).spawn().await;
+    let db = &app.db;
+    let base = &app.base;
     let filing = |subject: &str| {
         serde_json::json!({"name": "Ana Pérez", "document_type": "CC", "document_number": "15372886", "email": "ana@example.com",
             "subject": subject, "message": "Solicito copia del certificado de registro minero.", "consent": true})
     };
-    let c = awc::Client::default();
+    let c = app.client();
     let bad = c.post(format!("{base}/api/v1/filings")).send_json(&filing(POISON)).await.unwrap();
     assert_eq!(bad.status().as_u16(), 422, "{backend:?}");
     let good = c.post(format!("{base}/api/v1/filings")).send_json(&filing("Certificado")).await.unwrap();
     assert_eq!(good.status().as_u16(), 201, "{backend:?}");
     assert_eq!(counts(&db).0, 1, "{backend:?}");
-    stopper.stop().await;
-    handle.await.unwrap().unwrap();
+    app.stop().await;
 }
 
 #[test]

@@ -5,10 +5,8 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use chrono::{TimeZone, Utc};
-use common::{config_with, Backend, TestDb};
+use common::{Backend, TestApp, TestDb};
 use diesel::prelude::*;
 use pqrs::db::models::OutboxRow;
 use pqrs::db::schema::outbox;
@@ -28,8 +26,7 @@ fn feed(intake: &Intake, db: &TestDb, raw: &str, at: chrono::DateTime<Utc>) -> O
 common::backend_tests!(#[actix_web::test] async fn the_year_report_counts_a_known_mix_exactly);
 async fn the_year_report_counts_a_known_mix_exactly(backend: Backend) {
     let db = TestDb::new(backend);
-    let config = config_with(&[("PQRS_DATABASE_URL", db.url_string()), ("PQRS_RULES_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/rules").into())]);
-    let intake = Intake::load(Arc::new(config)).unwrap();
+    let intake = db.intake();
     // 31 January 23:30 in Bogotá = 1 February 04:30 UTC: January.
     let jan31 = Utc.with_ymd_and_hms(2026, 2, 1, 4, 30, 0).unwrap();
     assert!(matches!(feed(&intake, &db, &mail("jan@x", "ana@example.com", ""), jan31), Outcome::Case { .. }));
@@ -87,18 +84,12 @@ async fn the_year_report_counts_a_known_mix_exactly(backend: Backend) {
     assert_eq!(pqrs::reports::virtual_channel(&mut conn, 2026).unwrap(), pqrs::reports::recompute_virtual_channel(&mut conn, 2026).unwrap());
 
     // Over HTTP: report token yes (JSON and CSV), department token and nobody no.
-    let report_token = pqrs::staff::create_token(&mut conn, Some("report"), None).unwrap();
-    pqrs::staff::add_user(&mut conn, "vct@anm.test", "department", Some("VCT"), "una clave larga y segura", &["VCT".to_string()]).unwrap();
-    let dept_token = pqrs::staff::create_token(&mut conn, None, Some("vct@anm.test")).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let app = pqrs::startup::Application::build(config_with(&[
-        ("PQRS_DATABASE_URL", db.url_string()), ("PQRS_LISTEN", "127.0.0.1:0".into()),
-        ("PQRS_DATA_DIR", dir.path().display().to_string()), ("PQRS_RULES_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/rules").into()),
-    ])).await.unwrap();
-    let base = format!("http://127.0.0.1:{}/api/v1/metrics/virtual-channel?year=2026", app.port());
-    let stopper = app.stopper();
-    actix_web::rt::spawn(app.run_until_stopped());
-    let c = awc::Client::default();
+    let report_token = db.role_token("report");
+    db.add_staff("vct@anm.test", "department", Some("VCT"));
+    let dept_token = db.user_token("vct@anm.test");
+    let app = TestApp::builder(backend).db(db).spawn().await;
+    let base = app.url("/api/v1/metrics/virtual-channel?year=2026");
+    let c = app.client();
     let mut res = c.get(&base).bearer_auth(&report_token).send().await.unwrap();
     assert_eq!(res.status().as_u16(), 200);
     let v: serde_json::Value = res.json().await.unwrap();
@@ -112,5 +103,5 @@ async fn the_year_report_counts_a_known_mix_exactly(backend: Backend) {
     assert_eq!(c.get(&base).bearer_auth(&dept_token).send().await.unwrap().status().as_u16(), 403);
     assert_eq!(c.get(&base).send().await.unwrap().status().as_u16(), 401);
     assert_eq!(c.get(&base).bearer_auth("pqrs_forged").send().await.unwrap().status().as_u16(), 401);
-    stopper.stop().await;
+    app.stop().await;
 }
