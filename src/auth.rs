@@ -7,12 +7,14 @@
 //! This module holds the caller and its rights; `db::staff::resolve` finds it from a token or a
 //! session, and the request extractor is in `web::caller`.
 
+pub use crate::domain::Role;
+
 pub const SESSION_COOKIE: &str = "pqrs_session";
 
 /// An authenticated caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
-    pub role: String,
+    pub role: Role,
     pub department: Option<String>,
     /// The staff user's e-mail (None for role tokens).
     pub email: Option<String>,
@@ -24,15 +26,15 @@ pub struct Caller {
 impl Caller {
     /// Sees every case.
     pub fn sees_all(&self) -> bool {
-        matches!(self.role.as_str(), "admin" | "triage")
+        matches!(self.role, Role::Admin | Role::Triage)
     }
     /// May work cases (not a report-only caller).
     pub fn is_staff(&self) -> bool {
-        matches!(self.role.as_str(), "admin" | "triage" | "department")
+        matches!(self.role, Role::Admin | Role::Triage | Role::Department)
     }
     /// May read the metrics.
     pub fn may_report(&self) -> bool {
-        matches!(self.role.as_str(), "admin" | "triage" | "report")
+        matches!(self.role, Role::Admin | Role::Triage | Role::Report)
     }
     /// The department filter for case queries: None = all.
     pub fn scope(&self) -> Option<&str> {

@@ -8,7 +8,7 @@ use chrono::Utc;
 use diesel::prelude::*;
 use sha2::Digest;
 
-use crate::auth::Caller;
+use crate::auth::{Caller, Role};
 use crate::db::schema::{api_tokens, sessions, staff_users};
 use crate::db::{self, AnyConnection};
 
@@ -241,11 +241,12 @@ pub fn resolve(conn: &mut AnyConnection, bearer: Option<&str>, session: Option<&
                 .first(conn)
                 .optional()?;
             return Ok(match user {
-                Some((email, role, department, true)) => Some(Caller { role, department, email: Some(email), user_id: Some(uid), csrf: None }),
+                Some((email, role, department, true)) => Role::parse(&role).map(|role| Caller { role, department, email: Some(email), user_id: Some(uid), csrf: None }),
                 _ => None,
             });
         }
-        return Ok(Some(Caller { role, department: None, email: None, user_id: None, csrf: None }));
+        // An unknown stored role grants nothing.
+        return Ok(Role::parse(&role).map(|role| Caller { role, department: None, email: None, user_id: None, csrf: None }));
     }
     if let Some(sid) = session {
         let now = Utc::now().naive_utc();
@@ -257,7 +258,7 @@ pub fn resolve(conn: &mut AnyConnection, bearer: Option<&str>, session: Option<&
             .first(conn)
             .optional()?;
         return Ok(match row {
-            Some((id, email, role, department, true, csrf)) => Some(Caller { role, department, email: Some(email), user_id: Some(id), csrf: Some(csrf) }),
+            Some((id, email, role, department, true, csrf)) => Role::parse(&role).map(|role| Caller { role, department, email: Some(email), user_id: Some(id), csrf: Some(csrf) }),
             _ => None,
         });
     }
@@ -267,6 +268,11 @@ pub fn resolve(conn: &mut AnyConnection, bearer: Option<&str>, session: Option<&
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn roles_are_the_role_codes() {
+        assert_eq!(Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(), ROLES.to_vec());
+    }
 
     #[test]
     fn passwords_hash_and_verify() {

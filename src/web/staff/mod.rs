@@ -51,7 +51,7 @@ fn staff_page(caller: &Caller, title: &str, body: Markup) -> HttpResponse {
     let n = nav(caller);
     html_response(StatusCode::OK, page(title, &n, html! {
         div.small.noprint style="text-align:right" {
-            (caller.email.clone().unwrap_or_default()) " · " (role_label(&caller.role))
+            (caller.email.clone().unwrap_or_default()) " · " (caller.role.label())
             @if let Some(d) = &caller.department { " · " (d) }
             form method="post" action="/salir" style="display:inline;margin-left:1rem" {
                 input type="hidden" name="csrf" value=(csrf);
@@ -60,16 +60,6 @@ fn staff_page(caller: &Caller, title: &str, body: Markup) -> HttpResponse {
         }
         (body)
     }))
-}
-
-fn role_label(r: &str) -> &'static str {
-    match r {
-        "admin" => "Administración",
-        "triage" => "Triage",
-        "department" => "Dependencia",
-        "report" => "Reportes",
-        _ => "",
-    }
 }
 
 fn light(s: &CaseSummary) -> Markup {
