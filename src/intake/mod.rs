@@ -1,10 +1,11 @@
-//! Intake: every door a message comes through, turned into our own [`parse::InboundMessage`] and
-//! sent through the one [`pipeline::Intake`].
+//! Intake: every door a message comes through. Each reads mail and hands a [`door::RawMail`] to
+//! the one intake workflow (`crate::workflow::intake`, also named `intake::pipeline` here).
 //!
 //! - `parse`: mail-parser → `InboundMessage` (the anti-corruption layer; mail-parser's borrowed
 //!   types never leave it), automatic-mail and bounce detection, received time.
 //! - `mbox`, `maildir`: reading archives for import.
-//! - `pipeline`: parse → dedupe → thread → route → date → file, or quarantine.
+//! - `door`: what a door hands over (raw bytes, source, arrival time) and the guards it shares.
+//! - `web_form`: validation of web filings (filed by `crate::workflow::web_filing`).
 //! - `import`: `pqrs import`; `maildir_watch`: the embedded drop folder; `imap`: the contact
 //!   mailbox.
 
@@ -13,8 +14,10 @@ pub mod import;
 pub mod maildir;
 pub mod maildir_watch;
 pub mod mbox;
+pub mod door;
 pub mod parse;
-pub mod pipeline;
+/// The intake workflow, under the name the doors and tests use.
+pub use crate::workflow::intake as pipeline;
 pub mod synthetic;
 pub mod web_form;
 

@@ -5,6 +5,8 @@ pub mod filing {
     pub use crate::db::intake::*;
 }
 pub mod follow_up;
+pub mod intake;
 pub mod lifecycle;
+pub mod web_filing;
 
 pub use filing::{CaseDraft, FilingError, FilingOutcome};
