@@ -17,15 +17,8 @@ const N: usize = 300;
 const KILLS: usize = 20;
 
 fn import(db: &TestDb, dir: &std::path::Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_pqrs"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("PQRS_") && !k.starts_with("PQRS_TEST_") {
-            c.env_remove(k);
-        }
-    }
-    c.env("PQRS_DATABASE_URL", db.url_string())
-        .env("PQRS_RULES_DIR", concat!(env!("CARGO_MANIFEST_DIR"), "/rules"))
-        .env("PQRS_MESSAGE_ID_DOMAIN", "pqrs.test")
+    let mut c = common::pqrs_cmd(db);
+    c.env("PQRS_MESSAGE_ID_DOMAIN", "pqrs.test")
         .args(["import", "--json", "--batch", "5"])
         .arg(dir)
         .stdout(Stdio::piped())

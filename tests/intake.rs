@@ -42,14 +42,7 @@ fn write(dir: &Path, name: &str, content: &str) {
 }
 
 fn pqrs(db: &TestDb) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_pqrs"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("PQRS_") && !k.starts_with("PQRS_TEST_") {
-            c.env_remove(k);
-        }
-    }
-    c.env("PQRS_DATABASE_URL", db.url_string()).env("PQRS_RULES_DIR", RULES);
-    c
+    common::pqrs_cmd(db)
 }
 
 fn import_json(db: &TestDb, args: &[&str]) -> serde_json::Value {

@@ -9,7 +9,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{server_envs, wait_until_async, Backend, TestApp, TestDb, RULES};
+use common::{server_envs, wait_until_async, Backend, TestApp, TestDb};
 use diesel::prelude::*;
 use pqrs::db::schema::{cases, quarantine};
 use pqrs::db::AnyConnection;
@@ -65,14 +65,7 @@ fn assert_quarantined_with_reason(db: &TestDb, backend: Backend) {
 }
 
 fn pqrs(db: &TestDb) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_pqrs"));
-    for (k, _) in std::env::vars() {
-        if k.starts_with("PQRS_") && !k.starts_with("PQRS_TEST_") {
-            c.env_remove(k);
-        }
-    }
-    c.env("PQRS_DATABASE_URL", db.url_string()).env("PQRS_RULES_DIR", RULES);
-    c
+    common::pqrs_cmd(db)
 }
 
 common::backend_tests!(#[test] fn import_files_the_mails_around_a_poison_one);

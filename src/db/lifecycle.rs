@@ -97,10 +97,7 @@ pub fn act<E>(
     decide: impl FnOnce(&CaseRow) -> Result<Plan, E>,
 ) -> Result<CaseRow, ActError<E>> {
     super::write_tx(conn, |c| {
-        let Some(case) = CaseRow::by_id(c, case_id).optional()? else { return Err(ActError::NotFound) };
-        if scope.is_some_and(|d| d != case.department) {
-            return Err(ActError::NotFound);
-        }
+        let case = load_scoped(c, case_id, scope)?;
         let plan = decide(&case).map_err(ActError::Refused)?;
         Ok(apply_plan(c, ctx, &case, actor, plan, now)?)
     })
@@ -118,10 +115,7 @@ pub fn act_many<E>(
     decisions: Vec<Box<dyn FnOnce(&CaseRow) -> Result<Option<Plan>, E> + '_>>,
 ) -> Result<CaseRow, ActError<E>> {
     super::write_tx(conn, |c| {
-        let Some(mut case) = CaseRow::by_id(c, case_id).optional()? else { return Err(ActError::NotFound) };
-        if scope.is_some_and(|d| d != case.department) {
-            return Err(ActError::NotFound);
-        }
+        let mut case = load_scoped(c, case_id, scope)?;
         for decide in decisions {
             if let Some(plan) = decide(&case).map_err(ActError::Refused)? {
                 case = apply_plan(c, ctx, &case, actor, plan, now)?;
@@ -129,6 +123,14 @@ pub fn act_many<E>(
         }
         Ok(case)
     })
+}
+
+/// The case `case_id` if it is within `scope` (a department code; None = every department).
+fn load_scoped<E>(c: &mut AnyConnection, case_id: i64, scope: Option<&str>) -> Result<CaseRow, ActError<E>> {
+    match CaseRow::by_id(c, case_id).optional()? {
+        Some(case) if scope.is_none_or(|d| d == case.department) => Ok(case),
+        _ => Err(ActError::NotFound),
+    }
 }
 
 /// Apply a plan to `case` inside the caller's transaction; returns the case as stored after it.

@@ -82,12 +82,7 @@ pub fn no_nul(s: &str) -> String {
 }
 
 /// At most `max` characters (not bytes), for bounded columns.
-pub fn truncate(s: &str, max: usize) -> String {
-    match s.char_indices().nth(max) {
-        Some((i, _)) => s[..i].to_string(),
-        None => s.to_string(),
-    }
-}
+pub use super::parse::truncate_chars as truncate;
 
 #[cfg(test)]
 mod tests {

@@ -173,6 +173,19 @@ impl Drop for TestDb {
 
 /// The repository's rules folder.
 pub const RULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/rules");
+
+/// The `pqrs` binary with a clean `PQRS_*` environment (the `PQRS_TEST_*` variables kept),
+/// pointed at `db` and the repository's rules.
+pub fn pqrs_cmd(db: &TestDb) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_pqrs"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("PQRS_") && !k.starts_with("PQRS_TEST_") {
+            c.env_remove(k);
+        }
+    }
+    c.env("PQRS_DATABASE_URL", db.url_string()).env("PQRS_RULES_DIR", RULES);
+    c
+}
 /// The password of the staff users the tests create.
 pub const PASSWORD: &str = "una clave larga y segura";
 
