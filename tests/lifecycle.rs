@@ -190,13 +190,15 @@ fn follow_up_alerts_are_sent_once_and_skip_suspended_cases(backend: Backend) {
     assert_eq!((r.overdue, r.digests_queued, r.escalations_queued), (1, 1, 1), "{backend:?}: {r:?}");
     let r = run(at(2026, 3, 17));
     assert_eq!((r.digests_queued, r.escalations_queued), (0, 0));
-    // A month after the requerimiento without reply: desistimiento proposed once.
-    let r = run(at(2026, 4, 6));
+    // Requerimiento on Wed 4 March: the citizen's month ends Sat 4 April, moved to Mon 6 April
+    // (the business day after Holy Week). Desistimiento is proposed once, from Tue 7 April.
+    assert_eq!(run(at(2026, 4, 6)).desistimiento_proposed, 0, "{backend:?}: proposed on the citizen's last day");
+    let r = run(at(2026, 4, 7));
     assert_eq!(r.desistimiento_proposed, 1);
-    assert_eq!(run(at(2026, 4, 7)).desistimiento_proposed, 0);
+    assert_eq!(run(at(2026, 4, 8)).desistimiento_proposed, 0);
     let internal: Vec<(String, bool)> = outbox::table.filter(outbox::internal.eq(true)).select((outbox::purpose, outbox::internal)).load(&mut f.db.conn()).unwrap();
-    // Digests on 12 Mar, 17 Mar, 6 Apr and 7 Apr (one a day while overdue), one escalation.
-    assert_eq!(internal.len(), 5, "{internal:?}");
+    // Digests on 12 Mar, 17 Mar, 6, 7 and 8 Apr (one a day while overdue), one escalation.
+    assert_eq!(internal.len(), 6, "{internal:?}");
 }
 
 common::backend_tests!(#[test] fn ley_1712_figures_count_on_time_late_open_overdue_transferred_and_extended);

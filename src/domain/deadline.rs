@@ -527,6 +527,17 @@ impl DeadlinePolicy {
         new_due.ok_or(DeadlineError::OutOfRange)
     }
 
+    /// The citizen's last day to complete a petition after a requerimiento made on
+    /// `requested_on` (art. 17, Ley 1755 de 2015: one month): the same day of the next month
+    /// (the month's last day when that day does not exist), moved to the next business day when
+    /// it is not one. Desistimiento may be declared only after this day.
+    pub fn citizen_last_day(&self, requested_on: NaiveDate) -> Result<NaiveDate, DeadlineError> {
+        requested_on
+            .checked_add_months(chrono::Months::new(1))
+            .and_then(|d| self.calendar.business_day_on_or_after(d))
+            .ok_or(DeadlineError::OutOfRange)
+    }
+
     /// Business days left until `due`, seen on `today`:
     ///
     /// * `today <= due`: the business days in `(today, due]` (0 = due today or, on a
@@ -554,6 +565,19 @@ impl DeadlinePolicy {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_citizens_month_ends_on_a_business_day() {
+        use chrono::NaiveDate;
+        let p = super::DeadlinePolicy::new(crate::domain::calendar::BusinessCalendar::colombia());
+        let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        // Wed 4 Mar 2026 + 1 month = Sat 4 Apr (after Holy Week) → Mon 6 Apr.
+        assert_eq!(p.citizen_last_day(d(2026, 3, 4)).unwrap(), d(2026, 4, 6));
+        // 31 Jan → 28 Feb 2026 (no 31 Feb), a Saturday → Mon 2 Mar.
+        assert_eq!(p.citizen_last_day(d(2026, 1, 31)).unwrap(), d(2026, 3, 2));
+        // Tue 10 Mar 2026 → Fri 10 Apr, a business day: itself.
+        assert_eq!(p.citizen_last_day(d(2026, 3, 10)).unwrap(), d(2026, 4, 10));
+    }
+
     use super::*;
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {

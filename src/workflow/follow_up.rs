@@ -1,14 +1,15 @@
 //! The follow-up job: over stored open cases, it finds those due soon (≤ `amber_days` business
 //! days left) and overdue, queues one daily digest per department (internal mail, counted apart
 //! from outgoing mail), escalates each overdue case once per due date, and proposes
-//! desistimiento for petitions waiting for the citizen for more than a calendar month (art. 17).
+//! desistimiento for petitions waiting for the citizen after their month ran out (art. 17: the
+//! day after R + 1 month, that day moved to a business day).
 //!
 //! Idempotent: every alert has a key in `alerts_sent`, written in the same transaction as the
 //! mail it queues, so a restart (or two instances) never sends a digest or an escalation twice.
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Months, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::json;
 
@@ -56,7 +57,8 @@ pub fn run(conn: &mut AnyConnection, policy: &Policy, message_id_domain: &str, b
     for case in &open {
         if case.status == CaseStatus::Requerimiento.as_str() {
             if let Some(since) = case.suspended_on {
-                if since.checked_add_months(Months::new(1)).is_some_and(|limit| today > limit) {
+                // Only after the citizen's last day (R + 1 month, on a business day).
+                if policy.deadlines.citizen_last_day(since).is_ok_and(|last| today > last) {
                     let key = format!("desistimiento:{}:{}", case.id, since);
                     let event = AlertEvent {
                         case_id: case.id,
