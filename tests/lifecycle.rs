@@ -149,11 +149,20 @@ fn invalid_transitions_are_refused_and_change_nothing(backend: Backend) {
     let c2 = f.case(&r2);
     assert!(matches!(f.act(&c2, Action::Annul { reason: "  ".into() }, at(2026, 3, 3)), Err(ActionError::Invalid(_))));
     assert!(matches!(f.act(&c2, Action::Assign { department: "NOPE".into(), assignee: None, reason: None }, at(2026, 3, 3)), Err(ActionError::Invalid(_))));
-    // A transfer after 5 business days is refused.
-    let e = f.act(&c2, Action::Transfer { entity: "Alcaldía de Segovia".into(), reason: "competencia".into() }, at(2026, 3, 20)).unwrap_err();
-    assert!(matches!(e, ActionError::TransferTooLate(_)), "{e:?}");
+    // A transfer within 5 business days (filed Mon 2 March: until Mon 9 March) is on time; one
+    // after is still made (the duty to remit remains, art. 21) and recorded as late.
     let ok = f.act(&c2, Action::Transfer { entity: "Alcaldía de Segovia".into(), reason: "competencia".into() }, at(2026, 3, 6)).unwrap();
     assert_eq!(ok.status, "trasladado");
+    let Outcome::Case { radicado: r3, .. } = f.file(&mail("inv3@x", "Petición", "", "Mon, 2 Mar 2026 10:00:00 -0500"), at(2026, 3, 2)) else { panic!() };
+    let late = f.act(&f.case(&r3), Action::Transfer { entity: "Alcaldía de Segovia".into(), reason: "competencia".into() }, at(2026, 3, 20)).unwrap();
+    assert_eq!(late.status, "trasladado", "{backend:?}: a late transfer is not refused");
+    let payloads: Vec<(i64, String)> = case_events::table
+        .filter(case_events::event_type.eq("trasladado"))
+        .select((case_events::case_id, case_events::payload))
+        .load(&mut f.db.conn())
+        .unwrap();
+    let late_of = |id: i64| payloads.iter().find(|p| p.0 == id).map(|p| serde_json::from_str::<serde_json::Value>(&p.1).unwrap()["late"].clone());
+    assert_eq!((late_of(ok.id), late_of(late.id)), (Some(false.into()), Some(true.into())), "{backend:?}: {payloads:?}");
 }
 
 common::backend_tests!(#[test] fn follow_up_alerts_are_sent_once_and_skip_suspended_cases);

@@ -10,7 +10,7 @@
 //! | requerimiento (art. 17: clock stops) | radicado, asignado, en_tramite | requerimiento |
 //! | citizen reply (clock resumes the day after) | requerimiento | en_tramite |
 //! | extension (once, before the due date, ≤ 2× term) | radicado, asignado, en_tramite | same |
-//! | transfer (art. 21, within 5 business days) | radicado, asignado, en_tramite | trasladado |
+//! | transfer (art. 21; after 5 business days it is recorded as late) | radicado, asignado, en_tramite | trasladado |
 //! | respond | radicado, asignado, en_tramite, requerimiento | respondido |
 //! | close | respondido, trasladado, requerimiento (desistimiento) | cerrado |
 //! | annul (number kept, reason recorded) | any but cerrado, anulado | anulado |
@@ -75,8 +75,6 @@ pub enum ActionError {
     AlreadyExtended(String),
     #[error("the case has no legal term, so it cannot be extended")]
     NoTerm,
-    #[error("a transfer must be decided within 5 business days of filing (limit {0})")]
-    TransferTooLate(NaiveDate),
     #[error("{0}")]
     Invalid(String),
     #[error("deadline computation: {0}")]
@@ -108,9 +106,6 @@ impl ActionError {
             }
             ActionError::AlreadyExtended(at) => format!("Este caso ya tuvo una prórroga ({at}); solo se permite una."),
             ActionError::NoTerm => "Este tipo de solicitud no tiene término legal; no admite prórroga.".into(),
-            ActionError::TransferTooLate(limit) => {
-                format!("El traslado por competencia debe hacerse dentro de los 5 días hábiles siguientes a la radicación (hasta el {limit}).")
-            }
             ActionError::Invalid(m) => m.clone(),
             ActionError::Deadline(_) | ActionError::Db(_) => "No se pudo completar la acción. Intente de nuevo.".into(),
         }
@@ -300,12 +295,12 @@ pub fn decide(ctx: &Context<'_>, case: &CaseRow, action: &Action, now: DateTime<
             let entity = non_empty(entity, "la entidad competente")?;
             let reason = non_empty(reason, "el motivo del traslado")?;
             let limit = ctx.policy.deadlines.calendar.add_business_days(case.effective_date, 5).ok_or(ActionError::Deadline("range".into()))?;
-            if today > limit {
-                return Err(ActionError::TransferTooLate(limit));
-            }
+            // Art. 21: the duty to remit remains after the 5 days; a late transfer is recorded as
+            // late (for the auditor), never refused.
+            let late = today > limit;
             let (subject, body) = templates::traslado(ctx.entity_name, case, &entity, &reason);
             let change = CaseChange { status: set_status(Trasladado), transferred_to: Some(Some(entity.clone())), ..Default::default() };
-            Plan::new("trasladado", change, json!({ "entity": entity }))
+            Plan::new("trasladado", change, json!({ "entity": entity, "limit": limit, "late": late }))
                 .reason(Some(reason))
                 .mail(PlannedMail { purpose: "traslado", subject, body })
         }
