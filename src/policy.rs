@@ -25,6 +25,8 @@ pub struct CaseDates {
     pub effective_date: NaiveDate,
     pub term_days: Option<u32>,
     pub due_date: Option<NaiveDate>,
+    /// The latest date an extension may reach (2N business days from the effective day).
+    pub extension_limit: Option<NaiveDate>,
 }
 
 impl Policy {
@@ -49,7 +51,11 @@ impl Policy {
             Some(n) => Some(self.deadlines.due_date_from(effective_date, n)?),
             None => None,
         };
-        Ok(CaseDates { effective_date, term_days, due_date })
+        let extension_limit = match term_days {
+            Some(n) => Some(self.deadlines.max_extended_due(effective_date, n)?),
+            None => None,
+        };
+        Ok(CaseDates { effective_date, term_days, due_date, extension_limit })
     }
 }
 

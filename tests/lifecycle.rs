@@ -81,6 +81,8 @@ fn a_case_walks_through_requerimiento_reply_extension_response_and_close(backend
 
     // Requerimiento on Wed 15 July: the clock stops with 13 business days left in (15 Jul, 4 Aug]
     // (16, 17, 21–24, 27–31 July, 3, 4 August; 20 July is a holiday).
+    // The extension limit: 30 business days from the effective day (10 July) = Thu 27 August.
+    assert_eq!(case.extension_limit, Some(d(2026, 8, 27)), "{backend:?}");
     let case = f.act(&case, Action::RequestCompletion { message: "Copia de la cédula".into() }, at(2026, 7, 15)).unwrap();
     assert_eq!((case.status.as_str(), case.suspended_on), ("requerimiento", Some(d(2026, 7, 15))));
     let req: (String, Option<String>) = outbox::table.filter(outbox::purpose.eq("requerimiento"))
@@ -95,14 +97,17 @@ fn a_case_walks_through_requerimiento_reply_extension_response_and_close(backend
     // 13 business days counted from Tue 28 July: 28–31 Jul, 3–6 Aug, (7 Aug holiday),
     // 10–14 Aug → Fri 14 August.
     assert_eq!((case.status.as_str(), case.due_date), ("en_tramite", Some(d(2026, 8, 14))), "{backend:?}");
+    // The extension limit moves the same way: 28 business days were left in (15 Jul, 27 Aug],
+    // counted again after 27 July: 14 August plus 15 (17 August is a holiday) = Mon 7 September.
+    assert_eq!(case.extension_limit, Some(d(2026, 9, 7)), "{backend:?}: the limit ignores the suspension");
 
-    // Extension on 10 August to 2 September is refused: the maximum is 30 business days from
-    // the effective day (10 July) = Thu 27 August.
-    let refused = f.act(&case, Action::Extend { new_due: d(2026, 9, 2), reason: "Visita técnica".into() }, at(2026, 8, 10)).unwrap_err();
+    // Extension on 10 August to 8 September is refused (beyond the moved limit); to 2 September,
+    // past the unmoved limit of 27 August, it is granted.
+    let refused = f.act(&case, Action::Extend { new_due: d(2026, 9, 8), reason: "Visita técnica".into() }, at(2026, 8, 10)).unwrap_err();
     assert!(matches!(refused, ActionError::Extension(_)), "{refused:?}");
-    assert!(refused.message_es().contains("máximo legal"), "{}", refused.message_es());
-    let case = f.act(&case, Action::Extend { new_due: d(2026, 8, 25), reason: "Visita técnica".into() }, at(2026, 8, 10)).unwrap();
-    assert_eq!((case.due_date, case.original_due_date), (Some(d(2026, 8, 25)), Some(d(2026, 8, 14))));
+    assert!(refused.message_es().contains("máximo legal (2026-09-07)"), "{}", refused.message_es());
+    let case = f.act(&case, Action::Extend { new_due: d(2026, 9, 2), reason: "Visita técnica".into() }, at(2026, 8, 10)).unwrap();
+    assert_eq!((case.due_date, case.original_due_date), (Some(d(2026, 9, 2)), Some(d(2026, 8, 14))));
     // A second extension is refused, and changes nothing.
     let before = f.case(&radicado);
     let again = f.act(&case, Action::Extend { new_due: d(2026, 8, 24), reason: "otra".into() }, at(2026, 8, 11)).unwrap_err();

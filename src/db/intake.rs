@@ -39,6 +39,7 @@ pub struct CaseDraft {
     pub effective_date: NaiveDate,
     pub term_days: Option<u32>,
     pub due_date: Option<NaiveDate>,
+    pub extension_limit: Option<NaiveDate>,
     pub routing: serde_json::Value,
     pub entities: serde_json::Value,
     pub linked_radicado: Option<String>,
@@ -279,6 +280,7 @@ pub fn file_new_case(
             created_at: now,
             updated_at: now,
             search_text: search_text(&draft, &msg.body_text),
+            extension_limit: draft.extension_limit,
         };
         let case: CaseRow = diesel::insert_into(cases::table)
             .values(new_case)

@@ -22,6 +22,7 @@ pub struct CaseChange {
     pub needs_review: Option<bool>,
     pub term_days: Option<Option<i64>>,
     pub due_date: Option<Option<NaiveDate>>,
+    pub extension_limit: Option<Option<NaiveDate>>,
     pub suspended_on: Option<Option<NaiveDate>>,
     pub original_due_date: Option<Option<NaiveDate>>,
     pub extended_at: Option<Option<NaiveDateTime>>,

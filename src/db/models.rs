@@ -52,6 +52,8 @@ pub struct CaseRow {
     pub transferred_to: Option<String>,
     pub response_radicado: Option<String>,
     pub search_text: String,
+    /// The latest date an extension may reach (moved by suspensions like `due_date`).
+    pub extension_limit: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -88,6 +90,7 @@ pub struct NewCase {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub search_text: String,
+    pub extension_limit: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize)]

@@ -68,6 +68,7 @@ diesel::table! {
         transferred_to -> Nullable<Text>,
         response_radicado -> Nullable<Text>,
         search_text -> Text,
+        extension_limit -> Nullable<Date>,
     }
 }
 

@@ -262,6 +262,7 @@ impl Intake {
             effective_date: dates.effective_date,
             term_days: dates.term_days,
             due_date: dates.due_date,
+            extension_limit: dates.extension_limit,
             routing: json!({ "rules": decision.rules, "needs_review": decision.needs_review }),
             entities: serde_json::to_value(&decision.entities).unwrap_or_default(),
             linked_radicado: linked,

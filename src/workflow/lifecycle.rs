@@ -261,9 +261,18 @@ pub fn decide(ctx: &Context<'_>, case: &CaseRow, action: &Action, now: DateTime<
                 ),
                 _ => case.due_date,
             };
+            // The extension limit moves like the due date: the business days it had left after
+            // the suspension are counted again from the reply.
+            let new_limit = match (case.suspended_on, case.extension_limit) {
+                (Some(s), Some(limit)) if limit >= s => Some(
+                    ctx.policy.deadlines.resume_after_suspension(s, limit, *replied_on).map_err(|e| ActionError::Deadline(e.to_string()))?,
+                ),
+                _ => case.extension_limit,
+            };
             let change = CaseChange {
                 status: set_status(EnTramite),
                 due_date: Some(new_due),
+                extension_limit: Some(new_limit),
                 suspended_on: Some(None),
                 ..Default::default()
             };
@@ -277,7 +286,11 @@ pub fn decide(ctx: &Context<'_>, case: &CaseRow, action: &Action, now: DateTime<
             }
             let (Some(term), Some(due)) = (case.term_days, case.due_date) else { return Err(ActionError::NoTerm) };
             let term = u32::try_from(term).map_err(|_| ActionError::NoTerm)?;
-            let max = ctx.policy.deadlines.max_extended_due(case.effective_date, term).map_err(|e| ActionError::Deadline(e.to_string()))?;
+            // The stored limit (moved by suspensions); rows filed before it was stored compute it.
+            let max = match case.extension_limit {
+                Some(limit) => limit,
+                None => ctx.policy.deadlines.max_extended_due(case.effective_date, term).map_err(|e| ActionError::Deadline(e.to_string()))?,
+            };
             ctx.policy.deadlines.check_extension(due, *new_due, max, today)?;
             let (subject, body) = templates::prorroga(ctx.entity_name, case, due, *new_due, &reason);
             let change = CaseChange {
@@ -344,10 +357,15 @@ pub fn decide(ctx: &Context<'_>, case: &CaseRow, action: &Action, now: DateTime<
                 Some(t) => Some(ctx.policy.deadlines.due_date_from(case.effective_date, t).map_err(|e| ActionError::Deadline(e.to_string()))?),
                 None => None,
             };
+            let limit = match term {
+                Some(t) => Some(ctx.policy.deadlines.max_extended_due(case.effective_date, t).map_err(|e| ActionError::Deadline(e.to_string()))?),
+                None => None,
+            };
             let change = CaseChange {
                 kind: Some(kind.as_str().to_string()),
                 term_days: Some(term.map(i64::from)),
                 due_date: Some(due),
+                extension_limit: Some(limit),
                 needs_review: Some(false),
                 ..Default::default()
             };

@@ -108,6 +108,7 @@ impl Intake {
             effective_date: dates.effective_date,
             term_days: dates.term_days,
             due_date: dates.due_date,
+            extension_limit: dates.extension_limit,
             routing: serde_json::json!({ "rules": decision.rules, "needs_review": decision.needs_review, "kind_from_citizen": v.kind.is_some() }),
             entities: serde_json::to_value(&decision.entities).unwrap_or_default(),
             linked_radicado: None,

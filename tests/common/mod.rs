@@ -400,6 +400,7 @@ pub fn draft(received_at: DateTime<Utc>) -> pqrs::workflow::CaseDraft {
         effective_date: pqrs::time::bogota_date(received_at),
         term_days: Some(15),
         due_date: None,
+        extension_limit: None,
         routing: serde_json::json!({}),
         entities: serde_json::json!({}),
         linked_radicado: None,
