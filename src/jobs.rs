@@ -154,7 +154,7 @@ impl Supervisor {
                             g.get_or_insert(format!("worker {name} cannot run: {reason}"));
                         }
                         let _ = stop_tx.send(true);
-                        on_fatal.notify_waiters();
+                        // A stored permit: the waiter wakes even if it starts waiting later.
                         on_fatal.notify_one();
                         return;
                     }
@@ -249,12 +249,9 @@ mod tests {
         let (tx, rx) = watch::channel(false);
         let workers = Arc::new(Workers::default());
         let mut sup = Supervisor::new(Arc::new(tx), workers.clone());
-        let signal = sup.fatal_signal();
-        let waiting = signal.notified();
         sup.spawn("imap", |_sd| async { Ok(Exit::Fatal("bad IMAP URL".into())) });
         let mut sd = Shutdown::new(rx);
         tokio::time::timeout(Duration::from_secs(5), sd.stopped()).await.expect("stop signal sent");
-        drop(waiting);
         assert_eq!(sup.fatal().as_deref(), Some("worker imap cannot run: bad IMAP URL"));
         assert_eq!(workers.snapshot()["imap"].status, "fatal");
         sup.join().await;

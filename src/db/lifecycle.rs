@@ -97,11 +97,7 @@ pub fn act<E>(
     now: DateTime<Utc>,
     decide: impl FnOnce(&CaseRow) -> Result<Plan, E>,
 ) -> Result<CaseRow, ActError<E>> {
-    super::write_tx(conn, |c| {
-        let case = load_scoped(c, case_id, scope)?;
-        let plan = decide(&case).map_err(ActError::Refused)?;
-        Ok(apply_plan(c, ctx, &case, actor, plan, now)?)
-    })
+    act_many(conn, ctx, case_id, scope, actor, now, vec![Box::new(|case: &CaseRow| decide(case).map(Some))])
 }
 
 /// Several plans on one case in one transaction (a triage correction: reclassify, then assign);
