@@ -55,6 +55,31 @@ pub enum Command {
         #[arg(long)]
         kind: String,
     },
+    /// The legal term of a case timeline (for staff and auditors), from the same computation the
+    /// case lifecycle uses. Dates YYYY-MM-DD; see the README, "Legal terms".
+    Term {
+        /// When the petition was received, RFC 3339 (e.g. 2026-07-10T09:30:00-05:00).
+        #[arg(long)]
+        received: String,
+        /// The PQRS kind at filing, e.g. peticion_general.
+        #[arg(long)]
+        kind: String,
+        /// The day a requerimiento (art. 17) was made.
+        #[arg(long)]
+        requerimiento: Option<String>,
+        /// The day the citizen completed the petition (needs --requerimiento).
+        #[arg(long, requires = "requerimiento")]
+        respuesta: Option<String>,
+        /// The citizen asked for the second month (art. 17; needs --requerimiento).
+        #[arg(long, requires = "requerimiento")]
+        prorroga_ciudadano: bool,
+        /// The kind the case was reclassified to (its term counts from the same effective day).
+        #[arg(long)]
+        reclasificar: Option<String>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Reports.
     Report {
         #[command(subcommand)]

@@ -126,6 +126,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Term { received, kind, requerimiento, respuesta, prorroga_ciudadano, reclasificar, json } => {
+            let config = load()?;
+            let policy = pqrs::policy::Policy::load(&config)?;
+            let args = pqrs::policy::TermArgs {
+                received: &received,
+                kind: &kind,
+                requerimiento: requerimiento.as_deref(),
+                respuesta: respuesta.as_deref(),
+                citizen_extension: prorroga_ciudadano,
+                reclassified_to: reclasificar.as_deref(),
+            };
+            let term = policy.term(&args)?;
+            if json {
+                println!("{}", serde_json::to_string(&term)?);
+            } else {
+                print!("{}", term.to_text());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Report { command: pqrs::cli::ReportCommand::VirtualChannel { year, format } } => {
             let config = load()?;
             let pool = pqrs::startup::open_store(&config)?;

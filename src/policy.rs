@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::config::Config;
 use crate::domain::calendar::BusinessCalendar;
-use crate::domain::deadline::{DeadlinePolicy, Terms};
+use crate::domain::deadline::{DeadlinePolicy, Requerimiento, TermDates, Terms, Timeline};
 use crate::domain::PetitionKind;
 
 /// The loaded rules.
@@ -85,5 +85,82 @@ mod tests {
         for (k, t) in expect {
             assert_eq!(p.terms.term_for(k.as_str()).unwrap(), t, "{k}");
         }
+    }
+}
+
+/// The arguments of `pqrs term`, as typed.
+#[derive(Debug, Clone, Copy)]
+pub struct TermArgs<'a> {
+    pub received: &'a str,
+    pub kind: &'a str,
+    pub requerimiento: Option<&'a str>,
+    pub respuesta: Option<&'a str>,
+    pub citizen_extension: bool,
+    pub reclassified_to: Option<&'a str>,
+}
+
+/// What `pqrs term` prints: the final kind, its term and the [`TermDates`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TermReport {
+    pub kind: PetitionKind,
+    pub term_days: Option<u32>,
+    #[serde(flatten)]
+    pub dates: TermDates,
+}
+
+impl TermReport {
+    /// The plain-text form: one `key: value` line each (`-` where none applies).
+    pub fn to_text(&self) -> String {
+        let d = |x: Option<NaiveDate>| x.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "-".into());
+        format!(
+            "kind: {}\nterm_days: {}\neffective_day: {}\ndue: {}\nextension_limit: {}\ncitizen_last_day: {}\ndesistimiento_from: {}\n",
+            self.kind.as_str(),
+            self.term_days.map(|t| t.to_string()).unwrap_or_else(|| "-".into()),
+            self.dates.effective_day.format("%Y-%m-%d"),
+            d(self.dates.due),
+            d(self.dates.extension_limit),
+            d(self.dates.citizen_last_day),
+            d(self.dates.desistimiento_from),
+        )
+    }
+}
+
+fn parse_kind(text: &str) -> anyhow::Result<PetitionKind> {
+    PetitionKind::parse(text.trim()).ok_or_else(|| {
+        let known: Vec<&str> = PetitionKind::ALL.iter().map(|k| k.as_str()).collect();
+        anyhow::anyhow!("unknown kind `{text}` (known: {})", known.join(", "))
+    })
+}
+
+fn parse_day(flag: &str, text: &str) -> anyhow::Result<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|e| anyhow::anyhow!("{flag} `{text}` is not a date YYYY-MM-DD: {e}"))
+}
+
+impl Policy {
+    /// The term of a timeline given as `pqrs term` arguments.
+    pub fn term(&self, args: &TermArgs<'_>) -> anyhow::Result<TermReport> {
+        let filed = parse_kind(args.kind)?;
+        let kind = match args.reclassified_to {
+            Some(k) => parse_kind(k)?,
+            None => filed,
+        };
+        let received = DateTime::parse_from_rfc3339(args.received.trim())
+            .map_err(|e| anyhow::anyhow!("--received `{}` is not RFC 3339 (e.g. 2026-07-10T09:30:00-05:00): {e}", args.received))?
+            .with_timezone(&Utc);
+        if args.requerimiento.is_none() && (args.respuesta.is_some() || args.citizen_extension) {
+            anyhow::bail!("--respuesta and --prorroga-ciudadano need --requerimiento");
+        }
+        let requerimiento = match args.requerimiento {
+            Some(r) => Some(Requerimiento {
+                made_on: parse_day("--requerimiento", r)?,
+                completed_on: args.respuesta.map(|a| parse_day("--respuesta", a)).transpose()?,
+                citizen_extension: args.citizen_extension,
+            }),
+            None => None,
+        };
+        let term_days = self.terms.term_for(kind.as_str())?;
+        let timeline = Timeline { effective_day: self.deadlines.effective_filing_day(received)?, term: term_days, requerimiento };
+        let dates = self.deadlines.term_dates(&timeline)?;
+        Ok(TermReport { kind, term_days, dates })
     }
 }

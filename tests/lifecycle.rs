@@ -141,7 +141,7 @@ fn invalid_transitions_are_refused_and_change_nothing(backend: Backend) {
     // Closing an open case.
     assert!(matches!(f.act(&case, Action::Close { reason: None }, at(2026, 3, 3)), Err(ActionError::InvalidTransition { .. })));
     // Annul, then respond to the annulled case.
-    let annulled = f.act(&case, Action::Annul { reason: "Radicado por error (duplicado físico)".into() }, at(2026, 3, 3)).unwrap();
+    let annulled = f.act(&case, Action::Annul { reason: "Radicado por error (duplicado físico)".into(), approved_by: "Jefe OAC".into() }, at(2026, 3, 3)).unwrap();
     assert_eq!((annulled.status.as_str(), annulled.radicado.as_str()), ("anulado", radicado.as_str()));
     let before = f.case(&radicado);
     let e = f.act(&annulled, Action::Respond { text: "x".into() }, at(2026, 3, 4)).unwrap_err();
@@ -152,7 +152,7 @@ fn invalid_transitions_are_refused_and_change_nothing(backend: Backend) {
     // Annulling needs a reason; reassigning to an unknown department is refused.
     let Outcome::Case { radicado: r2, .. } = f.file(&mail("inv2@x", "Petición", "", "Mon, 2 Mar 2026 10:00:00 -0500"), at(2026, 3, 2)) else { panic!() };
     let c2 = f.case(&r2);
-    assert!(matches!(f.act(&c2, Action::Annul { reason: "  ".into() }, at(2026, 3, 3)), Err(ActionError::Invalid(_))));
+    assert!(matches!(f.act(&c2, Action::Annul { reason: "  ".into(), approved_by: "Jefe OAC".into() }, at(2026, 3, 3)), Err(ActionError::Invalid(_))));
     assert!(matches!(f.act(&c2, Action::Assign { department: "NOPE".into(), assignee: None, reason: None }, at(2026, 3, 3)), Err(ActionError::Invalid(_))));
     // A transfer within 5 business days (filed Mon 2 March: until Mon 9 March) is on time; one
     // after is still made (the duty to remit remains, art. 21) and recorded as late.

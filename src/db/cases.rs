@@ -95,7 +95,8 @@ pub fn list(conn: &mut AnyConnection, f: &CaseFilter) -> QueryResult<(Vec<CaseRo
         }
     }
     q = match f.sort {
-        Sort::DueAsc => q.order((cases::due_date.is_null().asc(), cases::due_date.asc(), cases::id.asc())),
+        // Priority cases (art. 20) first, then by due date.
+        Sort::DueAsc => q.order((cases::priority_reason.is_null().asc(), cases::due_date.is_null().asc(), cases::due_date.asc(), cases::id.asc())),
         Sort::ReceivedDesc => q.order(cases::id.desc()),
         Sort::ReceivedAsc => q.order(cases::id.asc()),
     };

@@ -30,6 +30,12 @@ pub struct CaseChange {
     pub responded_at: Option<Option<NaiveDateTime>>,
     pub closed_at: Option<Option<NaiveDateTime>>,
     pub annulled_reason: Option<Option<String>>,
+    pub requerimiento_on: Option<Option<NaiveDate>>,
+    pub completed_on: Option<Option<NaiveDate>>,
+    pub citizen_extension: Option<bool>,
+    pub outcome: Option<Option<String>>,
+    pub priority: Option<String>,
+    pub priority_reason: Option<Option<String>>,
 }
 
 /// A mail to the case's citizen, sent with an outgoing radicado.

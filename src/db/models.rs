@@ -54,6 +54,16 @@ pub struct CaseRow {
     pub search_text: String,
     /// The latest date an extension may reach (moved by suspensions like `due_date`).
     pub extension_limit: Option<NaiveDate>,
+    /// The day a requerimiento (art. 17) stopped the clock; kept after the citizen completes.
+    pub requerimiento_on: Option<NaiveDate>,
+    /// The day the citizen completed the petition (the clock resumes the next business day).
+    pub completed_on: Option<NaiveDate>,
+    /// The citizen asked, within the month, for a second month to complete (art. 17).
+    pub citizen_extension: bool,
+    /// How the case ended, for the Ley 1712 figures (see `domain::Outcome`).
+    pub outcome: Option<String>,
+    /// Why the case has priority under art. 20 (fundamental right, minor, ...), when it has.
+    pub priority_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]

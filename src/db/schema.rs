@@ -69,6 +69,11 @@ diesel::table! {
         response_radicado -> Nullable<Text>,
         search_text -> Text,
         extension_limit -> Nullable<Date>,
+        requerimiento_on -> Nullable<Date>,
+        completed_on -> Nullable<Date>,
+        citizen_extension -> Bool,
+        outcome -> Nullable<Text>,
+        priority_reason -> Nullable<Text>,
     }
 }
 

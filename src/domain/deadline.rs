@@ -532,10 +532,7 @@ impl DeadlinePolicy {
     /// (the month's last day when that day does not exist), moved to the next business day when
     /// it is not one. Desistimiento may be declared only after this day.
     pub fn citizen_last_day(&self, requested_on: NaiveDate) -> Result<NaiveDate, DeadlineError> {
-        requested_on
-            .checked_add_months(chrono::Months::new(1))
-            .and_then(|d| self.calendar.business_day_on_or_after(d))
-            .ok_or(DeadlineError::OutOfRange)
+        self.citizen_last_day_for(requested_on, false)
     }
 
     /// Business days left until `due`, seen on `today`:
@@ -556,6 +553,126 @@ impl DeadlinePolicy {
     /// threshold.
     pub fn traffic_light(&self, today: NaiveDate, due: NaiveDate) -> TrafficLight {
         TrafficLight::from_days_left(self.days_left(today, due), self.amber_days)
+    }
+}
+
+/// The business days after the effective filing day within which a requerimiento may be made
+/// (art. 17, Ley 1755 de 2015: "dentro de los diez (10) días siguientes a la fecha de radicación").
+pub const REQUERIMIENTO_WINDOW_DAYS: u32 = 10;
+
+/// The facts a case's term follows: everything `pqrs term` takes and the lifecycle stores.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeline {
+    /// The effective filing day.
+    pub effective_day: NaiveDate,
+    /// The term in business days of the case's (current) kind; `None` for a kind without one.
+    pub term: Option<u32>,
+    /// A requerimiento (art. 17), when one was made.
+    pub requerimiento: Option<Requerimiento>,
+}
+
+/// A requerimiento: the day it was made, the day the citizen completed the petition (if they
+/// did), and whether they asked for the second month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Requerimiento {
+    pub made_on: NaiveDate,
+    pub completed_on: Option<NaiveDate>,
+    pub citizen_extension: bool,
+}
+
+/// The dates of a [`Timeline`] (DESIGN.md §2 and the README's `pqrs term` contract).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct TermDates {
+    pub effective_day: NaiveDate,
+    /// The due date; `None` without a term and while a requerimiento is unanswered.
+    pub due: Option<NaiveDate>,
+    /// The latest date an extension may reach; `None` as `due`.
+    pub extension_limit: Option<NaiveDate>,
+    /// The citizen's last day to complete the petition after a requerimiento.
+    pub citizen_last_day: Option<NaiveDate>,
+    /// The first day desistimiento may be declared (an unanswered requerimiento only).
+    pub desistimiento_from: Option<NaiveDate>,
+}
+
+/// Why a timeline is not a lawful one. Messages are English; the UI translates.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimelineError {
+    #[error("the requerimiento of {made_on} comes after the {REQUERIMIENTO_WINDOW_DAYS} business days allowed to make it (last: {limit})")]
+    RequerimientoTooLate { made_on: NaiveDate, limit: NaiveDate },
+    #[error("the requerimiento of {made_on} comes after the due date {due}")]
+    RequerimientoAfterDue { made_on: NaiveDate, due: NaiveDate },
+    #[error("the completion of {completed_on} is before the requerimiento of {made_on}")]
+    CompletedBeforeRequest { made_on: NaiveDate, completed_on: NaiveDate },
+    #[error("the completion of {completed_on} came after the citizen's last day {last_day}: desistimiento applies")]
+    CompletedAfterLastDay { completed_on: NaiveDate, last_day: NaiveDate },
+    #[error(transparent)]
+    Deadline(#[from] DeadlineError),
+}
+
+impl DeadlinePolicy {
+    /// The last day a requerimiento may be made: the 10th business day after the effective day.
+    pub fn requerimiento_limit(&self, effective_day: NaiveDate) -> Result<NaiveDate, DeadlineError> {
+        self.due_date_from(effective_day, REQUERIMIENTO_WINDOW_DAYS)
+    }
+
+    /// The citizen's last day after a requerimiento made on `made_on`: one calendar month, or two
+    /// when the citizen asked for the second month (art. 17); the month's last day when the day
+    /// does not exist; moved to the next business day when it is not one.
+    pub fn citizen_last_day_for(&self, made_on: NaiveDate, citizen_extension: bool) -> Result<NaiveDate, DeadlineError> {
+        made_on
+            .checked_add_months(chrono::Months::new(if citizen_extension { 2 } else { 1 }))
+            .and_then(|d| self.calendar.business_day_on_or_after(d))
+            .ok_or(DeadlineError::OutOfRange)
+    }
+
+    /// The dates of a timeline: the one computation behind `pqrs term`, filing, the citizen's
+    /// completion, reclassification and the calendar reload.
+    ///
+    /// `due` is the N-th business day after the effective day and `extension_limit` the one
+    /// [`DeadlinePolicy::max_extended_due`] gives (2N). A requerimiento earlier than the effective
+    /// day counts from the effective day; it must fall within the first 10 business days and not
+    /// after the due date. Completed on A: for each of `due` and `extension_limit`, the business
+    /// days in (R, date] remain and are counted again after A
+    /// ([`DeadlinePolicy::resume_after_suspension`]). Unanswered: no due date, and desistimiento
+    /// from the business day after the citizen's last day.
+    pub fn term_dates(&self, t: &Timeline) -> Result<TermDates, TimelineError> {
+        let (mut due, mut limit) = match t.term {
+            Some(n) => (Some(self.due_date_from(t.effective_day, n)?), Some(self.max_extended_due(t.effective_day, n)?)),
+            None => (None, None),
+        };
+        let mut out = TermDates { effective_day: t.effective_day, due, extension_limit: limit, citizen_last_day: None, desistimiento_from: None };
+        let Some(r) = t.requerimiento else { return Ok(out) };
+        let made_on = r.made_on.max(t.effective_day);
+        let window = self.requerimiento_limit(t.effective_day)?;
+        if made_on > window {
+            return Err(TimelineError::RequerimientoTooLate { made_on: r.made_on, limit: window });
+        }
+        if let Some(d) = due.filter(|d| made_on > *d) {
+            return Err(TimelineError::RequerimientoAfterDue { made_on: r.made_on, due: d });
+        }
+        let last_day = self.citizen_last_day_for(r.made_on, r.citizen_extension)?;
+        out.citizen_last_day = Some(last_day);
+        match r.completed_on {
+            Some(a) => {
+                if a < r.made_on {
+                    return Err(TimelineError::CompletedBeforeRequest { made_on: r.made_on, completed_on: a });
+                }
+                if a > last_day {
+                    return Err(TimelineError::CompletedAfterLastDay { completed_on: a, last_day });
+                }
+                let a = a.max(made_on);
+                due = due.map(|d| self.resume_after_suspension(made_on, d, a)).transpose()?;
+                limit = limit.map(|d| self.resume_after_suspension(made_on, d, a)).transpose()?;
+                out.due = due;
+                out.extension_limit = limit;
+            }
+            None => {
+                out.due = None;
+                out.extension_limit = None;
+                out.desistimiento_from = Some(self.calendar.next_business_day(last_day).ok_or(DeadlineError::OutOfRange)?);
+            }
+        }
+        Ok(out)
     }
 }
 

@@ -145,6 +145,34 @@ str_enum! {
     }
 }
 
+str_enum! {
+    /// How a case ended (`cases.outcome`), for the Ley 1712 figures: answered (art. 14), denied
+    /// with its legal basis (arts. 24-25), transferred (art. 21), tacit desistimiento (art. 17),
+    /// express desistimiento (art. 18), rejected as disrespectful (art. 19), annulled (counted apart).
+    Outcome {
+        Respondida => "respondida" / "Respondida",
+        Denegada => "denegada" / "Negada",
+        Trasladada => "trasladada" / "Trasladada por competencia",
+        DesistimientoTacito => "desistimiento_tacito" / "Desistimiento tácito",
+        DesistimientoExpreso => "desistimiento_expreso" / "Desistimiento expreso",
+        Rechazada => "rechazada" / "Rechazada",
+        Anulada => "anulada" / "Anulada",
+    }
+}
+
+str_enum! {
+    /// Why a case has priority (art. 20, Ley 1755 de 2015; art. 13 for the subjects of special
+    /// protection).
+    PriorityReason {
+        DerechoFundamental => "derecho_fundamental" / "Derecho fundamental (perjuicio irremediable)",
+        Menor => "menor" / "Niña, niño o adolescente",
+        Discapacidad => "discapacidad" / "Persona con discapacidad",
+        AdultoMayor => "adulto_mayor" / "Adulto mayor",
+        Periodista => "periodista" / "Periodista en ejercicio",
+        Otro => "otro" / "Otro sujeto de especial protección",
+    }
+}
+
 impl CaseStatus {
     /// A case still in the hands of the entity (its clock matters).
     pub fn is_open(self) -> bool {

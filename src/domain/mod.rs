@@ -5,7 +5,7 @@ pub mod deadline;
 pub mod kind;
 pub mod radicado;
 
-pub use kind::{CaseStatus, Channel, OutboxStatus, PetitionKind, Role, UnknownCode};
+pub use kind::{CaseStatus, Channel, Outcome, OutboxStatus, PetitionKind, PriorityReason, Role, UnknownCode};
 
 /// A new Message-ID (without angle brackets) in our domain.
 pub fn new_message_id(domain: &str) -> String {

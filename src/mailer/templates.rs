@@ -94,19 +94,67 @@ fn saludo(case: &CaseRow) -> String {
 }
 
 /// Art. 17 requerimiento: what is missing, and that the term is suspended.
-pub fn requerimiento(entity: &str, case: &CaseRow, message: &str, today: NaiveDate) -> (String, String) {
+pub fn requerimiento(entity: &str, case: &CaseRow, message: &str, today: NaiveDate, last_day: NaiveDate) -> (String, String) {
     (
         "Solicitud para completar su petición".to_string(),
         format!(
             "{saludo}\n\nEn relación con su solicitud radicada con el número {r}, {entity} requiere que \
              complete la siguiente información o documentación:\n\n{message}\n\n\
              Conforme al artículo 17 de la Ley 1755 de 2015, el término para responder queda suspendido desde el \
-             {hoy} y se reanudará al día siguiente de recibir su respuesta. Dispone de un mes para aportar lo \
-             solicitado; si no lo hace, se entenderá que desistió de su petición.\n\n\
+             {hoy} y se reanudará al día siguiente de recibir su respuesta. Tiene plazo hasta el {ultimo} para \
+             aportar lo solicitado; antes de esa fecha puede pedir una prórroga de hasta un mes más. Si no lo hace, \
+             se entenderá que desistió de su petición.\n\n\
              Puede responder a este mismo correo conservando el asunto.\n",
             saludo = saludo(case),
             r = case.radicado,
             hoy = fecha_larga(today),
+            ultimo = fecha_larga(last_day),
+        ),
+    )
+}
+
+/// Art. 17: the citizen's second month granted.
+pub fn prorroga_ciudadano(entity: &str, case: &CaseRow, last_day: NaiveDate) -> (String, String) {
+    (
+        "Prórroga del plazo para completar su petición".to_string(),
+        format!(
+            "{saludo}\n\nAtendiendo su solicitud, {entity} amplía hasta el {ultimo} el plazo para completar su \
+             petición radicada con el número {r} (artículo 17 de la Ley 1755 de 2015). El término para responder \
+             sigue suspendido hasta que recibamos lo solicitado.\n",
+            saludo = saludo(case),
+            r = case.radicado,
+            ultimo = fecha_larga(last_day),
+        ),
+    )
+}
+
+/// Art. 17: desistimiento tácito declared by a motivated act.
+pub fn desistimiento(entity: &str, case: &CaseRow, last_day: NaiveDate, act: &str) -> (String, String) {
+    (
+        format!("Desistimiento de su solicitud {}", case.radicado),
+        format!(
+            "{saludo}\n\nEl plazo para completar su petición radicada con el número {r} venció el {ultimo} sin que \
+             se recibiera lo solicitado. Conforme al artículo 17 de la Ley 1755 de 2015, {entity} declara el \
+             desistimiento y el archivo de la solicitud:\n\n{act}\n\n\
+             Contra esta decisión procede el recurso de reposición. Puede presentar de nuevo su petición con el \
+             lleno de los requisitos legales.\n",
+            saludo = saludo(case),
+            r = case.radicado,
+            ultimo = fecha_larga(last_day),
+        ),
+    )
+}
+
+/// Art. 19: a disrespectful petition is rejected, with the reason.
+pub fn rechazo(entity: &str, case: &CaseRow, reason: &str) -> (String, String) {
+    (
+        format!("Rechazo de su solicitud {}", case.radicado),
+        format!(
+            "{saludo}\n\n{entity} rechaza su solicitud radicada con el número {r}, conforme al artículo 19 de la \
+             Ley 1755 de 2015, por la siguiente razón:\n\n{reason}\n\n\
+             Puede presentar una nueva petición en términos respetuosos.\n",
+            saludo = saludo(case),
+            r = case.radicado,
         ),
     )
 }
@@ -135,6 +183,23 @@ pub fn traslado(entity: &str, case: &CaseRow, to_entity: &str, reason: &str) -> 
             "{saludo}\n\n{entity} no es la entidad competente para resolver su solicitud radicada con el número {r}. \
              Conforme al artículo 21 de la Ley 1755 de 2015, la hemos trasladado a: {to_entity}.\n\nMotivo: {reason}\n\n\
              El término para responderle comenzará a contarse a partir del día siguiente a la recepción por esa entidad.\n",
+            saludo = saludo(case),
+            r = case.radicado,
+        ),
+    )
+}
+
+/// An answer that denies what was asked (arts. 24-25 Ley 1755 de 2015: the denial is motivated,
+/// naming its legal basis, and may be challenged).
+pub fn respuesta_negativa(entity: &str, case: &CaseRow, text: &str, legal_basis: &str) -> (String, String) {
+    (
+        format!("Respuesta a su solicitud {}", case.radicado),
+        format!(
+            "{saludo}\n\nEn respuesta a su solicitud radicada con el número {r}, {entity} le informa:\n\n{text}\n\n\
+             Fundamento legal de la negativa: {legal_basis}\n\n\
+             Si se trata de documentos o información, puede insistir ante la entidad, que enviará la \
+             documentación al juez o tribunal competente (artículo 26 de la Ley 1755 de 2015).\n\n\
+             Atentamente,\n{entity}\n",
             saludo = saludo(case),
             r = case.radicado,
         ),

@@ -11,7 +11,7 @@ use crate::auth::Caller;
 use crate::db::cases::{self, CaseFilter, Sort};
 use crate::db::models::{CaseEvent, CaseRow};
 use crate::domain::deadline::TrafficLight;
-use crate::domain::PetitionKind;
+use crate::domain::{PetitionKind, PriorityReason};
 use crate::error::ApiError;
 use crate::policy::Policy;
 use crate::workflow::lifecycle::{self, Action, ActionError};
@@ -205,11 +205,17 @@ pub struct ActionRequest {
     pub entity: Option<String>,
     pub text: Option<String>,
     pub kind: Option<String>,
+    pub date: Option<String>,
+    pub via: Option<String>,
+    pub legal_basis: Option<String>,
+    pub approved_by: Option<String>,
+    pub priority: Option<String>,
 }
 
 /// Turn a request into an [`Action`], checking the caller's role.
 pub fn to_action(caller: &Caller, r: &ActionRequest) -> Result<Action, ApiError> {
     let s = |o: &Option<String>| o.clone().unwrap_or_default();
+    let date = |o: &Option<String>| o.as_deref().and_then(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok());
     let bad = |m: &str| {
         let mut f = std::collections::BTreeMap::new();
         f.insert("action".to_string(), m.to_string());
@@ -230,8 +236,25 @@ pub fn to_action(caller: &Caller, r: &ActionRequest) -> Result<Action, ApiError>
             if !caller.sees_all() {
                 return Err(ApiError::forbidden());
             }
-            Action::Annul { reason: s(&r.reason) }
+            Action::Annul { reason: s(&r.reason), approved_by: s(&r.approved_by) }
         }
+        "completion_received" | "completado" => Action::CompletionReceived {
+            received_on: date(&r.date).ok_or_else(|| bad("Indique la fecha de recibo (AAAA-MM-DD)."))?,
+            via: s(&r.via),
+        },
+        "citizen_extension" | "prorroga_ciudadano" => Action::CitizenExtension {
+            requested_on: date(&r.date).ok_or_else(|| bad("Indique la fecha de la solicitud (AAAA-MM-DD)."))?,
+        },
+        "respond_denying" | "negar" => Action::RespondDenying { text: s(&r.text), legal_basis: s(&r.legal_basis) },
+        "reject" | "rechazar" => Action::Reject { reason: s(&r.reason) },
+        "withdraw" | "desistimiento_expreso" => Action::Withdraw { reason: s(&r.reason) },
+        "prioritize" | "priorizar" => Action::Prioritize {
+            reason: match r.priority.as_deref().map(str::trim) {
+                None | Some("") | Some("none") => None,
+                Some(p) => Some(PriorityReason::parse(p).ok_or_else(|| bad("Elija un motivo de prioridad válido."))?),
+            },
+            note: r.reason.clone(),
+        },
         "reclassify" | "reclasificar" => Action::Reclassify {
             kind: r.kind.as_deref().and_then(PetitionKind::parse).ok_or_else(|| bad("Elija un tipo de solicitud válido."))?,
             reason: s(&r.reason),

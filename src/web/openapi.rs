@@ -89,9 +89,15 @@ pub fn document() -> Value {
                     "timeline": {"type": "array", "items": {"type": "object"}}, "messages": {"type": "array", "items": {"type": "object"}},
                     "attachments": {"type": "array", "items": {"type": "object"}}}}]},
                 "ActionRequest": {"type": "object", "required": ["action"], "properties": {
-                    "action": {"type": "string", "enum": ["assign", "start", "request_completion", "extend", "transfer", "respond", "close", "annul", "reclassify"]},
+                    "action": {"type": "string", "enum": ["assign", "start", "request_completion", "completion_received", "citizen_extension", "extend", "transfer",
+                        "respond", "respond_denying", "reject", "withdraw", "close", "annul", "reclassify", "prioritize"]},
                     "department": {"type": "string"}, "assignee": {"type": "string"}, "reason": {"type": "string"}, "message": {"type": "string"},
-                    "new_due": {"type": "string", "format": "date"}, "entity": {"type": "string"}, "text": {"type": "string"}, "kind": {"type": "string"}}}
+                    "new_due": {"type": "string", "format": "date"}, "entity": {"type": "string"}, "text": {"type": "string"}, "kind": {"type": "string"},
+                    "date": {"type": "string", "format": "date", "description": "completion_received: the day it arrived; citizen_extension: the day the citizen asked"},
+                    "via": {"type": "string", "description": "completion_received: how it arrived (radicado físico, presencial, ...)"},
+                    "legal_basis": {"type": "string", "description": "respond_denying: the legal basis of the denial"},
+                    "approved_by": {"type": "string", "description": "annul: who approved the annulment"},
+                    "priority": {"type": "string", "enum": ["derecho_fundamental", "menor", "discapacidad", "adulto_mayor", "periodista", "otro", "none"]}}}
             }
         },
         "paths": {

@@ -47,6 +47,13 @@ fn internal_mail(to: &str, purpose: &str, subject: String, body: String, case_id
     }
 }
 
+/// Business days left at or below which a case is "due soon": the policy's threshold, doubled
+/// for a case with priority (art. 20, Ley 1755 de 2015), so its alerts come earlier.
+pub fn amber_days(policy: &Policy, case: &CaseRow) -> i64 {
+    let base = i64::from(policy.deadlines.amber_days);
+    if case.priority_reason.is_some() { base * 2 } else { base }
+}
+
 /// One pass of the follow-up job at `now`.
 pub fn run(conn: &mut AnyConnection, policy: &Policy, message_id_domain: &str, base_url: &str, now: DateTime<Utc>) -> anyhow::Result<FollowUpReport> {
     let today = policy.deadlines.local_date(now)?;
@@ -56,9 +63,10 @@ pub fn run(conn: &mut AnyConnection, policy: &Policy, message_id_domain: &str, b
     let mut per_dept: BTreeMap<&str, (Vec<(&CaseRow, i64)>, Vec<(&CaseRow, i64)>)> = BTreeMap::new();
     for case in &open {
         if case.status == CaseStatus::Requerimiento.as_str() {
-            if let Some(since) = case.suspended_on {
-                // Only after the citizen's last day (R + 1 month, on a business day).
-                if policy.deadlines.citizen_last_day(since).is_ok_and(|last| today > last) {
+            if let Some(since) = case.requerimiento_on.or(case.suspended_on) {
+                // Only after the citizen's last day (R + 1 month, or 2 when the citizen asked
+                // for the second month; on a business day).
+                if policy.deadlines.citizen_last_day_for(since, case.citizen_extension).is_ok_and(|last| today > last) {
                     let key = format!("desistimiento:{}:{}", case.id, since);
                     let event = AlertEvent {
                         case_id: case.id,
@@ -78,7 +86,7 @@ pub fn run(conn: &mut AnyConnection, policy: &Policy, message_id_domain: &str, b
         if left < 0 {
             report.overdue += 1;
             entry.1.push((case, left));
-        } else if left <= i64::from(policy.deadlines.amber_days) {
+        } else if left <= amber_days(policy, case) {
             report.due_soon += 1;
             entry.0.push((case, left));
         }

@@ -7,14 +7,21 @@
 //! |---|---|---|
 //! | assign / reassign (reason required to reassign) | radicado, asignado, en_tramite | asignado |
 //! | start work | radicado, asignado | en_tramite |
-//! | requerimiento (art. 17: clock stops) | radicado, asignado, en_tramite | requerimiento |
-//! | citizen reply (clock resumes the day after) | requerimiento | en_tramite |
+//! | requerimiento (art. 17: clock stops; once, within 10 business days) | radicado, asignado, en_tramite | requerimiento |
+//! | citizen's completion by mail, or recorded by staff (clock resumes the day after; a mail after the citizen's last day resumes nothing and goes to triage) | requerimiento | en_tramite |
+//! | citizen asks for the second month (art. 17) | requerimiento | requerimiento |
 //! | extension (once, before the due date, ≤ 2× term) | radicado, asignado, en_tramite | same |
 //! | transfer (art. 21; after 5 business days it is recorded as late) | radicado, asignado, en_tramite | trasladado |
-//! | respond | radicado, asignado, en_tramite, requerimiento | respondido |
-//! | close | respondido, trasladado, requerimiento (desistimiento) | cerrado |
-//! | annul (number kept, reason recorded) | any but cerrado, anulado | anulado |
-//! | reclassify kind (triage correction; due date recomputed) | radicado, asignado, en_tramite | same |
+//! | respond, or respond denying with the legal basis | radicado, asignado, en_tramite, requerimiento | respondido |
+//! | reject a disrespectful petition (art. 19) | radicado, asignado, en_tramite | cerrado |
+//! | express desistimiento (art. 18) | radicado, asignado, en_tramite, requerimiento | cerrado |
+//! | close (desistimiento from requerimiento only after the citizen's last day) | respondido, trasladado, requerimiento | cerrado |
+//! | annul (before any answer; reason and approver recorded; number kept) | radicado, asignado, en_tramite, requerimiento | anulado |
+//! | reclassify kind (due date recomputed from the timeline: suspension and extension kept) | radicado, asignado, en_tramite | same |
+//! | priority (art. 20; sorts the queues, alerts come earlier) | radicado, asignado, en_tramite, requerimiento | same |
+//!
+//! The dates follow [`DeadlinePolicy::term_dates`](crate::domain::deadline::DeadlinePolicy::term_dates),
+//! the computation `pqrs term` prints.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
@@ -24,7 +31,8 @@ use crate::db::models::CaseRow;
 use crate::db::AnyConnection;
 use crate::domain::deadline::ExtensionError;
 use crate::domain::radicado::UnitCode;
-use crate::domain::{CaseStatus, PetitionKind};
+use crate::domain::deadline::{Requerimiento, Timeline, TimelineError};
+use crate::domain::{CaseStatus, Outcome, PetitionKind, PriorityReason};
 use crate::mailer::templates;
 use crate::policy::Policy;
 
@@ -41,8 +49,20 @@ pub enum Action {
     Transfer { entity: String, reason: String },
     Respond { text: String },
     Close { reason: Option<String> },
-    Annul { reason: String },
+    Annul { reason: String, approved_by: String },
     Reclassify { kind: PetitionKind, reason: String },
+    /// Staff record a completion that came another way (paper, in person, phone).
+    CompletionReceived { received_on: NaiveDate, via: String },
+    /// The citizen asked, within the month, for the second month (art. 17).
+    CitizenExtension { requested_on: NaiveDate },
+    /// The citizen withdrew the petition (art. 18).
+    Withdraw { reason: String },
+    /// A disrespectful petition is rejected (art. 19), with the reason told to the citizen.
+    Reject { reason: String },
+    /// An answer that denies what was asked, with its legal basis.
+    RespondDenying { text: String, legal_basis: String },
+    /// Priority (art. 20); `None` takes it away.
+    Prioritize { reason: Option<PriorityReason>, note: Option<String> },
 }
 
 impl Action {
@@ -58,6 +78,12 @@ impl Action {
             Action::Close { .. } => "cierre",
             Action::Annul { .. } => "anulacion",
             Action::Reclassify { .. } => "reclasificacion",
+            Action::CompletionReceived { .. } => "completado",
+            Action::CitizenExtension { .. } => "prorroga_ciudadano",
+            Action::Withdraw { .. } => "desistimiento_expreso",
+            Action::Reject { .. } => "rechazo",
+            Action::RespondDenying { .. } => "respuesta_negativa",
+            Action::Prioritize { .. } => "prioridad",
         }
     }
 }
@@ -79,6 +105,8 @@ pub enum ActionError {
     Invalid(String),
     #[error("deadline computation: {0}")]
     Deadline(String),
+    #[error(transparent)]
+    Timeline(#[from] TimelineError),
     #[error(transparent)]
     Db(#[from] crate::db::DbError),
 }
@@ -107,6 +135,20 @@ impl ActionError {
             ActionError::AlreadyExtended(at) => format!("Este caso ya tuvo una prórroga ({at}); solo se permite una."),
             ActionError::NoTerm => "Este tipo de solicitud no tiene término legal; no admite prórroga.".into(),
             ActionError::Invalid(m) => m.clone(),
+            ActionError::Timeline(TimelineError::RequerimientoTooLate { limit, .. }) => format!(
+                "El requerimiento debe hacerse dentro de los 10 días hábiles siguientes a la radicación (hasta el {limit}); \
+                 ese plazo pasó: la petición debe resolverse con lo aportado."
+            ),
+            ActionError::Timeline(TimelineError::RequerimientoAfterDue { due, .. }) => {
+                format!("El término venció el {due}; no se puede suspender.")
+            }
+            ActionError::Timeline(TimelineError::CompletedBeforeRequest { made_on, .. }) => {
+                format!("La fecha de la respuesta del ciudadano no puede ser anterior al requerimiento ({made_on}).")
+            }
+            ActionError::Timeline(TimelineError::CompletedAfterLastDay { last_day, .. }) => format!(
+                "El plazo del ciudadano venció el {last_day}: procede el desistimiento, no la reanudación del término."
+            ),
+            ActionError::Timeline(TimelineError::Deadline(_)) => "No se pudo completar la acción. Intente de nuevo.".into(),
             ActionError::Deadline(_) | ActionError::Db(_) => "No se pudo completar la acción. Intente de nuevo.".into(),
         }
     }
@@ -208,6 +250,69 @@ impl Context<'_> {
     }
 }
 
+/// The timeline of a stored case, as `pqrs term` takes it.
+pub fn timeline_of(case: &CaseRow) -> Timeline {
+    Timeline {
+        effective_day: case.effective_date,
+        term: case.term_days.and_then(|t| u32::try_from(t).ok()),
+        requerimiento: case.requerimiento_on.map(|made_on| Requerimiento {
+            made_on,
+            completed_on: case.completed_on,
+            citizen_extension: case.citizen_extension,
+        }),
+    }
+}
+
+/// The citizen's last day of a case in requerimiento.
+fn last_day_of(ctx: &Context<'_>, case: &CaseRow) -> Result<Option<NaiveDate>, ActionError> {
+    match case.requerimiento_on.or(case.suspended_on) {
+        Some(r) => ctx.policy.deadlines.citizen_last_day_for(r, case.citizen_extension).map(Some).map_err(|e| ActionError::Deadline(e.to_string())),
+        None => Ok(None),
+    }
+}
+
+fn dl<T>(r: Result<T, crate::domain::deadline::DeadlineError>) -> Result<T, ActionError> {
+    r.map_err(|e| ActionError::Deadline(e.to_string()))
+}
+
+/// The clock resumes after the citizen completed the petition on `completed_on`: the business
+/// days left of the due date and of the extension limit are counted again from that day.
+fn resume(ctx: &Context<'_>, case: &CaseRow, completed_on: NaiveDate, via: &str) -> Result<Plan, ActionError> {
+    let made_on = case.requerimiento_on.or(case.suspended_on).ok_or_else(|| ActionError::Invalid("El caso no tiene requerimiento.".into()))?;
+    let last_day = ctx.policy.deadlines.citizen_last_day_for(made_on, case.citizen_extension).map_err(|e| ActionError::Deadline(e.to_string()))?;
+    if completed_on < made_on {
+        return Err(TimelineError::CompletedBeforeRequest { made_on, completed_on }.into());
+    }
+    if completed_on > last_day {
+        return Err(TimelineError::CompletedAfterLastDay { completed_on, last_day }.into());
+    }
+    // The clock stopped on the day stored (never before the effective day).
+    let stopped = case.suspended_on.unwrap_or(made_on).max(case.effective_date);
+    let completed = completed_on.max(stopped);
+    let new_due = match case.due_date {
+        Some(due) if due >= stopped => Some(dl(ctx.policy.deadlines.resume_after_suspension(stopped, due, completed))?),
+        other => other,
+    };
+    let new_limit = match case.extension_limit {
+        Some(limit) if limit >= stopped => Some(dl(ctx.policy.deadlines.resume_after_suspension(stopped, limit, completed))?),
+        other => other,
+    };
+    let change = CaseChange {
+        status: Some(CaseStatus::EnTramite.as_str().to_string()),
+        due_date: Some(new_due),
+        extension_limit: Some(new_limit),
+        suspended_on: Some(None),
+        completed_on: Some(Some(completed_on)),
+        requerimiento_on: Some(Some(made_on)),
+        ..Default::default()
+    };
+    Ok(Plan::new(
+        "reanudado",
+        change,
+        json!({ "replied_on": completed_on, "via": via, "old_due": case.due_date, "new_due": new_due, "extension_limit": new_limit }),
+    ))
+}
+
 /// Decide what `action` does to `case` at `now`: the plan to store, or why it is refused. Pure.
 pub fn decide(ctx: &Context<'_>, case: &CaseRow, action: &Action, now: DateTime<Utc>) -> Result<Plan, ActionError> {
     use CaseStatus::*;
@@ -215,6 +320,7 @@ pub fn decide(ctx: &Context<'_>, case: &CaseRow, action: &Action, now: DateTime<
     let n = now.naive_utc();
     let open = [Radicado, Asignado, EnTramite];
     let set_status = |s: CaseStatus| Some(s.as_str().to_string());
+    let outcome = |o: Outcome| Some(Some(o.as_str().to_string()));
     Ok(match action {
         Action::Assign { department, assignee, reason } => {
             require(case, action, &open)?;
@@ -244,39 +350,68 @@ pub fn decide(ctx: &Context<'_>, case: &CaseRow, action: &Action, now: DateTime<
         Action::RequestCompletion { message } => {
             require(case, action, &open)?;
             let message = non_empty(message, "qué debe completar el ciudadano")?;
-            if case.due_date.is_some_and(|d| today > d) {
-                return Err(ActionError::Invalid("El término ya venció; no se puede suspender.".into()));
+            if let Some(r) = case.requerimiento_on {
+                return Err(ActionError::Invalid(format!(
+                    "Ya se hizo un requerimiento el {r}; el artículo 17 permite uno solo. Resuelva con lo aportado."
+                )));
             }
-            let (subject, body) = templates::requerimiento(ctx.entity_name, case, &message, today);
-            let change = CaseChange { status: set_status(Requerimiento), suspended_on: Some(Some(today)), ..Default::default() };
-            Plan::new("requerimiento", change, json!({ "suspended_on": today }))
+            let stopped = today.max(case.effective_date);
+            let window = dl(ctx.policy.deadlines.requerimiento_limit(case.effective_date))?;
+            if stopped > window {
+                return Err(TimelineError::RequerimientoTooLate { made_on: today, limit: window }.into());
+            }
+            if let Some(due) = case.due_date.filter(|d| stopped > *d) {
+                return Err(TimelineError::RequerimientoAfterDue { made_on: today, due }.into());
+            }
+            let last_day = dl(ctx.policy.deadlines.citizen_last_day_for(today, false))?;
+            let (subject, body) = templates::requerimiento(ctx.entity_name, case, &message, today, last_day);
+            let change = CaseChange {
+                status: set_status(Requerimiento),
+                suspended_on: Some(Some(stopped)),
+                requerimiento_on: Some(Some(today)),
+                completed_on: Some(None),
+                ..Default::default()
+            };
+            Plan::new("requerimiento", change, json!({ "suspended_on": stopped, "citizen_last_day": last_day, "window": window }))
                 .reason(Some(message))
                 .mail(PlannedMail { purpose: "requerimiento", subject, body })
         }
         Action::CitizenReplied { replied_on } => {
             require(case, action, &[Requerimiento])?;
-            let new_due = match (case.suspended_on, case.due_date) {
-                (Some(s), Some(due)) => Some(
-                    ctx.policy.deadlines.resume_after_suspension(s, due, *replied_on).map_err(|e| ActionError::Deadline(e.to_string()))?,
-                ),
-                _ => case.due_date,
-            };
-            // The extension limit moves like the due date: the business days it had left after
-            // the suspension are counted again from the reply.
-            let new_limit = match (case.suspended_on, case.extension_limit) {
-                (Some(s), Some(limit)) if limit >= s => Some(
-                    ctx.policy.deadlines.resume_after_suspension(s, limit, *replied_on).map_err(|e| ActionError::Deadline(e.to_string()))?,
-                ),
-                _ => case.extension_limit,
-            };
-            let change = CaseChange {
-                status: set_status(EnTramite),
-                due_date: Some(new_due),
-                extension_limit: Some(new_limit),
-                suspended_on: Some(None),
-                ..Default::default()
-            };
-            Plan::new("reanudado", change, json!({ "replied_on": replied_on, "old_due": case.due_date, "new_due": new_due }))
+            // A mail after the citizen's last day resumes nothing: it is kept on the case and
+            // sent to triage (desistimiento applies; staff decide).
+            if let Some(last_day) = last_day_of(ctx, case)?.filter(|l| replied_on > l) {
+                let change = CaseChange { needs_review: Some(true), ..Default::default() };
+                return Ok(Plan::new("respuesta_extemporanea", change, json!({ "replied_on": replied_on, "citizen_last_day": last_day }))
+                    .reason(Some("La respuesta del ciudadano llegó después de su plazo (art. 17, Ley 1755 de 2015).".into())));
+            }
+            resume(ctx, case, *replied_on, "correo")?
+        }
+        Action::CompletionReceived { received_on, via } => {
+            require(case, action, &[Requerimiento])?;
+            let via = non_empty(via, "cómo llegó lo solicitado (radicado físico, presencial, ...)")?;
+            if *received_on > today {
+                return Err(ActionError::Invalid("La fecha de recibo no puede ser futura.".into()));
+            }
+            resume(ctx, case, *received_on, &via)?.reason(Some(via))
+        }
+        Action::CitizenExtension { requested_on } => {
+            require(case, action, &[Requerimiento])?;
+            if case.citizen_extension {
+                return Err(ActionError::Invalid("El ciudadano ya tuvo la prórroga de un mes.".into()));
+            }
+            let first = last_day_of(ctx, case)?.ok_or_else(|| ActionError::Invalid("El caso no tiene requerimiento.".into()))?;
+            if *requested_on > first || *requested_on > today {
+                return Err(ActionError::Invalid(format!(
+                    "La prórroga debe pedirse antes de que venza el plazo del ciudadano ({first})."
+                )));
+            }
+            let made_on = case.requerimiento_on.or(case.suspended_on).unwrap_or(today);
+            let last_day = dl(ctx.policy.deadlines.citizen_last_day_for(made_on, true))?;
+            let (subject, body) = templates::prorroga_ciudadano(ctx.entity_name, case, last_day);
+            let change = CaseChange { citizen_extension: Some(true), requerimiento_on: Some(Some(made_on)), ..Default::default() };
+            Plan::new("prorroga_ciudadano", change, json!({ "requested_on": requested_on, "citizen_last_day": last_day }))
+                .mail(PlannedMail { purpose: "prorroga_ciudadano", subject, body })
         }
         Action::Extend { new_due, reason } => {
             require(case, action, &open)?;
@@ -289,7 +424,7 @@ pub fn decide(ctx: &Context<'_>, case: &CaseRow, action: &Action, now: DateTime<
             // The stored limit (moved by suspensions); rows filed before it was stored compute it.
             let max = match case.extension_limit {
                 Some(limit) => limit,
-                None => ctx.policy.deadlines.max_extended_due(case.effective_date, term).map_err(|e| ActionError::Deadline(e.to_string()))?,
+                None => dl(ctx.policy.deadlines.max_extended_due(case.effective_date, term))?,
             };
             ctx.policy.deadlines.check_extension(due, *new_due, max, today)?;
             let (subject, body) = templates::prorroga(ctx.entity_name, case, due, *new_due, &reason);
@@ -312,66 +447,156 @@ pub fn decide(ctx: &Context<'_>, case: &CaseRow, action: &Action, now: DateTime<
             // late (for the auditor), never refused.
             let late = today > limit;
             let (subject, body) = templates::traslado(ctx.entity_name, case, &entity, &reason);
-            let change = CaseChange { status: set_status(Trasladado), transferred_to: Some(Some(entity.clone())), ..Default::default() };
+            let change = CaseChange {
+                status: set_status(Trasladado),
+                transferred_to: Some(Some(entity.clone())),
+                outcome: outcome(Outcome::Trasladada),
+                ..Default::default()
+            };
             Plan::new("trasladado", change, json!({ "entity": entity, "limit": limit, "late": late }))
                 .reason(Some(reason))
                 .mail(PlannedMail { purpose: "traslado", subject, body })
         }
-        Action::Respond { text } => {
+        Action::Respond { text } | Action::RespondDenying { text, .. } => {
             require(case, action, &[Radicado, Asignado, EnTramite, Requerimiento])?;
             let text = non_empty(text, "el texto de la respuesta")?;
-            let (subject, body) = templates::respuesta(ctx.entity_name, case, &text);
+            let (subject, body, result, basis) = match action {
+                Action::RespondDenying { legal_basis, .. } => {
+                    let basis = non_empty(legal_basis, "el fundamento legal de la negativa")?;
+                    let (subject, body) = templates::respuesta_negativa(ctx.entity_name, case, &text, &basis);
+                    (subject, body, Outcome::Denegada, Some(basis))
+                }
+                _ => {
+                    let (subject, body) = templates::respuesta(ctx.entity_name, case, &text);
+                    (subject, body, Outcome::Respondida, None)
+                }
+            };
             let on_time = case.due_date.is_none_or(|d| today <= d);
             let change = CaseChange {
                 status: set_status(Respondido),
                 responded_at: Some(Some(n)),
                 suspended_on: Some(None),
+                outcome: outcome(result),
                 ..Default::default()
             };
-            let mut plan = Plan::new("respondido", change, json!({ "on_time": on_time, "text": text, "mailed": false, "radicado_salida": null }));
+            let mut plan = Plan::new(
+                "respondido",
+                change,
+                json!({ "on_time": on_time, "text": text, "outcome": result.as_str(), "legal_basis": basis, "mailed": false, "radicado_salida": null }),
+            );
             plan.is_response = true;
-            if case.citizen_email.is_some() {
-                plan = plan.mail(PlannedMail { purpose: "respuesta", subject, body });
-            }
+            plan.mail(PlannedMail { purpose: "respuesta", subject, body })
+        }
+        Action::Reject { reason } => {
+            require(case, action, &open)?;
+            let reason = non_empty(reason, "el motivo del rechazo")?;
+            let (subject, body) = templates::rechazo(ctx.entity_name, case, &reason);
+            let change = CaseChange {
+                status: set_status(Cerrado),
+                responded_at: Some(Some(n)),
+                closed_at: Some(Some(n)),
+                outcome: outcome(Outcome::Rechazada),
+                ..Default::default()
+            };
+            let mut plan = Plan::new("rechazado", change, json!({ "outcome": Outcome::Rechazada.as_str() }))
+                .reason(Some(reason))
+                .mail(PlannedMail { purpose: "rechazo", subject, body });
+            plan.is_response = true;
             plan
+        }
+        Action::Withdraw { reason } => {
+            require(case, action, &[Radicado, Asignado, EnTramite, Requerimiento])?;
+            let reason = non_empty(reason, "la manifestación del ciudadano (art. 18)")?;
+            let change = CaseChange {
+                status: set_status(Cerrado),
+                closed_at: Some(Some(n)),
+                suspended_on: Some(None),
+                outcome: outcome(Outcome::DesistimientoExpreso),
+                ..Default::default()
+            };
+            Plan::new("desistimiento_expreso", change, json!({ "outcome": Outcome::DesistimientoExpreso.as_str() })).reason(Some(reason))
         }
         Action::Close { reason } => {
             let from = require(case, action, &[Respondido, Trasladado, Requerimiento])?;
-            if from == Requerimiento && reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
-                return Err(ActionError::Invalid("Indique el acto que declara el desistimiento.".into()));
+            if from == Requerimiento {
+                let act = reason.as_deref().map(str::trim).filter(|r| !r.is_empty())
+                    .ok_or_else(|| ActionError::Invalid("Indique el acto que declara el desistimiento.".into()))?;
+                let last_day = last_day_of(ctx, case)?.ok_or_else(|| ActionError::Invalid("El caso no tiene requerimiento.".into()))?;
+                if today <= last_day {
+                    return Err(ActionError::Invalid(format!(
+                        "El ciudadano tiene plazo hasta el {last_day}: el desistimiento solo puede declararse después."
+                    )));
+                }
+                let (subject, body) = templates::desistimiento(ctx.entity_name, case, last_day, act);
+                let change = CaseChange {
+                    status: set_status(Cerrado),
+                    closed_at: Some(Some(n)),
+                    suspended_on: Some(None),
+                    outcome: outcome(Outcome::DesistimientoTacito),
+                    ..Default::default()
+                };
+                return Ok(Plan::new("desistimiento", change, json!({ "citizen_last_day": last_day, "outcome": Outcome::DesistimientoTacito.as_str() }))
+                    .reason(Some(act.to_string()))
+                    .mail(PlannedMail { purpose: "desistimiento", subject, body }));
             }
-            let kind = if from == Requerimiento { "desistimiento" } else { "cerrado" };
-            Plan::new(kind, CaseChange { status: set_status(Cerrado), closed_at: Some(Some(n)), ..Default::default() }, json!({}))
+            Plan::new("cerrado", CaseChange { status: set_status(Cerrado), closed_at: Some(Some(n)), ..Default::default() }, json!({}))
                 .reason(reason.clone())
         }
-        Action::Annul { reason } => {
-            require(case, action, &[Radicado, Asignado, EnTramite, Requerimiento, Respondido, Trasladado])?;
+        Action::Annul { reason, approved_by } => {
+            // Only before an answer: once the entity has answered or remitted, its acts stand.
+            require(case, action, &[Radicado, Asignado, EnTramite, Requerimiento])?;
             let reason = non_empty(reason, "el motivo de la anulación")?;
-            let change = CaseChange { status: set_status(Anulado), annulled_reason: Some(Some(reason.clone())), ..Default::default() };
-            Plan::new("anulado", change, json!({ "radicado": case.radicado })).reason(Some(reason))
+            let approved_by = non_empty(approved_by, "quién aprobó la anulación")?;
+            let change = CaseChange {
+                status: set_status(Anulado),
+                annulled_reason: Some(Some(reason.clone())),
+                suspended_on: Some(None),
+                outcome: outcome(Outcome::Anulada),
+                ..Default::default()
+            };
+            Plan::new("anulado", change, json!({ "radicado": case.radicado, "approved_by": approved_by })).reason(Some(reason))
         }
         Action::Reclassify { kind, reason } => {
             require(case, action, &open)?;
             let term = ctx.policy.terms.term_for(kind.as_str()).map_err(|e| ActionError::Deadline(e.to_string()))?;
-            let due = match term {
-                Some(t) => Some(ctx.policy.deadlines.due_date_from(case.effective_date, t).map_err(|e| ActionError::Deadline(e.to_string()))?),
-                None => None,
-            };
-            let limit = match term {
-                Some(t) => Some(ctx.policy.deadlines.max_extended_due(case.effective_date, t).map_err(|e| ActionError::Deadline(e.to_string()))?),
-                None => None,
+            // The new kind's term from the same effective day, through the same suspension.
+            let timeline = Timeline { term, ..timeline_of(case) };
+            let dates = ctx.policy.deadlines.term_dates(&timeline)?;
+            // An extension already granted stays in force (one only, `extended_at` kept), within
+            // the new kind's limit; it never shortens the new term.
+            let (due, extension) = match (dates.due, dates.extension_limit, case.extended_at, case.due_date) {
+                (Some(base), Some(limit), Some(_), Some(extended)) => {
+                    let d = extended.max(base).min(limit);
+                    (Some(d), Some(if d == extended { "kept" } else if d == base { "superseded" } else { "clamped" }))
+                }
+                (due, _, _, _) => (due, None),
             };
             let change = CaseChange {
                 kind: Some(kind.as_str().to_string()),
                 term_days: Some(term.map(i64::from)),
                 due_date: Some(due),
-                extension_limit: Some(limit),
+                original_due_date: if case.extended_at.is_some() { Some(dates.due) } else { None },
+                extension_limit: Some(dates.extension_limit),
                 needs_review: Some(false),
                 ..Default::default()
             };
-            Plan::new("reclasificado", change, json!({ "from": case.kind, "to": kind.as_str(), "old_due": case.due_date, "new_due": due }))
-                .reason(Some(reason.trim().to_string()).filter(|r| !r.is_empty()))
+            Plan::new(
+                "reclasificado",
+                change,
+                json!({ "from": case.kind, "to": kind.as_str(), "old_due": case.due_date, "new_due": due, "extension_limit": dates.extension_limit, "extension": extension }),
+            )
+            .reason(Some(reason.trim().to_string()).filter(|r| !r.is_empty()))
+        }
+        Action::Prioritize { reason, note } => {
+            require(case, action, &[Radicado, Asignado, EnTramite, Requerimiento])?;
+            let note = note.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+            let change = CaseChange {
+                priority: Some(if reason.is_some() { "alta".into() } else { "normal".into() }),
+                priority_reason: Some(reason.map(|r| r.as_str().to_string())),
+                ..Default::default()
+            };
+            Plan::new(if reason.is_some() { "prioridad" } else { "prioridad_retirada" }, change, json!({ "reason": reason.map(|r| r.as_str()) }))
+                .reason(note)
         }
     })
 }
-

@@ -10,7 +10,7 @@ use maud::{html, Markup, PreEscaped};
 
 use super::{light, nav, redirect, sanitize_mail_html, staff_page, CaseQuery};
 use crate::auth::Caller;
-use crate::domain::PetitionKind;
+use crate::domain::{CaseStatus, PetitionKind, PriorityReason};
 use crate::error::ApiError;
 use crate::mailer::templates::fecha_larga;
 use crate::web::cases_api::{self, ActionRequest};
@@ -37,6 +37,16 @@ fn event_label(t: &str) -> String {
         "escalado" => "Escalado por vencimiento".into(),
         "rebote_correo" => "Correo rebotado".into(),
         "acuse_omitido" => "Acuse no enviado (límite por remitente)".into(),
+        "acuse_agrupado" => "Acuse de recibo agrupado (límite de acuses por remitente y hora)".into(),
+        "notificacion_fallida" => "Notificación fallida".into(),
+        "notificacion_atendida" => "Notificación fallida atendida".into(),
+        "respuesta_extemporanea" => "Respuesta del ciudadano fuera de plazo (no reanuda el término)".into(),
+        "prorroga_ciudadano" => "Prórroga de un mes pedida por el ciudadano".into(),
+        "desistimiento_expreso" => "Desistimiento expreso del ciudadano".into(),
+        "rechazado" => "Rechazada (art. 19)".into(),
+        "prioridad" => "Atención prioritaria (art. 20)".into(),
+        "prioridad_retirada" => "Prioridad retirada".into(),
+        "termino_recalculado" => "Término recalculado por cambio del calendario".into(),
         other => other.to_string(),
     }
 }
@@ -153,10 +163,40 @@ pub async fn case_page(caller: Option<Caller>, state: web::Data<AppState>, path:
                         label { "Tipo" select name="kind" { @for k in PetitionKind::ALL { option value=(k.as_str()) selected[*k == case.kind] { (k.label()) } } } }
                         label { "Motivo" input type="text" name="reason"; }
                     }))
+                    (action_form("negar", "Responder negando (con fundamento legal)", html! {
+                        label { "Respuesta (se envía al ciudadano con radicado de salida)" textarea name="text" required {} }
+                        label { "Fundamento legal de la negativa" input type="text" name="legal_basis" required; }
+                    }))
+                    @if case.status == CaseStatus::Requerimiento {
+                        (action_form("completado", "Registrar lo aportado por el ciudadano (reanuda el término)", html! {
+                            label { "Fecha de recibo" input type="date" name="date" required; }
+                            label { "Medio (radicado físico, presencial, teléfono, ...)" input type="text" name="via" required; }
+                        }))
+                        (action_form("prorroga_ciudadano", "El ciudadano pide un mes más (art. 17)", html! {
+                            label { "Fecha de la solicitud" input type="date" name="date" required; }
+                        }))
+                    } @else {
+                        (action_form("rechazar", "Rechazar por irrespetuosa (art. 19)", html! {
+                            label { "Motivo (se envía al ciudadano)" textarea name="reason" required {} }
+                        }))
+                    }
+                    (action_form("desistimiento_expreso", "Desistimiento expreso del ciudadano (art. 18)", html! {
+                        label { "Manifestación del ciudadano (fecha, medio, texto)" textarea name="reason" required {} }
+                    }))
+                    (action_form("priorizar", "Atención prioritaria (art. 20)", html! {
+                        label { "Motivo" select name="priority" {
+                            option value="none" selected[case.priority_reason.is_none()] { "Sin prioridad" }
+                            @for p in PriorityReason::ALL { option value=(p.as_str()) selected[case.priority_reason.as_deref() == Some(p.as_str())] { (p.label()) } }
+                        } }
+                        label { "Observación" input type="text" name="reason"; }
+                    }))
                 }
                 (action_form("cerrar", "Cerrar", html! { label { "Observación (obligatoria si es desistimiento)" input type="text" name="reason"; } }))
-                @if caller.sees_all() {
-                    (action_form("anular", "Anular (el número se conserva)", html! { label { "Motivo" textarea name="reason" required {} } }))
+                @if caller.sees_all() && open {
+                    (action_form("anular", "Anular (solo antes de responder; el número se conserva)", html! {
+                        label { "Motivo" textarea name="reason" required {} }
+                        label { "Aprobada por (nombre y cargo, o acto)" input type="text" name="approved_by" required; }
+                    }))
                 }
             }
         }
@@ -211,6 +251,11 @@ pub async fn case_action(caller: Option<Caller>, state: web::Data<AppState>, pat
         entity: get("entity"),
         text: get("text"),
         kind: get("kind"),
+        date: get("date"),
+        via: get("via"),
+        legal_basis: get("legal_basis"),
+        approved_by: get("approved_by"),
+        priority: get("priority"),
     };
     match cases_api::run_action(&state, &caller, radicado.clone(), req).await {
         Ok(_) => back(None),
