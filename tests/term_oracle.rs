@@ -18,13 +18,14 @@
 //!   the local time is before 17:00, else the next business day after that date;
 //! - N = term of the final kind (`--reclasificar` when given); due = N-th business day after E,
 //!   extension_limit = (2N)-th; a kind with term "none" has both null and term_days null;
-//! - requerimiento R: R < E counts as E in every rule below (the window, the citizen's month, the
-//!   answer's lower bound, the days that remain); refused when later than the 10th business day
-//!   after E or after the due date; citizen_last_day = R + 1 calendar month (R + 2 with
-//!   `--prorroga-ciudadano`), clamped to the month's last day, moved forward to a business day;
-//! - answered on A (R ≤ A ≤ citizen_last_day, else refused): for due and extension_limit,
-//!   k = business days in (R, date], new date = k-th business day after A, or the first business
-//!   day on or after A when k = 0; desistimiento_from null;
+//! - requerimiento R: refused when later than the 10th business day after E or after the due
+//!   date; citizen_last_day = R + 1 calendar month (R + 2 with `--prorroga-ciudadano`), clamped
+//!   to the month's last day, moved forward to a business day — from R itself, even when R is
+//!   before E (the citizen's month runs from the day they were asked);
+//! - answered on A (R ≤ A ≤ citizen_last_day, else refused): the clock stopped on R' = max(R, E)
+//!   and resumes from A' = max(A, R') (an answer before E uses up no day of the term); for due
+//!   and extension_limit, k = business days in (R', date], new date = k-th business day after A',
+//!   or the first business day on or after A' when k = 0; desistimiento_from null;
 //! - unanswered: due and extension_limit null, desistimiento_from = first business day after
 //!   citizen_last_day;
 //! - no requerimiento: citizen_last_day and desistimiento_from null.
@@ -363,7 +364,8 @@ fn oracle(cal: &Calendar, terms: &BTreeMap<String, Option<u32>>, args: &Args) ->
         }
         return Ok(out);
     };
-    let r = parse_day(r, "--requerimiento")?.max(effective);
+    let r_asked = parse_day(r, "--requerimiento")?;
+    let r = r_asked.max(effective);
     let tenth = cal.nth_after(effective, 10);
     if r > tenth {
         return Err(format!("requerimiento {r} after the 10th business day {tenth}"));
@@ -373,7 +375,7 @@ fn oracle(cal: &Calendar, terms: &BTreeMap<String, Option<u32>>, args: &Args) ->
             return Err(format!("requerimiento {r} after the due date {due}"));
         }
     }
-    let last = cal.on_or_after(add_months(r, if args.prorroga { 2 } else { 1 }));
+    let last = cal.on_or_after(add_months(r_asked, if args.prorroga { 2 } else { 1 }));
     out.citizen_last_day = Some(last);
     match &args.respuesta {
         None => {
@@ -383,18 +385,19 @@ fn oracle(cal: &Calendar, terms: &BTreeMap<String, Option<u32>>, args: &Args) ->
         }
         Some(a) => {
             let a = parse_day(a, "--respuesta")?;
-            if a < r {
-                return Err(format!("respuesta {a} before the requerimiento {r}"));
+            if a < r_asked {
+                return Err(format!("respuesta {a} before the requerimiento {r_asked}"));
             }
             if a > last {
                 return Err(format!("respuesta {a} after the citizen's last day {last}"));
             }
+            let a_counted = a.max(r);
             let resume = |date: NaiveDate| {
                 let k = cal.business_days_between(r, date);
                 if k == 0 {
-                    cal.on_or_after(a)
+                    cal.on_or_after(a_counted)
                 } else {
-                    cal.nth_after(a, k)
+                    cal.nth_after(a_counted, k)
                 }
             };
             out.due = due.map(resume);
@@ -507,13 +510,14 @@ fn oracle_agrees_with_hand_checked_examples() {
     assert_eq!((e.due, e.extension_limit), (Some(d("2026-08-13")), Some(d("2026-09-04"))));
     assert_eq!((e.citizen_last_day, e.desistimiento_from), (Some(d("2026-08-18")), None));
 
-    // (8) R before the effective day counts as E; answered on a Saturday. Filed Sat 2026-03-21
+    // (8) R before the effective day: the clock stops at E, the citizen's month runs from R;
+    //     answered on a Saturday. Filed Sat 2026-03-21
     //     (Mon 23 Mar San José) → E = Tue 2026-03-24. Documents, 10 d: Mar 25 26 27 30 31,
     //     (Apr 2–3 holidays) Apr 1 6 7 8 9 → due Thu 2026-04-09. R = 2026-03-20 → counts as 03-24;
     //     remaining (Mar 24, Apr 9] = all 10. Answered Sat 2026-04-11: 10 business days after:
-    //     Apr 13..17, 20..24 → Fri 2026-04-24. Last day: 24 Apr (Fri, business) → 2026-04-24.
+    //     Apr 13..17, 20..24 → Fri 2026-04-24. Last day: 20 Mar + 1 month = Mon 2026-04-20.
     let e = ok(Args::new("2026-03-21T11:00:00-05:00", "peticion_documentos").req("2026-03-20").resp("2026-04-11"));
-    assert_eq!((e.effective_day, e.due, e.citizen_last_day), (d("2026-03-24"), Some(d("2026-04-24")), Some(d("2026-04-24"))));
+    assert_eq!((e.effective_day, e.due, e.citizen_last_day), (d("2026-03-24"), Some(d("2026-04-24")), Some(d("2026-04-20"))));
 
     // (9) R on the due date (documents, N = 10 = the 10th business day): k = 0 for the due date, so
     //     the new due is the first business day on or after A. Filed Fri 2026-07-10 09:30, due Tue
@@ -689,10 +693,14 @@ impl Gen<'_> {
             args.prorroga = true;
         }
         let r_eff = r.max(e);
-        let last = self.cal.on_or_after(add_months(r_eff, if args.prorroga { 2 } else { 1 }));
+        let last = self.cal.on_or_after(add_months(r, if args.prorroga { 2 } else { 1 }));
+        if last < r_eff {
+            return (args, note); // the citizen's month ended before the effective day: unanswered
+        }
         let a = match self.rng.random_range(0..20) {
             0..=6 => return (args, note), // unanswered
-            7..=8 => r_eff,
+            7 => r, // may be before the effective day
+            8 => r_eff,
             9..=10 => last,
             11..=12 => {
                 let v = self.non_business_in(r_eff, last);
@@ -715,11 +723,11 @@ impl Gen<'_> {
         let tenth = self.cal.nth_after(e, 10);
         match i % 11 {
             10 => {
-                // R before the effective day counts as E, so an answer between R and E is before R.
+                // An answer dated before the requerimiento, R itself before the effective day.
                 let kind = self.pick(&KINDS[..8]).to_string();
                 let r = e - Duration::days(self.rng.random_range(2..=4));
-                let a = r + Duration::days(self.rng.random_range(0..(e - r).num_days()));
-                (Args::new(&received, &kind).req(&fmt(r)).resp(&fmt(a)), "R before E, A before E")
+                let a = r - Duration::days(self.rng.random_range(1..=3));
+                (Args::new(&received, &kind).req(&fmt(r)).resp(&fmt(a)), "R before E, A before R")
             }
             0 => {
                 // A long term: R just after the 10th business day (a calendar day or a few later).
