@@ -12,7 +12,7 @@ use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde_json::json;
 
-use crate::db::models::{CaseRow, NewAttachment, NewCase, NewCaseEvent, NewMessage, NewOutbox, NewQuarantine};
+use crate::db::models::{CaseRow, NewAttachment, NewCase, NewCaseEvent, NewMessage, NewOutbox, NewQuarantine, OutboxRow};
 use crate::db::schema::{attachments, case_events, cases, messages, outbox, quarantine};
 use crate::db::{self, AnyConnection, DbError};
 use crate::domain::radicado::{RadicadoType, UnitCode};
@@ -424,7 +424,9 @@ pub fn attach_reply(
 }
 
 /// Store a bounce of our own mail and, in the same transaction, mark the outgoing mail it
-/// reports as failed (when `failed`; a delay report only is stored).
+/// reports as failed (when `failed`; a delay report only is stored), linked to the stored bounce.
+/// A mail with legal effect puts its case in triage as a failed notification
+/// (`db::notification`); a second bounce of a mail already failed changes nothing more.
 pub fn record_bounce(
     conn: &mut AnyConnection,
     msg: NewMessage,
@@ -435,13 +437,21 @@ pub fn record_bounce(
 ) -> Result<FilingOutcome, FilingError> {
     db::write_tx(conn, |c| {
         let out = record_in_tx(c, msg, "bounce", case_id, &[], "rebote_correo")?;
-        if matches!(out, FilingOutcome::Duplicate { .. }) {
+        let FilingOutcome::Recorded { message_row_id, .. } = out else {
             return Ok(out);
-        }
+        };
         if let (Some(id), true) = (outbox_id, failed) {
-            diesel::update(outbox::table.find(id))
-                .set((outbox::status.eq("failed"), outbox::last_error.eq(error)))
+            let changed = diesel::update(outbox::table.find(id).filter(outbox::status.ne("failed")))
+                .set((
+                    outbox::status.eq("failed"),
+                    outbox::last_error.eq(error),
+                    outbox::bounce_message_row_id.eq(message_row_id),
+                ))
                 .execute(c)?;
+            if changed == 1 {
+                let row: OutboxRow = outbox::table.find(id).select(OutboxRow::as_select()).first(c)?;
+                super::notification::record_failure(c, &row, error, Some(message_row_id))?;
+            }
         }
         Ok(out)
     })

@@ -19,6 +19,7 @@ pub mod cases;
 pub mod intake;
 pub mod lifecycle;
 pub mod mailbox;
+pub mod notification;
 pub mod models;
 pub mod outbox;
 pub mod radicado;

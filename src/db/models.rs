@@ -208,6 +208,8 @@ pub struct OutboxRow {
     pub created_at: NaiveDateTime,
     pub sent_at: Option<NaiveDateTime>,
     pub sent_month: Option<String>,
+    /// The stored bounce (`messages.id`) that reported this mail undelivered.
+    pub bounce_message_row_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Insertable)]

@@ -48,7 +48,8 @@ pub enum Delivery<'a> {
     Retry { error: &'a str, next_attempt_at: NaiveDateTime },
 }
 
-/// Record the result of a delivery attempt on `row` (a row already sent is left alone).
+/// Record the result of a delivery attempt on `row` (a row already sent is left alone). A
+/// permanent failure of a mail with legal effect flags its case (`db::notification`).
 pub fn record(conn: &mut AnyConnection, row: &OutboxRow, delivery: Delivery<'_>, now: DateTime<Utc>) -> QueryResult<()> {
     let q = outbox::table.filter(outbox::id.eq(row.id)).filter(outbox::status.ne("sent"));
     let attempts = row.attempts + 1;
@@ -70,9 +71,14 @@ pub fn record(conn: &mut AnyConnection, row: &OutboxRow, delivery: Delivery<'_>,
                 }
             }
             Delivery::Failed(e) => {
-                diesel::update(q)
+                let n = diesel::update(q.filter(outbox::status.ne("failed")))
                     .set((outbox::status.eq("failed"), outbox::attempts.eq(attempts), outbox::last_error.eq(e)))
                     .execute(c)?;
+                // A mail with legal effect that never left puts its case in triage, in this
+                // transaction (proof of notification).
+                if n == 1 {
+                    super::notification::record_failure(c, row, e, None)?;
+                }
             }
             Delivery::Retry { error, next_attempt_at } => {
                 diesel::update(q)

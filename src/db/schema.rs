@@ -159,6 +159,7 @@ diesel::table! {
         created_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
         sent_month -> Nullable<Text>,
+        bounce_message_row_id -> Nullable<BigInt>,
     }
 }
 

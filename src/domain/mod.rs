@@ -3,6 +3,7 @@
 pub mod calendar;
 pub mod deadline;
 pub mod kind;
+pub mod outgoing;
 pub mod radicado;
 
 pub use kind::{CaseStatus, Channel, Outcome, OutboxStatus, PetitionKind, PriorityReason, Role, UnknownCode};

@@ -63,7 +63,8 @@ pub struct Processed {
 /// The intake stage with what it needs: settings, deadline policy, routing rules.
 pub struct Intake {
     pub config: Arc<Config>,
-    pub policy: Arc<Policy>,
+    /// The calendar and terms in force (replaced on reload).
+    pub policy: Arc<crate::policy::LivePolicy>,
     rules: RwLock<Arc<RuleSet>>,
     parse_opts: ParseOptions,
 }
@@ -80,6 +81,7 @@ impl Intake {
             max_size: usize::try_from(config.settings.max_message_bytes).unwrap_or(usize::MAX),
             own_domains: vec![config.settings.message_id_domain.to_ascii_lowercase()],
         };
+        let policy = Arc::new(crate::policy::LivePolicy::new(Arc::unwrap_or_clone(policy)));
         Intake { config, policy, rules: RwLock::new(rules), parse_opts }
     }
 
@@ -407,7 +409,10 @@ impl Intake {
     fn bounce(&self, conn: &mut AnyConnection, msg: &InboundMessage, new_message: NewMessage, original: &str) -> Result<Processed, FilingError> {
         let target = db::intake::outbox_by_message_id(conn, original)?;
         let failed = msg.header_summary.dsn_action.as_deref().is_none_or(|a| a.eq_ignore_ascii_case("failed"));
-        let error = format!("rebote: {}", clean(&msg.subject, 200));
+        let error = match msg.header_summary.dsn_status.as_deref() {
+            Some(status) => format!("rebote (estado {}): {}", clean(status, 20), clean(&msg.subject, 200)),
+            None => format!("rebote: {}", clean(&msg.subject, 200)),
+        };
         let out = filing::record_bounce(conn, new_message, target.map(|t| t.0), target.and_then(|t| t.1), failed, &error)?;
         Ok(match out {
             FilingOutcome::Duplicate { .. } => Processed { outcome: Outcome::Duplicate, reused_message_id: false },

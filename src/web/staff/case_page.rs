@@ -65,6 +65,21 @@ pub async fn case_page(caller: Option<Caller>, state: web::Data<AppState>, path:
         }
         Err(e) => return html_response(e.status, page("Error", &[], html! { p { (e.message) } })),
     };
+    // Proof of notification: a pending failed notification, its bounce, and each mail's delivery.
+    let case_for_proof = case.clone();
+    let proof = crate::web::with_conn(&state, move |c| {
+        let failure = crate::db::notification::pending_failure(c, &case_for_proof)?;
+        let bounce = match failure.as_ref().and_then(|f| f.bounce_message_row_id) {
+            Some(id) => crate::db::notification::bounce_excerpt(c, id)?,
+            None => None,
+        };
+        Ok((failure, bounce, crate::db::notification::communications(c, case_for_proof.id)?))
+    })
+    .await;
+    let (failure, bounce, mails) = match proof {
+        Ok(x) => x,
+        Err(e) => return html_response(e.status, page("Error", &[], html! { p { (e.message) } })),
+    };
     let images = q.imagenes.as_deref() == Some("1");
     let csrf = caller.csrf.clone().unwrap_or_default();
     let s = &d.summary;
@@ -86,6 +101,7 @@ pub async fn case_page(caller: Option<Caller>, state: web::Data<AppState>, path:
     let mut res = staff_page(&caller, &format!("Caso {}", case.radicado), html! {
         h1 { "Caso " (case.radicado) }
         @if let Some(e) = &q.error { p.error role="alert" { (e) } }
+        @if let Some(f) = &failure { (super::notification::failure_banner(&case.radicado, f, bounce.as_ref(), &csrf)) }
         div.card {
             p { strong { (case.subject) } }
             p { "Estado: " strong { (case.status.label()) } " · Dependencia: " strong { (case.department) } " · Tipo: " (case.kind.label())
@@ -111,7 +127,7 @@ pub async fn case_page(caller: Option<Caller>, state: web::Data<AppState>, path:
         }
         h2 { "Mensajes" }
         @for m in &d.messages {
-            div.card.mail {
+            div.card.mail id=(format!("mensaje-{}", m.id)) {
                 p.small { (m.received_at.and_utc().with_timezone(&chrono_tz::America::Bogota).format("%Y-%m-%d %H:%M")) " · "
                     (m.from_name.clone().unwrap_or_default()) " <" (m.from_addr.clone().unwrap_or_default()) "> · " (m.disposition) }
                 p { strong { (m.subject) } }
@@ -128,6 +144,7 @@ pub async fn case_page(caller: Option<Caller>, state: web::Data<AppState>, path:
             h2 { "Anexos" }
             ul { @for a in &d.attachments { li { a href=(format!("/casos/{}/adjuntos/{}", case.radicado, a.id)) download { (a.filename) } " (" (a.content_type) ", " (a.size) " bytes)" } } }
         }
+        (super::notification::deliveries(&mails))
         h2 { "Historial" }
         ol.timeline {
             @for e in &d.timeline {
@@ -222,6 +239,22 @@ pub async fn case_action(caller: Option<Caller>, state: web::Data<AppState>, pat
         Some(e) => redirect(&format!("/casos/{radicado}?error={}", e.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>())),
         None => redirect(&format!("/casos/{radicado}")),
     };
+    // Staff record how a failed notification was handled (db::notification).
+    if action == "notificacion_atendida" {
+        let Some(reason) = get("reason") else { return back(Some("Indique qué se hizo con la notificación fallida.".into())) };
+        let r = radicado.clone();
+        let scope = caller.scope().map(str::to_string);
+        let actor = caller.actor();
+        let done = crate::web::with_conn(&state, move |c| Ok(crate::db::notification::clear(c, &r, scope.as_deref(), &actor, reason.trim())?)).await;
+        return match done {
+            Ok(crate::db::notification::Cleared::Done) => back(None),
+            Ok(crate::db::notification::Cleared::NothingPending) => back(Some("El caso no tiene una notificación fallida pendiente.".into())),
+            Ok(crate::db::notification::Cleared::NotFound) => {
+                html_response(StatusCode::NOT_FOUND, page("No encontrado", &nav(&caller), html! { h1 { "Caso no encontrado" } }))
+            }
+            Err(e) => back(Some(e.message)),
+        };
+    }
     // Triage's correction: department and kind in one click.
     if action == "corregir" {
         let current = crate::web::with_conn(&state, {

@@ -8,6 +8,7 @@ mod case_page;
 mod html;
 mod inbox;
 mod login;
+mod notification;
 mod report_page;
 mod triage;
 mod verbal;

@@ -21,10 +21,11 @@ pub async fn triage(caller: Option<Caller>, state: web::Data<AppState>) -> HttpR
         let new = crate::db::cases::list(c, &crate::db::cases::CaseFilter { status: Some("radicado".into()), ..base.clone() })?.0;
         let review = crate::db::cases::list(c, &crate::db::cases::CaseFilter { needs_review: Some(true), open_only: true, ..base })?.0;
         let quarantine = crate::db::models::QuarantineMeta::open(c)?;
-        Ok((new, review, quarantine))
+        let failed = crate::db::notification::pending_failures(c)?;
+        Ok((new, review, quarantine, failed))
     })
     .await;
-    let (new, review, quarantine) = match res {
+    let (new, review, quarantine, failed) = match res {
         Ok(x) => x,
         Err(e) => return html_response(e.status, page("Error", &[], html! { p { (e.message) } })),
     };
@@ -54,12 +55,25 @@ pub async fn triage(caller: Option<Caller>, state: web::Data<AppState>) -> HttpR
             }
         }
     };
+    // Cases whose notification failed are listed apart, with the mark and the reason.
+    let failed_ids: std::collections::BTreeSet<i64> = failed.iter().map(|(c, _)| c.id).collect();
+    let review: Vec<_> = review.into_iter().filter(|c| !failed_ids.contains(&c.id)).collect();
     staff_page(&caller, "Triage", html! {
         h1 { "Triage" }
+        h2 { "Notificación fallida (" (failed.len()) ")" }
+        @if failed.is_empty() { p { "Ninguna comunicación al ciudadano quedó sin entregar." } }
+        @for (c, f) in &failed {
+            div.card.notificacion-fallida style="border-left:4px solid #b00020" {
+                p { strong.error { "Notificación fallida" } " · " a href=(format!("/casos/{}", c.radicado)) { strong { (c.radicado) } } " · " (c.subject)
+                    " · " (c.status.label()) }
+                p.small { "Motivo: " (super::notification::failure_reason(f)) }
+                p.small { a href=(format!("/casos/{}#entrega", c.radicado)) { "Ver el rebote y registrar cómo se notificó" } }
+            }
+        }
         h2 { "Por revisar (" (review.len()) ")" }
         @for c in &review { (row(c)) }
         h2 { "Nuevos sin asignar (" (new.len()) ")" }
-        @for c in new.iter().filter(|c| !c.needs_review) { (row(c)) }
+        @for c in new.iter().filter(|c| !c.needs_review && !failed_ids.contains(&c.id)) { (row(c)) }
         h2 { "Correos en cuarentena (" (quarantine.len()) ")" }
         @if quarantine.is_empty() { p { "No hay correos en cuarentena." } }
         @else {

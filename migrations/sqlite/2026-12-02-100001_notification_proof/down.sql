@@ -1,0 +1,1 @@
+ALTER TABLE outbox DROP COLUMN bounce_message_row_id;
