@@ -1,15 +1,17 @@
 //! The store side of the case lifecycle: a lifecycle action is decided by the workflow as a
 //! [`Plan`] (pure: the case as stored in, the changes out) and applied here in the one
 //! transaction that also loaded the case, checked the caller's scope, allocated the outgoing
-//! radicado, queued the mail and appended the event.
+//! radicado, recorded the communication (queueing its mail when there is an address), annulled the
+//! case's communications when the action annuls it, and appended the event.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use super::models::{CaseRow, NewOutbox};
-use super::schema::{case_events, cases, messages, outbox};
+use super::communications::{Letter, OutgoingAttachment};
+use super::models::CaseRow;
+use super::schema::{case_events, cases};
 use super::AnyConnection;
-use crate::domain::radicado::{RadicadoType, UnitCode};
+use crate::domain::radicado::UnitCode;
 
 /// Column changes of a case; `None` leaves a column as it is (`Some(None)` sets NULL).
 #[derive(Debug, Clone, Default, PartialEq, AsChangeset)]
@@ -30,6 +32,7 @@ pub struct CaseChange {
     pub responded_at: Option<Option<NaiveDateTime>>,
     pub closed_at: Option<Option<NaiveDateTime>>,
     pub annulled_reason: Option<Option<String>>,
+    pub effective_date: Option<NaiveDate>,
     pub requerimiento_on: Option<Option<NaiveDate>>,
     pub completed_on: Option<Option<NaiveDate>>,
     pub citizen_extension: Option<bool>,
@@ -38,7 +41,8 @@ pub struct CaseChange {
     pub priority_reason: Option<Option<String>>,
 }
 
-/// A mail to the case's citizen, sent with an outgoing radicado.
+/// A communication to the case's citizen, with an outgoing radicado: mailed when the case has
+/// an e-mail address, printed or published otherwise (`db::communications`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannedMail {
     pub purpose: &'static str,
@@ -52,16 +56,21 @@ pub struct Plan {
     pub change: CaseChange,
     pub event_type: &'static str,
     pub reason: Option<String>,
-    /// The event payload; `radicado_salida` (and `mailed`) are added when there is a mail.
+    /// The event payload; `radicado_salida`, `mailed` and `canal_entrega` are added when the
+    /// plan sends a communication (an answer always does).
     pub payload: serde_json::Value,
     pub mail: Option<PlannedMail>,
     /// The mail's outgoing radicado is the case's response radicado.
     pub is_response: bool,
+    /// Files sent with the communication (an answer's documents), listed in its oficio.
+    pub attachments: Vec<OutgoingAttachment>,
+    /// A postal address given by staff for a printed communication.
+    pub address: Option<String>,
 }
 
 impl Plan {
     pub fn new(event_type: &'static str, change: CaseChange, payload: serde_json::Value) -> Plan {
-        Plan { change, event_type, reason: None, payload, mail: None, is_response: false }
+        Plan { change, event_type, reason: None, payload, mail: None, is_response: false, attachments: Vec::new(), address: None }
     }
     pub fn reason(mut self, reason: Option<String>) -> Plan {
         self.reason = reason;
@@ -148,18 +157,38 @@ pub fn apply_plan(
     let n = now.naive_utc();
     let mut payload = plan.payload;
     let change = plan.change;
-    if let Some(mail) = &plan.mail {
-        let out = mail_citizen(c, ctx, case, mail, now)?;
-        if plan.is_response {
-            if let serde_json::Value::Object(m) = &mut payload {
-                m.insert("mailed".into(), out.is_some().into());
+    // An answer always gets its oficio, whatever the channel, even when the decision planned no
+    // mail (a case without e-mail): its text is the one the decision recorded.
+    let fallback = match (&plan.mail, plan.is_response) {
+        (None, true) => payload.get("text").and_then(|t| t.as_str()).map(|text| PlannedMail {
+            purpose: "respuesta",
+            subject: format!("Respuesta a su solicitud {}", case.radicado),
+            body: super::communications::answer_text(case, text),
+        }),
+        _ => None,
+    };
+    if let Some(mail) = plan.mail.as_ref().or(fallback.as_ref()) {
+        let out = mail_citizen(c, ctx, case, actor, mail, &plan.attachments, plan.address.as_deref(), now)?;
+        if let serde_json::Value::Object(m) = &mut payload {
+            m.insert("mailed".into(), out.mailed.into());
+            m.insert("radicado_salida".into(), out.radicado.clone().into());
+            m.insert("canal_entrega".into(), out.channel.into());
+            if !plan.attachments.is_empty() {
+                let names: Vec<&str> = plan.attachments.iter().map(|a| a.filename.as_str()).collect();
+                m.insert("anexos".into(), names.into());
             }
         }
-        if let serde_json::Value::Object(m) = &mut payload {
-            m.insert("radicado_salida".into(), serde_json::to_value(&out).unwrap_or_default());
-        }
         if plan.is_response {
-            diesel::update(cases::table.find(case.id)).set(cases::response_radicado.eq(&out)).execute(c)?;
+            diesel::update(cases::table.find(case.id)).set(cases::response_radicado.eq(&out.radicado)).execute(c)?;
+        }
+    }
+    // Annulling a case annuls its outgoing numbers (kept, shown as annulled) and cancels the
+    // mails not yet sent.
+    if plan.event_type == "anulado" {
+        let (annulled, cancelled) = super::communications::annul_case(c, case.id, plan.reason.as_deref(), n)?;
+        if let serde_json::Value::Object(m) = &mut payload {
+            m.insert("comunicaciones_anuladas".into(), annulled.into());
+            m.insert("correos_cancelados".into(), cancelled.into());
         }
     }
     diesel::update(cases::table.find(case.id))
@@ -169,45 +198,21 @@ pub fn apply_plan(
     CaseRow::by_id(c, case.id)
 }
 
-/// Queue a mail to the citizen with an outgoing radicado; returns that radicado (None when the
-/// case has no address).
+/// Record a communication to the citizen with an outgoing radicado, whatever the channel (see
+/// `db::communications`); its mail is queued only when the case has an e-mail address.
+#[allow(clippy::too_many_arguments)]
 fn mail_citizen(
     c: &mut AnyConnection,
     ctx: &MailContext<'_>,
     case: &CaseRow,
+    actor: &str,
     mail: &PlannedMail,
+    attachments: &[OutgoingAttachment],
+    address: Option<&str>,
     now: DateTime<Utc>,
-) -> QueryResult<Option<String>> {
-    let Some(to) = case.citizen_email.clone() else { return Ok(None) };
-    let year = chrono::Datelike::year(&crate::time::bogota_date(now));
-    let radicado = super::radicado::allocate(c, year, RadicadoType::Outgoing, ctx.unit)?;
-    // Thread with the citizen's own mail when there is one.
-    let in_reply_to: Option<String> = messages::table
-        .filter(messages::case_id.eq(case.id))
-        .filter(messages::direction.eq("in"))
-        .order(messages::id.desc())
-        .select(messages::message_id)
-        .first::<Option<String>>(c)
-        .optional()?
-        .flatten();
-    let n = now.naive_utc();
-    diesel::insert_into(outbox::table)
-        .values(NewOutbox {
-            case_id: Some(case.id),
-            purpose: mail.purpose.into(),
-            internal: false,
-            radicado: Some(radicado.to_string()),
-            to_addr: to,
-            subject: format!("Radicado {} - {}", radicado, mail.subject),
-            body_text: mail.body.clone(),
-            message_id: crate::domain::new_message_id(ctx.message_id_domain),
-            in_reply_to,
-            status: crate::domain::OutboxStatus::Pending,
-            next_attempt_at: n,
-            created_at: n,
-        })
-        .execute(c)?;
-    Ok(Some(radicado.to_string()))
+) -> QueryResult<super::communications::Recorded> {
+    let letter = Letter { purpose: mail.purpose, subject: &mail.subject, body: &mail.body, attachments, address };
+    super::communications::record(c, ctx.unit, ctx.message_id_domain, case, actor, &letter, now)
 }
 
 /// Number of events of a type on a case (for idempotent checks).

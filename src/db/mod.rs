@@ -16,6 +16,7 @@
 
 pub mod alerts;
 pub mod cases;
+pub mod communications;
 pub mod intake;
 pub mod lifecycle;
 pub mod mailbox;

@@ -356,3 +356,46 @@ pub fn bump_monthly(conn: &mut AnyConnection, month: &str, channel: &str, kind: 
         .execute(c))?;
     Ok(())
 }
+
+/// One outgoing communication of a case (an oficio with its outgoing radicado), whatever the
+/// channel: see `db::communications`.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = communications)]
+pub struct CommunicationRow {
+    pub id: i64,
+    pub case_id: i64,
+    pub radicado: String,
+    /// `respuesta`, `requerimiento`, `prorroga`, `traslado`, ...
+    pub purpose: String,
+    /// `email`, `fisico` (printed, by post or in person) or `publicacion` (anonymous petitions).
+    pub channel: String,
+    pub addressee_name: String,
+    pub addressee_address: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+    /// The staff user (e-mail) who acted, or `sistema`.
+    pub created_by: String,
+    pub outbox_id: Option<i64>,
+    /// The stored record (`messages`, direction `out`) holding the attachments, when any.
+    pub message_row_id: Option<i64>,
+    pub annulled_at: Option<NaiveDateTime>,
+    pub annulled_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = communications)]
+pub struct NewCommunication {
+    pub case_id: i64,
+    pub radicado: String,
+    pub purpose: String,
+    pub channel: String,
+    pub addressee_name: String,
+    pub addressee_address: String,
+    pub subject: String,
+    pub body: String,
+    pub created_at: NaiveDateTime,
+    pub created_by: String,
+    pub outbox_id: Option<i64>,
+    pub message_row_id: Option<i64>,
+}

@@ -247,7 +247,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    communications (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        radicado -> Text,
+        purpose -> Text,
+        channel -> Text,
+        addressee_name -> Text,
+        addressee_address -> Text,
+        subject -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+        outbox_id -> Nullable<BigInt>,
+        message_row_id -> Nullable<BigInt>,
+        annulled_at -> Nullable<Timestamp>,
+        annulled_reason -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(sessions -> staff_users (user_id));
+diesel::joinable!(communications -> cases (case_id));
 diesel::joinable!(messages -> cases (case_id));
 diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(outbox -> cases (case_id));
@@ -271,4 +292,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     alerts_sent,
     sessions,
     monthly_counts,
+    communications,
 );

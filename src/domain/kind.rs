@@ -132,6 +132,9 @@ str_enum! {
         Sending => "sending" / "Enviándose",
         Sent => "sent" / "Enviado",
         Failed => "failed" / "Fallido",
+        // Cancelled: never sent, the case was annulled before its sender took it (the sender
+        // only claims `pending` and `sending` rows).
+        Cancelled => "cancelled" / "Anulado",
     }
 }
 

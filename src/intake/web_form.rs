@@ -86,7 +86,7 @@ fn valid_email(e: &str) -> bool {
 }
 
 /// The content type of an upload, from its extension, checked against its first bytes.
-fn sniff(filename: &str, bytes: &[u8]) -> Result<&'static str, String> {
+pub(crate) fn sniff(filename: &str, bytes: &[u8]) -> Result<&'static str, String> {
     let ext = filename.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
     let Some((_, ct)) = ALLOWED_TYPES.iter().find(|(e, _)| *e == ext) else {
         return Err(format!("El tipo de archivo de «{filename}» no está permitido (PDF, JPG, PNG, DOCX, XLSX, ODT, TXT o ZIP)."));
@@ -107,7 +107,7 @@ fn sniff(filename: &str, bytes: &[u8]) -> Result<&'static str, String> {
 }
 
 /// A safe file name: no folders, no control characters, at most 120 characters.
-fn safe_filename(name: &str, i: usize) -> String {
+pub(crate) fn safe_filename(name: &str, i: usize) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base
         .chars()

@@ -18,11 +18,12 @@ use std::time::Duration;
 
 use chrono::Utc;
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::Mailbox;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::Config;
+use crate::db::communications::OutgoingAttachment;
 use crate::db::models::OutboxRow;
 use crate::db::{AnyConnection, Pool};
 
@@ -97,6 +98,12 @@ impl Mailer {
 
     /// Build the RFC 5322 message of an outbox row.
     pub fn build(&self, row: &OutboxRow) -> Result<Message, SendError> {
+        self.build_with(row, &[])
+    }
+
+    /// Build the message of an outbox row with its files: plain text alone, or
+    /// `multipart/mixed` with the text first and each file as a MIME attachment.
+    pub fn build_with(&self, row: &OutboxRow, files: &[OutgoingAttachment]) -> Result<Message, SendError> {
         let to: Mailbox = row
             .to_addr
             .parse()
@@ -109,10 +116,18 @@ impl Mailer {
         if let Some(irt) = &row.in_reply_to {
             b = b.in_reply_to(format!("<{irt}>")).references(format!("<{irt}>"));
         }
-        let mut msg = b
-            .header(ContentType::TEXT_PLAIN)
-            .body(row.body_text.clone())
-            .map_err(|e| SendError::Permanent(format!("cannot build message: {e}")))?;
+        let built = if files.is_empty() {
+            b.header(ContentType::TEXT_PLAIN).body(row.body_text.clone())
+        } else {
+            let mut mp = MultiPart::mixed().singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(row.body_text.clone()));
+            for f in files {
+                let ct = ContentType::parse(&f.content_type)
+                    .map_err(|e| SendError::Permanent(format!("attachment {}: content type {}: {e}", f.filename, f.content_type)))?;
+                mp = mp.singlepart(Attachment::new(f.filename.clone()).body(f.bytes.clone(), ct));
+            }
+            b.multipart(mp)
+        };
+        let mut msg = built.map_err(|e| SendError::Permanent(format!("cannot build message: {e}")))?;
         if !row.internal {
             msg.headers_mut().insert_raw(HeaderValue::new(
                 HeaderName::new_from_ascii_str("Auto-Submitted"),
@@ -124,7 +139,12 @@ impl Mailer {
 
     /// Deliver one row.
     pub async fn send(&self, row: &OutboxRow) -> Result<(), SendError> {
-        let msg = self.build(row)?;
+        self.send_with(row, &[]).await
+    }
+
+    /// Deliver one row with its files (see [`Mailer::build_with`]).
+    pub async fn send_with(&self, row: &OutboxRow, files: &[OutgoingAttachment]) -> Result<(), SendError> {
+        let msg = self.build_with(row, files)?;
         match &self.backend {
             Backend::Smtp(t) => t.send(msg).await.map(|_| ()).map_err(|e| {
                 if e.is_permanent() {
@@ -207,14 +227,27 @@ pub async fn drain_once(pool: &Pool, mailer: &Mailer) -> anyhow::Result<usize> {
     let mut n = 0;
     loop {
         let p = pool.clone();
-        let row = tokio::task::spawn_blocking(move || -> anyhow::Result<Option<OutboxRow>> {
+        type Claimed = Option<Option<(OutboxRow, Result<Vec<OutgoingAttachment>, String>)>>;
+        let claimed = tokio::task::spawn_blocking(move || -> anyhow::Result<Claimed> {
             let mut c = p.get()?;
-            Ok(claim_next(&mut c, Utc::now().naive_utc())?)
+            let Some(row) = claim_next(&mut c, Utc::now().naive_utc())? else { return Ok(None) };
+            // The mail of an annulled communication is never sent (a retry put back after the
+            // annulment included).
+            if crate::db::communications::cancel_if_annulled(&mut c, row.id)? {
+                return Ok(Some(None));
+            }
+            let files = row_attachments(&mut c, row.id)?;
+            Ok(Some(Some((row, files))))
         })
         .await??;
-        let Some(row) = row else { return Ok(n) };
+        let Some(claimed) = claimed else { return Ok(n) };
+        let Some((row, files)) = claimed else { continue };
         n += 1;
-        let result = mailer.send(&row).await;
+        let result = match &files {
+            Ok(files) => mailer.send_with(&row, files).await,
+            // Never send an answer without the documents it announces.
+            Err(e) => Err(SendError::Permanent(e.clone())),
+        };
         let label = match &result {
             Ok(()) => "sent",
             Err(SendError::Transient(_)) => "retry",
@@ -233,6 +266,26 @@ pub async fn drain_once(pool: &Pool, mailer: &Mailer) -> anyhow::Result<usize> {
         })
         .await??;
     }
+}
+
+/// The files of an outbox row's communication, re-extracted from their stored record (under the
+/// intake's parse time limit); `Err` names a file that cannot be read back.
+fn row_attachments(c: &mut AnyConnection, outbox_id: i64) -> Result<Result<Vec<OutgoingAttachment>, String>, crate::db::QueryError> {
+    let Some((metas, raw)) = crate::db::communications::outbox_attachments(c, outbox_id)? else { return Ok(Ok(vec![])) };
+    let opts = crate::intake::parse::ParseOptions { max_size: usize::MAX, own_domains: vec![] };
+    let parsed = match crate::intake::pipeline::parse_with_time_limit(&raw, &opts, crate::intake::pipeline::PARSE_TIME_LIMIT) {
+        Ok(p) => p,
+        Err(e) => return Ok(Err(format!("the stored attachments cannot be read: {e}"))),
+    };
+    let mut parts = parsed.attachments;
+    let mut files = Vec::with_capacity(metas.len());
+    for m in metas {
+        let Some(part) = usize::try_from(m.part_index).ok().and_then(|i| parts.get_mut(i)) else {
+            return Ok(Err(format!("attachment {} is missing from its stored record", m.filename)));
+        };
+        files.push(OutgoingAttachment { filename: m.filename, content_type: m.content_type, bytes: std::mem::take(&mut part.bytes) });
+    }
+    Ok(Ok(files))
 }
 
 /// The outbox worker: drain, then wait for a nudge or a few seconds, until shutdown.

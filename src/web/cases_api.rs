@@ -158,6 +158,8 @@ pub struct CaseDetail {
     pub timeline: Vec<CaseEvent>,
     pub messages: Vec<cases::CaseMessage>,
     pub attachments: Vec<cases::AttachmentMeta>,
+    /// Every outgoing communication (oficio) of the case, with its outgoing radicado.
+    pub communications: Vec<crate::db::communications::CommunicationDetail>,
 }
 
 /// Load a case in the caller's scope (recording the view of personal data) with everything.
@@ -180,6 +182,7 @@ pub fn load_detail(c: &mut crate::db::AnyConnection, caller: &Caller, radicado: 
         timeline: cases::events(c, case.id)?,
         messages: cases::case_messages(c, case.id)?,
         attachments: cases::case_attachments(c, case.id)?,
+        communications: crate::db::communications::details_for_case(c, case.id)?,
     };
     Ok((case, detail))
 }

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod caller;
 pub mod cases_api;
+pub mod communications_api;
 pub mod forms;
 pub mod health;
 pub mod layout;
@@ -76,6 +77,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(api("/api/v1/cases/{radicado}").route(web::get().to(cases_api::get)))
     .service(api("/api/v1/cases/{radicado}/actions").route(web::post().to(cases_api::act)))
     .service(api("/api/v1/cases/{radicado}/attachments/{id}").route(web::get().to(cases_api::attachment)))
+    .service(api("/api/v1/cases/{radicado}/communications").route(web::get().to(communications_api::list)))
     .route("/personal", web::get().to(staff::login_form))
     .route("/personal", web::post().to(staff::login))
     .route("/salir", web::post().to(staff::logout))
@@ -84,6 +86,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/casos/{radicado}", web::get().to(staff::case_page))
     .route("/casos/{radicado}/acciones", web::post().to(staff::case_action))
     .route("/casos/{radicado}/adjuntos/{id}", web::get().to(staff::attachment))
+    .route("/casos/{radicado}/responder", web::post().to(staff::respond_submit))
+    .route("/staff/oficios/{radicado}", web::get().to(staff::oficio_page))
     .route("/verbal", web::get().to(staff::verbal_form))
     .route("/verbal", web::post().to(staff::verbal_submit))
     .route("/reportes/canal-virtual", web::get().to(staff::report_page));

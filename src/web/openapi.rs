@@ -41,7 +41,23 @@ pub fn document() -> Value {
         .iter()
         .map(|n| json!({"name": n, "in": "query", "required": false, "schema": {"type": "string"}}))
         .collect();
-    json!({
+    // An outgoing communication (oficio); apart from the document for json!'s recursion limit.
+    let communication = json!({"type": "object", "required": ["id", "radicado", "purpose", "channel", "addressee_name", "addressee_address", "subject", "body",
+                        "created_at", "created_by", "outbox_id", "annulled_at", "annulled_reason", "outbox_status", "attachments", "oficio_url"], "properties": {
+                    "id": {"type": "integer"}, "case_id": {"type": "integer"},
+                    "radicado": {"type": "string", "description": "Radicado de salida (tipo 1)"},
+                    "purpose": {"type": "string", "description": "respuesta, requerimiento, prorroga, traslado, ..."},
+                    "channel": {"type": "string", "enum": ["email", "fisico", "publicacion"]},
+                    "addressee_name": {"type": "string"}, "addressee_address": {"type": "string"},
+                    "subject": {"type": "string"}, "body": {"type": "string"}, "created_at": datetime, "created_by": {"type": "string"},
+                    "outbox_id": {"type": "integer", "nullable": true}, "message_row_id": {"type": "integer", "nullable": true},
+                    "annulled_at": {"type": "string", "nullable": true}, "annulled_reason": {"type": "string", "nullable": true},
+                    "outbox_status": {"type": "string", "nullable": true, "description": "pending, sending, sent, failed o cancelled; null si no se envía por correo"},
+                    "attachments": {"type": "array", "items": {"type": "object", "required": ["id", "filename", "content_type", "size"], "properties": {
+                        "id": {"type": "integer"}, "message_row_id": {"type": "integer"}, "part_index": {"type": "integer"},
+                        "filename": {"type": "string"}, "content_type": {"type": "string"}, "size": {"type": "integer"}}}},
+                    "oficio_url": {"type": "string"}}});
+    let mut doc = json!({
         "openapi": "3.0.3",
         "info": {
             "title": "pqrs API",
@@ -150,7 +166,17 @@ pub fn document() -> Value {
                                {"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
                 "responses": responses(200, json!({"description": "El archivo", "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}), &[400, 401, 403, 404, 503])}}
         }
-    })
+    });
+    // Added apart: one json! of the whole document passes the macro's recursion limit.
+    doc["components"]["schemas"]["Communication"] = communication;
+    doc["components"]["schemas"]["CommunicationList"] = json!({"type": "object", "required": ["items"], "properties": {
+        "items": {"type": "array", "items": {"$ref": "#/components/schemas/Communication"}}}});
+    doc["paths"]["/api/v1/cases/{radicado}/communications"] = json!({"get": {
+                "summary": "Comunicaciones de salida del caso (oficios con radicado de salida, canal, anexos y estado del correo)",
+                "security": [{"bearer": []}],
+                "parameters": [{"name": "radicado", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": responses(200, json!({"description": "Comunicaciones", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CommunicationList"}}}}), &[401, 403, 404, 503])}});
+    doc
 }
 
 pub async fn serve() -> HttpResponse {

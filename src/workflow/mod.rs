@@ -4,9 +4,11 @@
 pub mod filing {
     pub use crate::db::intake::*;
 }
+pub mod communications;
 pub mod follow_up;
 pub mod intake;
 pub mod lifecycle;
+pub mod recalc;
 pub mod web_filing;
 
 pub use filing::{CaseDraft, FilingError, FilingOutcome};

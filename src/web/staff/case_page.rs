@@ -36,6 +36,7 @@ fn event_label(t: &str) -> String {
         "reclasificado" => "Tipo corregido".into(),
         "escalado" => "Escalado por vencimiento".into(),
         "rebote_correo" => "Correo rebotado".into(),
+        // Before the combined acknowledgement (legal engine issue) a sender over the limit got none.
         "acuse_omitido" => "Acuse no enviado (límite por remitente)".into(),
         "acuse_agrupado" => "Acuse de recibo agrupado (límite de acuses por remitente y hora)".into(),
         "notificacion_fallida" => "Notificación fallida".into(),
@@ -144,6 +145,7 @@ pub async fn case_page(caller: Option<Caller>, state: web::Data<AppState>, path:
             h2 { "Anexos" }
             ul { @for a in &d.attachments { li { a href=(format!("/casos/{}/adjuntos/{}", case.radicado, a.id)) download { (a.filename) } " (" (a.content_type) ", " (a.size) " bytes)" } } }
         }
+        (super::respond::communications_list(&d.communications))
         (super::notification::deliveries(&mails))
         h2 { "Historial" }
         ol.timeline {
@@ -173,9 +175,7 @@ pub async fn case_page(caller: Option<Caller>, state: web::Data<AppState>, path:
                         label { "Entidad competente" input type="text" name="entity" required; }
                         label { "Motivo" textarea name="reason" required {} }
                     }))
-                    (action_form("responder", "Responder", html! {
-                        label { "Respuesta (se envía al ciudadano con radicado de salida)" textarea name="text" required {} }
-                    }))
+                    (super::respond::respond_form(&case, &csrf))
                     (action_form("reclasificar", "Corregir el tipo", html! {
                         label { "Tipo" select name="kind" { @for k in PetitionKind::ALL { option value=(k.as_str()) selected[*k == case.kind] { (k.label()) } } } }
                         label { "Motivo" input type="text" name="reason"; }

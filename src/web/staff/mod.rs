@@ -9,7 +9,9 @@ mod html;
 mod inbox;
 mod login;
 mod notification;
+mod oficio;
 mod report_page;
+pub(crate) mod respond;
 mod triage;
 mod verbal;
 
@@ -17,7 +19,9 @@ pub use case_page::{attachment, case_action, case_page};
 pub use html::sanitize_mail_html;
 pub use inbox::inbox;
 pub use login::{login, login_form, logout, CsrfForm, LoginForm};
+pub use oficio::oficio_page;
 pub use report_page::{report_page, YearQ};
+pub use respond::respond_submit;
 pub use triage::triage;
 pub use verbal::{verbal_form, verbal_submit};
 

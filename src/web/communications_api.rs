@@ -1,0 +1,42 @@
+//! `GET /api/v1/cases/{radicado}/communications`: the outgoing communications of a case (every
+//! oficio with its outgoing radicado, channel, addressee, text, attachments, mail status and
+//! annulment), staff only and scoped like the case itself (404 outside the caller's scope).
+
+use actix_web::{web, HttpResponse};
+use serde::Serialize;
+
+use super::AppState;
+use crate::auth::Caller;
+use crate::db::communications::{self, CommunicationDetail};
+use crate::error::ApiError;
+
+#[derive(Serialize)]
+struct Item {
+    #[serde(flatten)]
+    detail: CommunicationDetail,
+    /// The printable oficio (staff session).
+    oficio_url: String,
+}
+
+#[derive(Serialize)]
+struct Page {
+    items: Vec<Item>,
+}
+
+pub async fn list(caller: Caller, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    if !caller.is_staff() {
+        return Err(ApiError::forbidden());
+    }
+    let radicado = path.into_inner();
+    let items = super::with_conn(&state, move |c| {
+        let case = crate::db::cases::get_scoped(c, &radicado, caller.scope())?.ok_or_else(ApiError::not_found)?;
+        crate::db::cases::audit(c, &caller.actor(), "ver_comunicaciones", Some(case.id), &case.radicado)?;
+        Ok(communications::details_for_case(c, case.id)?)
+    })
+    .await?;
+    let items = items
+        .into_iter()
+        .map(|detail| Item { oficio_url: format!("/staff/oficios/{}", detail.row.radicado), detail })
+        .collect();
+    Ok(HttpResponse::Ok().json(Page { items }))
+}
