@@ -13,7 +13,7 @@ use crate::domain::deadline::{DeadlinePolicy, Requerimiento, TermDates, Terms, T
 use crate::domain::PetitionKind;
 
 /// The loaded rules.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Policy {
     pub deadlines: DeadlinePolicy,
     pub terms: Terms,
@@ -27,6 +27,42 @@ pub struct CaseDates {
     pub due_date: Option<NaiveDate>,
     /// The latest date an extension may reach (2N business days from the effective day).
     pub extension_limit: Option<NaiveDate>,
+}
+
+/// The policy in force, replaced as a whole when `calendar.toml` or `terms.toml` is reloaded
+/// (SIGHUP). Readers get a `&'static Policy` that never changes under them: a replaced policy
+/// is leaked on purpose (a few kilobytes a reload; reloads are rare), so no reader ever holds a
+/// reference into freed memory, and no lock is taken on the hot path.
+pub struct LivePolicy(arc_swap::ArcSwap<&'static Policy>);
+
+impl LivePolicy {
+    pub fn new(policy: Policy) -> LivePolicy {
+        LivePolicy(arc_swap::ArcSwap::from_pointee(Box::leak(Box::new(policy))))
+    }
+
+    /// The policy in force now.
+    pub fn current(&self) -> &'static Policy {
+        **self.0.load()
+    }
+
+    /// Put `policy` in force; returns the one it replaces.
+    pub fn replace(&self, policy: Policy) -> &'static Policy {
+        let new: &'static Policy = Box::leak(Box::new(policy));
+        *self.0.swap(Arc::new(new))
+    }
+}
+
+impl std::ops::Deref for LivePolicy {
+    type Target = Policy;
+    fn deref(&self) -> &Policy {
+        self.current()
+    }
+}
+
+impl std::fmt::Debug for LivePolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.current().fmt(f)
+    }
 }
 
 impl Policy {

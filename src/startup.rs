@@ -125,8 +125,8 @@ impl Application {
                 crate::intake::imap::run_imap_worker(intake.clone(), pool.clone(), health.clone(), nudge.clone(), sd)
             });
         }
-        let i = intake.clone();
-        app.workers.spawn("rules_reload", move |sd| reload_rules_on_sighup(i.clone(), sd));
+        let (i, p) = (intake.clone(), pool.clone());
+        app.workers.spawn("rules_reload", move |sd| reload_rules_on_sighup(i.clone(), p.clone(), sd));
         let (policy, domain, base) =
             (intake.policy.clone(), config.settings.message_id_domain.clone(), config.settings.public_base_url.clone());
         app.workers.spawn("follow_up", move |sd| {
@@ -169,10 +169,14 @@ impl Application {
     }
 }
 
-/// SIGHUP reloads the routing rules; a set that does not load is rejected and the running one
-/// stays.
-async fn reload_rules_on_sighup(intake: Arc<crate::intake::Intake>, mut shutdown: crate::jobs::Shutdown) -> anyhow::Result<crate::jobs::Exit> {
-    let Ok(mut hup) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) else {
+/// SIGHUP reloads the routing rules, the calendar and the terms; a set that does not load is
+/// rejected and the running one stays. At start and after each calendar reload the open cases'
+/// terms are recomputed (`workflow::recalc`).
+async fn reload_rules_on_sighup(intake: Arc<crate::intake::Intake>, pool: crate::db::Pool, mut shutdown: crate::jobs::Shutdown) -> anyhow::Result<crate::jobs::Exit> {
+    // Watched first, so a SIGHUP that comes during the start recomputation is not lost.
+    let hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup());
+    recompute_terms(&intake, &pool, None).await;
+    let Ok(mut hup) = hup else {
         tracing::warn!("SIGHUP cannot be watched here: reloading the rules needs a restart");
         return Ok(crate::jobs::Exit::Done);
     };
@@ -190,9 +194,35 @@ async fn reload_rules_on_sighup(intake: Arc<crate::intake::Intake>, mut shutdown
                     Ok(Err(e)) => tracing::error!(error = %e, "new routing rules rejected; the running set stays"),
                     Err(e) => tracing::error!(error = %e, "loading the new routing rules failed; the running set stays"),
                 }
+                match crate::policy::Policy::load(&intake.config) {
+                    Ok(policy) if policy == *intake.policy.current() => tracing::info!("calendar and terms unchanged"),
+                    Ok(policy) => {
+                        let old = intake.policy.replace(policy);
+                        tracing::info!("calendar and terms reloaded");
+                        recompute_terms(&intake, &pool, Some(old)).await;
+                    }
+                    Err(e) => tracing::error!(error = %e, "new calendar or terms rejected; the running ones stay"),
+                }
             }
             _ = shutdown.stopped() => break,
         }
     }
     Ok(crate::jobs::Exit::Done)
+}
+
+/// Recompute the open cases' terms under the policy in force (`old`: the one it replaced).
+async fn recompute_terms(intake: &Arc<crate::intake::Intake>, pool: &crate::db::Pool, old: Option<&'static crate::policy::Policy>) {
+    let (intake, pool) = (intake.clone(), pool.clone());
+    let result = tokio::task::spawn_blocking(move || -> anyhow::Result<crate::workflow::recalc::RecalcReport> {
+        let mut c = pool.get()?;
+        let mail = crate::db::lifecycle::MailContext { unit: &intake.config.unit, message_id_domain: &intake.config.settings.message_id_domain };
+        crate::workflow::recalc::recompute(&mut c, &mail, old, intake.policy.current(), chrono::Utc::now())
+    })
+    .await;
+    match result {
+        Ok(Ok(r)) if r.moved > 0 || r.skipped > 0 => tracing::info!(open = r.open, moved = r.moved, skipped = r.skipped, "open cases' terms recomputed"),
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => tracing::error!(error = %e, "recomputing the open cases' terms failed; run it again with a SIGHUP"),
+        Err(e) => tracing::error!(error = %e, "recomputing the open cases' terms panicked"),
+    }
 }

@@ -21,6 +21,20 @@ pub fn open_cases(conn: &mut AnyConnection) -> QueryResult<Vec<CaseRow>> {
         .load(conn)
 }
 
+/// Open cases resumed after a suspension before the timeline columns existed
+/// (`requerimiento_on` NULL): their shift cannot be recomputed from the timeline.
+pub fn resumed_without_timeline(conn: &mut AnyConnection) -> QueryResult<std::collections::BTreeSet<i64>> {
+    use super::schema::case_events;
+    Ok(case_events::table
+        .inner_join(cases::table)
+        .filter(case_events::event_type.eq("reanudado"))
+        .filter(cases::requerimiento_on.is_null())
+        .select(case_events::case_id)
+        .load::<i64>(conn)?
+        .into_iter()
+        .collect())
+}
+
 /// Department code → its alert address (if any).
 pub fn department_emails(conn: &mut AnyConnection) -> QueryResult<BTreeMap<String, Option<String>>> {
     Ok(departments::table

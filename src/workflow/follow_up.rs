@@ -139,17 +139,18 @@ fn digest_text(dept: &str, today: NaiveDate, soon: &[(&CaseRow, i64)], overdue: 
 /// bounds how soon after midnight and after a due date the alerts go out).
 pub async fn run_follow_up_worker(
     pool: crate::db::Pool,
-    policy: std::sync::Arc<Policy>,
+    policy: std::sync::Arc<crate::policy::LivePolicy>,
     message_id_domain: String,
     base_url: String,
     nudge: std::sync::Arc<tokio::sync::Notify>,
     mut shutdown: crate::jobs::Shutdown,
 ) -> anyhow::Result<crate::jobs::Exit> {
     loop {
-        let (p, pol, dom, base) = (pool.clone(), policy.clone(), message_id_domain.clone(), base_url.clone());
+        // The policy in force for this pass (a reload takes effect on the next one).
+        let (p, pol, dom, base) = (pool.clone(), policy.current(), message_id_domain.clone(), base_url.clone());
         let result = tokio::task::spawn_blocking(move || -> anyhow::Result<FollowUpReport> {
             let mut c = p.get()?;
-            run(&mut c, &pol, &dom, &base, Utc::now())
+            run(&mut c, pol, &dom, &base, Utc::now())
         })
         .await;
         match result {

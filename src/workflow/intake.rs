@@ -63,7 +63,8 @@ pub struct Processed {
 /// The intake stage with what it needs: settings, deadline policy, routing rules.
 pub struct Intake {
     pub config: Arc<Config>,
-    pub policy: Arc<Policy>,
+    /// The calendar and terms in force (replaced on reload).
+    pub policy: Arc<crate::policy::LivePolicy>,
     rules: RwLock<Arc<RuleSet>>,
     parse_opts: ParseOptions,
 }
@@ -80,6 +81,7 @@ impl Intake {
             max_size: usize::try_from(config.settings.max_message_bytes).unwrap_or(usize::MAX),
             own_domains: vec![config.settings.message_id_domain.to_ascii_lowercase()],
         };
+        let policy = Arc::new(crate::policy::LivePolicy::new(Arc::unwrap_or_clone(policy)));
         Intake { config, policy, rules: RwLock::new(rules), parse_opts }
     }
 

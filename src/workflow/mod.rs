@@ -8,6 +8,7 @@ pub mod communications;
 pub mod follow_up;
 pub mod intake;
 pub mod lifecycle;
+pub mod recalc;
 pub mod web_filing;
 
 pub use filing::{CaseDraft, FilingError, FilingOutcome};
