@@ -29,7 +29,7 @@ fn file_with_ack(db: &TestDb, key: &str, to: &str) -> OutboxRow {
         new_message(key, at),
         draft(at),
         &[],
-        AckPolicy { per_sender_per_hour: 100 },
+        AckPolicy { per_sender_per_hour: 100, entity_name: "Agencia Nacional de Minería", public_base_url: "http://x" },
         Box::new(move |case, n| {
             let ctx = AckContext { entity_name: "Agencia Nacional de Minería", public_base_url: "http://x", attachments: n };
             let (subject, body_text) = acknowledgement(&ctx, case);

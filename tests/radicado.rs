@@ -18,7 +18,7 @@ fn no_ack() -> Box<pqrs::workflow::filing::AckComposer<'static>> {
     Box::new(|_, _| None)
 }
 
-const POLICY: AckPolicy = AckPolicy { per_sender_per_hour: 5 };
+const POLICY: AckPolicy = AckPolicy { per_sender_per_hour: 5, entity_name: "Agencia Nacional de Minería", public_base_url: "http://x" };
 
 fn file_one(conn: &mut pqrs::db::AnyConnection, key: &str) -> FilingOutcome {
     let at = Utc.with_ymd_and_hms(2026, 3, 10, 15, 0, 0).unwrap();

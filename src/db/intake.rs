@@ -100,10 +100,88 @@ impl FilingError {
 /// The acknowledgement to queue for a new case, composed once its radicado is known.
 pub type AckComposer<'a> = dyn FnOnce(&CaseRow, i64) -> Option<NewOutbox> + 'a;
 
-/// Limits applied to acknowledgements inside the filing transaction.
+/// Limits applied to acknowledgements inside the filing transaction. A sender who got
+/// `per_sender_per_hour` acknowledgements in the last hour (loop protection) gets, for the
+/// filings beyond, one combined acknowledgement (purpose `acuse_agrupado`), never none.
 #[derive(Debug, Clone, Copy)]
-pub struct AckPolicy {
+pub struct AckPolicy<'a> {
     pub per_sender_per_hour: u32,
+    /// For the text of the combined acknowledgement.
+    pub entity_name: &'a str,
+    pub public_base_url: &'a str,
+}
+
+/// The event of a case acknowledged in a combined acknowledgement (payload: its outbox id).
+pub const COMBINED_ACK_EVENT: &str = "acuse_agrupado";
+/// The outbox purpose of a combined acknowledgement.
+pub const COMBINED_ACK_PURPOSE: &str = "acuse_agrupado";
+
+/// The cases a combined acknowledgement lists, in the order they joined it (from their
+/// [`COMBINED_ACK_EVENT`] events).
+pub fn combined_ack_cases(conn: &mut AnyConnection, outbox_id: i64) -> QueryResult<Vec<CaseRow>> {
+    let events: Vec<(i64, String)> = case_events::table
+        .filter(case_events::event_type.eq(COMBINED_ACK_EVENT))
+        .filter(case_events::payload.like(format!("%\"outbox_id\":{outbox_id}%")))
+        .order(case_events::id.asc())
+        .select((case_events::case_id, case_events::payload))
+        .load(conn)?;
+    let ids: Vec<i64> = events
+        .into_iter()
+        .filter(|(_, p)| serde_json::from_str::<serde_json::Value>(p).is_ok_and(|v| v["outbox_id"].as_i64() == Some(outbox_id)))
+        .map(|(id, _)| id)
+        .collect();
+    let mut rows: Vec<CaseRow> = cases::table.filter(cases::id.eq_any(&ids)).select(CaseRow::as_select()).load(conn)?;
+    rows.sort_by_key(|c| ids.iter().position(|i| *i == c.id));
+    Ok(rows)
+}
+
+/// Put `case` in the sender's pending combined acknowledgement, or start one due at
+/// `window_end` (when the sender's hour frees up, so later filings of the hour join it). The
+/// update of a pending row is guarded on `status = 'pending'`: a row its sender has claimed is
+/// never changed, and this case goes into a new row. Returns the outbox id.
+fn combine_ack(
+    c: &mut AnyConnection,
+    case: &CaseRow,
+    ack: &NewOutbox,
+    window_end: NaiveDateTime,
+    policy: AckPolicy<'_>,
+) -> QueryResult<i64> {
+    let render = |cases: &[CaseRow]| crate::mailer::templates::combined_acknowledgement(policy.entity_name, policy.public_base_url, cases);
+    let pending: Option<i64> = outbox::table
+        .filter(outbox::to_addr.eq(&ack.to_addr))
+        .filter(outbox::purpose.eq(COMBINED_ACK_PURPOSE))
+        .filter(outbox::status.eq("pending"))
+        .order(outbox::id.desc())
+        .select(outbox::id)
+        .first(c)
+        .optional()?;
+    if let Some(id) = pending {
+        // Take the row first (a no-op update): on PostgreSQL a concurrent filing for the same
+        // sender waits here, and reads the list below only after the other one committed.
+        let taken = diesel::update(outbox::table.find(id).filter(outbox::status.eq("pending")))
+            .set(outbox::status.eq(outbox::status))
+            .execute(c)?;
+        if taken == 1 {
+            let mut listed = combined_ack_cases(c, id)?;
+            listed.push(case.clone());
+            let (subject, body) = render(&listed);
+            let n = diesel::update(outbox::table.find(id).filter(outbox::status.eq("pending")))
+                .set((outbox::subject.eq(subject), outbox::body_text.eq(body)))
+                .execute(c)?;
+            if n == 1 {
+                return Ok(id);
+            }
+        }
+    }
+    let (subject, body_text) = render(std::slice::from_ref(case));
+    let row = NewOutbox {
+        purpose: COMBINED_ACK_PURPOSE.into(),
+        subject,
+        body_text,
+        next_attempt_at: window_end,
+        ..ack.clone()
+    };
+    diesel::insert_into(outbox::table).values(row).returning(outbox::id).get_result(c)
 }
 
 /// Insert the message unless its dedupe key is already stored. `Ok(None)` = duplicate. A mail
@@ -240,7 +318,7 @@ pub fn file_new_case(
     mut msg: NewMessage,
     draft: CaseDraft,
     attachment_list: &[AttachmentInfo],
-    ack_policy: AckPolicy,
+    ack_policy: AckPolicy<'_>,
     compose_ack: Box<AckComposer<'_>>,
 ) -> Result<FilingOutcome, FilingError> {
     msg.disposition = "case".into();
@@ -306,29 +384,36 @@ pub fn file_new_case(
             }),
         )?;
 
+        // Every petition is acknowledged (CPACA). Automatic mail never reaches this point (it is
+        // stored apart by the intake, never a case). The per-sender limit is loop protection:
+        // beyond it, one combined acknowledgement for the sender's hour.
         let mut acknowledged = false;
         if let Some(mut ack) = compose_ack(&case, attachment_list.len() as i64) {
-            let since = now - chrono::Duration::hours(1);
-            let recent: i64 = outbox::table
+            ack.case_id = Some(case.id);
+            let hour = chrono::Duration::hours(1);
+            let recent: Vec<NaiveDateTime> = outbox::table
                 .filter(outbox::to_addr.eq(&ack.to_addr))
                 .filter(outbox::purpose.eq("acuse"))
-                .filter(outbox::created_at.gt(since))
-                .count()
-                .get_result(c)?;
-            if recent < i64::from(ack_policy.per_sender_per_hour) {
-                ack.case_id = Some(case.id);
+                .filter(outbox::created_at.gt(now - hour))
+                .order(outbox::created_at.asc())
+                .select(outbox::created_at)
+                .load(c)?;
+            if recent.len() < ack_policy.per_sender_per_hour as usize {
                 diesel::insert_into(outbox::table).values(ack.clone()).execute(c)?;
-                acknowledged = true;
             } else {
+                // The hour window ends when its oldest acknowledgement leaves it.
+                let window_end = recent.first().map_or(now, |first| *first + hour);
+                let outbox_id = combine_ack(c, &case, &ack, window_end, ack_policy)?;
                 add_event(
                     c,
                     case.id,
                     "system",
-                    "acuse_omitido",
-                    Some("límite de acuses por remitente y hora"),
-                    json!({ "to": ack.to_addr }),
+                    COMBINED_ACK_EVENT,
+                    Some("límite de acuses por remitente y hora: acuse de recibo agrupado"),
+                    json!({ "outbox_id": outbox_id, "to": ack.to_addr }),
                 )?;
             }
+            acknowledged = true;
         }
         Ok(FilingOutcome::NewCase {
             case_id: case.id,

@@ -22,16 +22,21 @@ pub fn claim_next(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<O
             .first(conn)
             .optional()?;
         let Some(row) = candidate else { return Ok(None) };
-        let taken = diesel::update(
+        // The row as the claim left it: a combined acknowledgement updated between the select
+        // and the claim is sent with its new body (its update is guarded on `pending`, so one
+        // made after the claim changes nothing and starts a new row).
+        let taken: Option<OutboxRow> = diesel::update(
             outbox::table
                 .filter(outbox::id.eq(row.id))
                 .filter(outbox::status.eq(row.status.as_str()))
                 .filter(outbox::next_attempt_at.eq(row.next_attempt_at)),
         )
         .set((outbox::status.eq("sending"), outbox::next_attempt_at.eq(now + LEASE)))
-        .execute(conn)?;
-        if taken == 1 {
-            return Ok(Some(row));
+        .returning(outbox::all_columns)
+        .get_result(conn)
+        .optional()?;
+        if taken.is_some() {
+            return Ok(taken);
         }
     }
     Ok(None)

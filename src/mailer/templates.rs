@@ -32,6 +32,49 @@ pub struct AckContext<'a> {
     pub attachments: i64,
 }
 
+/// The combined acuse de recibo for a sender over the per-sender hourly limit (loop protection:
+/// one mail for the hour instead of one per filing, never none): each radicado with its subject,
+/// date and time received (Bogotá), kind and due date.
+pub fn combined_acknowledgement(entity_name: &str, public_base_url: &str, cases: &[CaseRow]) -> (String, String) {
+    let radicados: Vec<&str> = cases.iter().map(|c| c.radicado.as_str()).collect();
+    let subject = match radicados.as_slice() {
+        [one] => format!("Radicado {one} - Acuse de recibo de su solicitud"),
+        many if many.len() <= 8 => format!("Acuse de recibo de {} solicitudes: radicados {}", many.len(), many.join(", ")),
+        many => format!("Acuse de recibo de {} solicitudes: radicados {} y {} más", many.len(), many[..8].join(", "), many.len() - 8),
+    };
+    let mut list = String::new();
+    for c in cases {
+        let received = Utc.from_utc_datetime(&c.received_at).with_timezone(&Bogota);
+        let due = match c.due_date {
+            Some(d) => format!("fecha máxima de respuesta: {}", fecha_larga(d)),
+            None => "sin término legal de respuesta".to_string(),
+        };
+        list.push_str(&format!(
+            "- Radicado {r}: «{asunto}». Recibida el {fecha} a las {hora} (hora de Bogotá). {kind}; {due}.\n",
+            r = c.radicado,
+            asunto = if c.subject.trim().is_empty() { "(sin asunto)" } else { c.subject.trim() },
+            fecha = fecha_larga(received.date_naive()),
+            hora = received.format("%H:%M"),
+            kind = c.kind.label(),
+        ));
+    }
+    let body = format!(
+        "Cordial saludo.\n\n\
+         {entity_name} recibió varias comunicaciones suyas en la última hora y radicó cada una. Para no \
+         llenar su buzón le enviamos un solo acuse de recibo por todas ellas:\n\n\
+         {list}\n\
+         Cada solicitud se tramita por separado y con su propio término, contado en días hábiles desde su \
+         radicación. Puede consultar el estado de cada una en {base}/consulta con su número de radicado y \
+         su correo electrónico. Si responde a este mensaje, indique en el asunto el radicado al que se refiere.\n\n\
+         Protección de datos personales: sus datos serán tratados por {entity_name} para atender sus \
+         solicitudes, conforme a la Ley 1581 de 2012 y a la política de tratamiento de datos de la entidad. \
+         Puede conocer, actualizar y rectificar sus datos en cualquier momento.\n\n\
+         Este es un mensaje automático de acuse de recibo.\n",
+        base = public_base_url.trim_end_matches('/'),
+    );
+    (subject, body)
+}
+
 /// The acuse de recibo (CPACA art. 61; Ley 1755 art. 15): radicado, date and time received
 /// (Bogotá), channel, kind, term and due date, attachments, how to follow it, data protection.
 pub fn acknowledgement(ctx: &AckContext<'_>, case: &CaseRow) -> (String, String) {

@@ -279,7 +279,11 @@ impl Intake {
             new_message,
             draft,
             &attachments,
-            AckPolicy { per_sender_per_hour: settings.ack_per_sender_per_hour },
+            AckPolicy {
+                per_sender_per_hour: settings.ack_per_sender_per_hour,
+                entity_name: &settings.entity_name,
+                public_base_url: &settings.public_base_url,
+            },
             Box::new(move |case: &CaseRow, n: i64| Some(acknowledgement_row(settings, case, n, ack_to?, in_reply_to))),
         )?;
         Ok(match out {

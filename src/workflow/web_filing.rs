@@ -121,7 +121,11 @@ impl Intake {
             msg.clone(),
             draft,
             &attachments,
-            AckPolicy { per_sender_per_hour: settings.ack_per_sender_per_hour },
+            AckPolicy {
+                per_sender_per_hour: settings.ack_per_sender_per_hour,
+                entity_name: &settings.entity_name,
+                public_base_url: &settings.public_base_url,
+            },
             Box::new(move |case: &CaseRow, n: i64| Some(crate::workflow::intake::acknowledgement_row(settings, case, n, ack_to?, None))),
         )?;
         metrics::counter!("pqrs_mail_in_total", "channel" => channel.as_str(), "source" => "web", "outcome" => "cases").increment(1);
