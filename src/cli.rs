@@ -73,6 +73,10 @@ pub enum Command {
         /// The citizen asked for the second month (art. 17; needs --requerimiento).
         #[arg(long, requires = "requerimiento")]
         prorroga_ciudadano: bool,
+        /// The requerimiento is an art. 19 devolución of an unclear petition: 10 business days to
+        /// clarify, and the clarified petition counts as filed on the day of the clarification.
+        #[arg(long, requires = "requerimiento", conflicts_with = "prorroga_ciudadano")]
+        devolucion: bool,
         /// The kind the case was reclassified to (its term counts from the same effective day).
         #[arg(long)]
         reclasificar: Option<String>,

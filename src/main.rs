@@ -126,7 +126,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Term { received, kind, requerimiento, respuesta, prorroga_ciudadano, reclasificar, json } => {
+        Command::Term { received, kind, requerimiento, respuesta, prorroga_ciudadano, devolucion, reclasificar, json } => {
             let config = load()?;
             let policy = pqrs::policy::Policy::load(&config)?;
             let args = pqrs::policy::TermArgs {
@@ -135,6 +135,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 requerimiento: requerimiento.as_deref(),
                 respuesta: respuesta.as_deref(),
                 citizen_extension: prorroga_ciudadano,
+                clarification: devolucion,
                 reclassified_to: reclasificar.as_deref(),
             };
             let term = policy.term(&args)?;

@@ -132,6 +132,8 @@ pub struct TermArgs<'a> {
     pub requerimiento: Option<&'a str>,
     pub respuesta: Option<&'a str>,
     pub citizen_extension: bool,
+    /// The requerimiento is an art. 19 devolución.
+    pub clarification: bool,
     pub reclassified_to: Option<&'a str>,
 }
 
@@ -183,14 +185,15 @@ impl Policy {
         let received = DateTime::parse_from_rfc3339(args.received.trim())
             .map_err(|e| anyhow::anyhow!("--received `{}` is not RFC 3339 (e.g. 2026-07-10T09:30:00-05:00): {e}", args.received))?
             .with_timezone(&Utc);
-        if args.requerimiento.is_none() && (args.respuesta.is_some() || args.citizen_extension) {
-            anyhow::bail!("--respuesta and --prorroga-ciudadano need --requerimiento");
+        if args.requerimiento.is_none() && (args.respuesta.is_some() || args.citizen_extension || args.clarification) {
+            anyhow::bail!("--respuesta, --prorroga-ciudadano and --devolucion need --requerimiento");
         }
         let requerimiento = match args.requerimiento {
             Some(r) => Some(Requerimiento {
                 made_on: parse_day("--requerimiento", r)?,
                 completed_on: args.respuesta.map(|a| parse_day("--respuesta", a)).transpose()?,
                 citizen_extension: args.citizen_extension,
+                clarification: args.clarification,
             }),
             None => None,
         };

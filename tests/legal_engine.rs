@@ -300,3 +300,48 @@ fn outcomes_denial_rejection_withdrawal_and_priority(backend: Backend) {
     let open: Vec<&str> = rows.iter().filter(|c| c.status.is_open()).map(|c| c.radicado.as_str()).collect();
     assert_eq!(open.first().copied(), Some(urgent.radicado.as_str()), "{backend:?}: {open:?}");
 }
+
+common::backend_tests!(#[test] fn an_unclear_petition_is_returned_clarified_or_archived);
+fn an_unclear_petition_is_returned_clarified_or_archived(backend: Backend) {
+    use pqrs::workflow::follow_up;
+    let f = Fixture::new(backend);
+    // Filed Mon 2 March 2026, returned on Wed 4 March: 10 business days to clarify, to Wed 18 March.
+    let mut cases = vec![];
+    for i in 0..2 {
+        let case = f.file(&format!("dv{i}@x"), d(2026, 3, 2), PetitionKind::PeticionGeneral);
+        let case = f.act(&case, Action::ReturnForClarification { message: "No se entiende qué título minero consulta.".into() }, d(2026, 3, 4)).unwrap();
+        assert_eq!((case.status.as_str(), case.clarification), ("requerimiento", true), "{backend:?}");
+        cases.push(case);
+    }
+    let t = f.term(&cases[0], PetitionKind::PeticionGeneral, &["--requerimiento", "2026-03-04", "--devolucion"]);
+    assert_eq!((date(&t["citizen_last_day"]), date(&t["desistimiento_from"])), (Some(d(2026, 3, 18)), Some(d(2026, 3, 19))));
+    let e = f.act(&cases[0], Action::CitizenExtension { requested_on: d(2026, 3, 5) }, d(2026, 3, 5)).unwrap_err();
+    assert!(e.message_es().contains("10 días hábiles"), "{}", e.message_es());
+
+    // The first is clarified by mail on Thu 12 March: it counts as filed that day.
+    let mid: String = outbox::table
+        .filter(outbox::case_id.eq(cases[0].id))
+        .filter(outbox::purpose.eq("devolucion"))
+        .select(outbox::message_id)
+        .first(&mut f.db.conn())
+        .unwrap();
+    let reply = mail("dv0-reply@x", &format!("In-Reply-To: <{mid}>\r\n"), d(2026, 3, 12));
+    assert_eq!(f.file_raw(&reply, d(2026, 3, 12)), Outcome::Reply { radicado: cases[0].radicado.clone() });
+    let clarified = f.case(&cases[0].radicado);
+    assert_eq!((clarified.status.as_str(), clarified.effective_date), ("en_tramite", d(2026, 3, 12)), "{backend:?}");
+    let cal = &f.intake.policy.deadlines.calendar;
+    assert_eq!(clarified.due_date, cal.add_business_days(d(2026, 3, 12), 15), "{backend:?}");
+    let t = f.term(&clarified, PetitionKind::PeticionGeneral, &["--requerimiento", "2026-03-04", "--devolucion", "--respuesta", "2026-03-12"]);
+    assert_eq!((date(&t["effective_day"]), date(&t["due"])), (Some(clarified.effective_date), clarified.due_date), "{backend:?}");
+
+    // The second is not: archived only after the 10th business day, the act notified.
+    let early = f.act(&cases[1], Action::Close { reason: Some("Auto 7 de 2026".into()) }, d(2026, 3, 18)).unwrap_err();
+    assert!(early.message_es().contains("2026-03-18"), "{}", early.message_es());
+    let r = follow_up::run(&mut f.db.conn(), &f.intake.policy, "pqrs.test", "http://x", at(d(2026, 3, 19))).unwrap();
+    assert_eq!(r.desistimiento_proposed, 1, "{backend:?}");
+    assert!(f.events(&cases[1]).iter().any(|e| e.0 == "archivo_propuesto"));
+    let archived = f.act(&cases[1], Action::Close { reason: Some("Auto 7 de 2026".into()) }, d(2026, 3, 19)).unwrap();
+    assert_eq!((archived.status.as_str(), archived.outcome.as_deref()), ("cerrado", Some("archivada")), "{backend:?}");
+    let purposes: Vec<String> = outbox::table.filter(outbox::case_id.eq(archived.id)).order(outbox::id).select(outbox::purpose).load(&mut f.db.conn()).unwrap();
+    assert_eq!(purposes, ["acuse", "devolucion", "archivado"], "{backend:?}");
+}

@@ -39,6 +39,7 @@ pub struct CaseChange {
     pub outcome: Option<Option<String>>,
     pub priority: Option<String>,
     pub priority_reason: Option<Option<String>>,
+    pub clarification: Option<bool>,
 }
 
 /// A communication to the case's citizen, with an outgoing radicado: mailed when the case has

@@ -64,6 +64,8 @@ pub struct CaseRow {
     pub outcome: Option<String>,
     /// Why the case has priority under art. 20 (fundamental right, minor, ...), when it has.
     pub priority_reason: Option<String>,
+    /// The requerimiento is an art. 19 devolución (clarify within 10 business days).
+    pub clarification: bool,
 }
 
 #[derive(Debug, Clone, Insertable)]

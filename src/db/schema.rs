@@ -74,6 +74,7 @@ diesel::table! {
         citizen_extension -> Bool,
         outcome -> Nullable<Text>,
         priority_reason -> Nullable<Text>,
+        clarification -> Bool,
     }
 }
 

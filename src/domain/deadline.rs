@@ -572,13 +572,19 @@ pub struct Timeline {
 }
 
 /// A requerimiento: the day it was made, the day the citizen completed the petition (if they
-/// did), and whether they asked for the second month.
+/// did), and whether they asked for the second month. With `clarification` it is an art. 19
+/// devolución instead: the citizen has 10 business days to clarify, and the clarified petition
+/// counts as filed on the day of the clarification.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Requerimiento {
     pub made_on: NaiveDate,
     pub completed_on: Option<NaiveDate>,
     pub citizen_extension: bool,
+    pub clarification: bool,
 }
+
+/// The business days an unclear petition's citizen has to clarify it (art. 19).
+pub const CLARIFICATION_DAYS: u32 = 10;
 
 /// The dates of a [`Timeline`] (DESIGN.md §2 and the README's `pqrs term` contract).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -605,6 +611,8 @@ pub enum TimelineError {
     CompletedBeforeRequest { made_on: NaiveDate, completed_on: NaiveDate },
     #[error("the completion of {completed_on} came after the citizen's last day {last_day}: desistimiento applies")]
     CompletedAfterLastDay { completed_on: NaiveDate, last_day: NaiveDate },
+    #[error("a devolución (art. 19) has no second month")]
+    NoExtensionOfClarification,
     #[error(transparent)]
     Deadline(#[from] DeadlineError),
 }
@@ -623,6 +631,16 @@ impl DeadlinePolicy {
             .checked_add_months(chrono::Months::new(if citizen_extension { 2 } else { 1 }))
             .and_then(|d| self.calendar.business_day_on_or_after(d))
             .ok_or(DeadlineError::OutOfRange)
+    }
+
+    /// The citizen's last day after the requerimiento `r`: [`DeadlinePolicy::citizen_last_day_for`],
+    /// or for a devolución the 10th business day after it.
+    pub fn last_day_of(&self, r: &Requerimiento) -> Result<NaiveDate, DeadlineError> {
+        if r.clarification {
+            self.due_date_from(r.made_on, CLARIFICATION_DAYS)
+        } else {
+            self.citizen_last_day_for(r.made_on, r.citizen_extension)
+        }
     }
 
     /// The dates of a timeline: the one computation behind `pqrs term`, filing, the citizen's
@@ -650,7 +668,10 @@ impl DeadlinePolicy {
         if let Some(d) = due.filter(|d| made_on > *d) {
             return Err(TimelineError::RequerimientoAfterDue { made_on: r.made_on, due: d });
         }
-        let last_day = self.citizen_last_day_for(r.made_on, r.citizen_extension)?;
+        if r.clarification && r.citizen_extension {
+            return Err(TimelineError::NoExtensionOfClarification);
+        }
+        let last_day = self.last_day_of(&r)?;
         out.citizen_last_day = Some(last_day);
         match r.completed_on {
             Some(a) => {
@@ -661,6 +682,14 @@ impl DeadlinePolicy {
                     return Err(TimelineError::CompletedAfterLastDay { completed_on: a, last_day });
                 }
                 let a = a.max(made_on);
+                if r.clarification {
+                    // The clarified petition counts as filed on the day of the clarification.
+                    let effective = self.calendar.business_day_on_or_after(a).ok_or(DeadlineError::OutOfRange)?;
+                    out.effective_day = effective;
+                    out.due = t.term.map(|n| self.due_date_from(effective, n)).transpose()?;
+                    out.extension_limit = t.term.map(|n| self.max_extended_due(effective, n)).transpose()?;
+                    return Ok(out);
+                }
                 due = due.map(|d| self.resume_after_suspension(made_on, d, a)).transpose()?;
                 limit = limit.map(|d| self.resume_after_suspension(made_on, d, a)).transpose()?;
                 out.due = due;

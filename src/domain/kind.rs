@@ -151,7 +151,8 @@ str_enum! {
 str_enum! {
     /// How a case ended (`cases.outcome`), for the Ley 1712 figures: answered (art. 14), denied
     /// with its legal basis (arts. 24-25), transferred (art. 21), tacit desistimiento (art. 17),
-    /// express desistimiento (art. 18), rejected as disrespectful (art. 19), annulled (counted apart).
+    /// express desistimiento (art. 18), rejected as disrespectful (art. 19), archived when an unclear
+    /// petition was not clarified (art. 19), annulled (counted apart).
     Outcome {
         Respondida => "respondida" / "Respondida",
         Denegada => "denegada" / "Negada",
@@ -159,6 +160,7 @@ str_enum! {
         DesistimientoTacito => "desistimiento_tacito" / "Desistimiento tácito",
         DesistimientoExpreso => "desistimiento_expreso" / "Desistimiento expreso",
         Rechazada => "rechazada" / "Rechazada",
+        Archivada => "archivada" / "Archivada sin aclarar (art. 19)",
         Anulada => "anulada" / "Anulada",
     }
 }

@@ -156,6 +156,39 @@ pub fn requerimiento(entity: &str, case: &CaseRow, message: &str, today: NaiveDa
     )
 }
 
+/// Art. 19: an unclear petition goes back to the citizen to clarify within 10 business days.
+pub fn devolucion(entity: &str, case: &CaseRow, message: &str, last_day: NaiveDate) -> (String, String) {
+    (
+        "Solicitud para aclarar su petición".to_string(),
+        format!(
+            "{saludo}\n\n{entity} no logra comprender el objeto de su solicitud radicada con el número {r}, por lo \
+             siguiente:\n\n{message}\n\n\
+             Conforme al artículo 19 de la Ley 1755 de 2015, le pedimos corregirla o aclararla a más tardar el {ultimo} \
+             (diez días hábiles). El término para responder contará desde el día en que recibamos la aclaración; si \
+             no la recibimos en ese plazo, la petición se archivará.\n\n\
+             Puede responder a este mismo correo conservando el asunto.\n",
+            saludo = saludo(case),
+            r = case.radicado,
+            ultimo = fecha_larga(last_day),
+        ),
+    )
+}
+
+/// Art. 19: an unclear petition not clarified in time is archived.
+pub fn archivo(entity: &str, case: &CaseRow, last_day: NaiveDate, act: &str) -> (String, String) {
+    (
+        format!("Archivo de su solicitud {}", case.radicado),
+        format!(
+            "{saludo}\n\nEl plazo para aclarar su petición radicada con el número {r} venció el {ultimo} sin que se \
+             recibiera la aclaración. Conforme al artículo 19 de la Ley 1755 de 2015, {entity} archiva la solicitud:\n\n\
+             {act}\n\nPuede presentar de nuevo su petición.\n",
+            saludo = saludo(case),
+            r = case.radicado,
+            ultimo = fecha_larga(last_day),
+        ),
+    )
+}
+
 /// Art. 17: the citizen's second month granted.
 pub fn prorroga_ciudadano(entity: &str, case: &CaseRow, last_day: NaiveDate) -> (String, String) {
     (

@@ -228,6 +228,7 @@ pub fn to_action(caller: &Caller, r: &ActionRequest) -> Result<Action, ApiError>
         "assign" | "asignar" => Action::Assign { department: s(&r.department), assignee: r.assignee.clone(), reason: r.reason.clone() },
         "start" | "iniciar" => Action::StartWork,
         "request_completion" | "requerimiento" => Action::RequestCompletion { message: s(&r.message) },
+        "return_for_clarification" | "devolver" => Action::ReturnForClarification { message: s(&r.message) },
         "extend" | "prorroga" => Action::Extend {
             new_due: r.new_due.as_deref().and_then(|d| NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").ok()).ok_or_else(|| bad("Indique la nueva fecha (AAAA-MM-DD)."))?,
             reason: s(&r.reason),

@@ -105,7 +105,7 @@ pub fn document() -> Value {
                     "timeline": {"type": "array", "items": {"type": "object"}}, "messages": {"type": "array", "items": {"type": "object"}},
                     "attachments": {"type": "array", "items": {"type": "object"}}}}]},
                 "ActionRequest": {"type": "object", "required": ["action"], "properties": {
-                    "action": {"type": "string", "enum": ["assign", "start", "request_completion", "completion_received", "citizen_extension", "extend", "transfer",
+                    "action": {"type": "string", "enum": ["assign", "start", "request_completion", "return_for_clarification", "completion_received", "citizen_extension", "extend", "transfer",
                         "respond", "respond_denying", "reject", "withdraw", "close", "annul", "reclassify", "prioritize"]},
                     "department": {"type": "string"}, "assignee": {"type": "string"}, "reason": {"type": "string"}, "message": {"type": "string"},
                     "new_due": {"type": "string", "format": "date"}, "entity": {"type": "string"}, "text": {"type": "string"}, "kind": {"type": "string"},

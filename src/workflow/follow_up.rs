@@ -65,14 +65,29 @@ pub fn run(conn: &mut AnyConnection, policy: &Policy, message_id_domain: &str, b
         if case.status == CaseStatus::Requerimiento.as_str() {
             if let Some(since) = case.requerimiento_on.or(case.suspended_on) {
                 // Only after the citizen's last day (R + 1 month, or 2 when the citizen asked
-                // for the second month; on a business day).
-                if policy.deadlines.citizen_last_day_for(since, case.citizen_extension).is_ok_and(|last| today > last) {
+                // for the second month; 10 business days for a devolución; on a business day).
+                let r = crate::domain::deadline::Requerimiento {
+                    made_on: since,
+                    completed_on: None,
+                    citizen_extension: case.citizen_extension,
+                    clarification: case.clarification,
+                };
+                if policy.deadlines.last_day_of(&r).is_ok_and(|last| today > last) {
                     let key = format!("desistimiento:{}:{}", case.id, since);
-                    let event = AlertEvent {
-                        case_id: case.id,
-                        event_type: "desistimiento_propuesto",
-                        reason: Some("Pasó un mes sin respuesta del ciudadano al requerimiento (art. 17, Ley 1755 de 2015)."),
-                        payload: json!({ "suspended_on": since }),
+                    let event = if case.clarification {
+                        AlertEvent {
+                            case_id: case.id,
+                            event_type: "archivo_propuesto",
+                            reason: Some("Pasaron 10 días hábiles sin la aclaración pedida (art. 19, Ley 1755 de 2015)."),
+                            payload: json!({ "suspended_on": since }),
+                        }
+                    } else {
+                        AlertEvent {
+                            case_id: case.id,
+                            event_type: "desistimiento_propuesto",
+                            reason: Some("Pasó el plazo del ciudadano sin respuesta al requerimiento (art. 17, Ley 1755 de 2015)."),
+                            payload: json!({ "suspended_on": since }),
+                        }
                     };
                     let proposed = alerts::send_once(conn, &key, now, None, Some(event))?;
                     report.desistimiento_proposed += usize::from(proposed);

@@ -8,6 +8,7 @@
 //! | assign / reassign (reason required to reassign) | radicado, asignado, en_tramite | asignado |
 //! | start work | radicado, asignado | en_tramite |
 //! | requerimiento (art. 17: clock stops; once, within 10 business days) | radicado, asignado, en_tramite | requerimiento |
+//! | devolución of an unclear petition (art. 19: clarify within 10 business days; clarified, it counts as filed that day; else archived) | radicado, asignado, en_tramite | requerimiento |
 //! | citizen's completion by mail, or recorded by staff (clock resumes the day after; a mail after the citizen's last day resumes nothing and goes to triage) | requerimiento | en_tramite |
 //! | citizen asks for the second month (art. 17) | requerimiento | requerimiento |
 //! | extension (once, before the due date, ≤ 2× term) | radicado, asignado, en_tramite | same |
@@ -63,6 +64,8 @@ pub enum Action {
     RespondDenying { text: String, legal_basis: String },
     /// Priority (art. 20); `None` takes it away.
     Prioritize { reason: Option<PriorityReason>, note: Option<String> },
+    /// An unclear petition goes back to the citizen to clarify (art. 19).
+    ReturnForClarification { message: String },
 }
 
 impl Action {
@@ -84,6 +87,7 @@ impl Action {
             Action::Reject { .. } => "rechazo",
             Action::RespondDenying { .. } => "respuesta_negativa",
             Action::Prioritize { .. } => "prioridad",
+            Action::ReturnForClarification { .. } => "devolucion",
         }
     }
 }
@@ -148,6 +152,9 @@ impl ActionError {
             ActionError::Timeline(TimelineError::CompletedAfterLastDay { last_day, .. }) => format!(
                 "El plazo del ciudadano venció el {last_day}: procede el desistimiento, no la reanudación del término."
             ),
+            ActionError::Timeline(TimelineError::NoExtensionOfClarification) => {
+                "La devolución para aclarar (art. 19) no admite prórroga: son 10 días hábiles.".into()
+            }
             ActionError::Timeline(TimelineError::Deadline(_)) => "No se pudo completar la acción. Intente de nuevo.".into(),
             ActionError::Deadline(_) | ActionError::Db(_) => "No se pudo completar la acción. Intente de nuevo.".into(),
         }
@@ -259,6 +266,7 @@ pub fn timeline_of(case: &CaseRow) -> Timeline {
             made_on,
             completed_on: case.completed_on,
             citizen_extension: case.citizen_extension,
+            clarification: case.clarification,
         }),
     }
 }
@@ -266,7 +274,10 @@ pub fn timeline_of(case: &CaseRow) -> Timeline {
 /// The citizen's last day of a case in requerimiento.
 fn last_day_of(ctx: &Context<'_>, case: &CaseRow) -> Result<Option<NaiveDate>, ActionError> {
     match case.requerimiento_on.or(case.suspended_on) {
-        Some(r) => ctx.policy.deadlines.citizen_last_day_for(r, case.citizen_extension).map(Some).map_err(|e| ActionError::Deadline(e.to_string())),
+        Some(made_on) => {
+            let r = Requerimiento { made_on, completed_on: None, citizen_extension: case.citizen_extension, clarification: case.clarification };
+            ctx.policy.deadlines.last_day_of(&r).map(Some).map_err(|e| ActionError::Deadline(e.to_string()))
+        }
         None => Ok(None),
     }
 }
@@ -279,7 +290,7 @@ fn dl<T>(r: Result<T, crate::domain::deadline::DeadlineError>) -> Result<T, Acti
 /// days left of the due date and of the extension limit are counted again from that day.
 fn resume(ctx: &Context<'_>, case: &CaseRow, completed_on: NaiveDate, via: &str) -> Result<Plan, ActionError> {
     let made_on = case.requerimiento_on.or(case.suspended_on).ok_or_else(|| ActionError::Invalid("El caso no tiene requerimiento.".into()))?;
-    let last_day = ctx.policy.deadlines.citizen_last_day_for(made_on, case.citizen_extension).map_err(|e| ActionError::Deadline(e.to_string()))?;
+    let last_day = last_day_of(ctx, case)?.unwrap_or(made_on);
     if completed_on < made_on {
         return Err(TimelineError::CompletedBeforeRequest { made_on, completed_on }.into());
     }
@@ -289,6 +300,27 @@ fn resume(ctx: &Context<'_>, case: &CaseRow, completed_on: NaiveDate, via: &str)
     // The clock stopped on the day stored (never before the effective day).
     let stopped = case.suspended_on.unwrap_or(made_on).max(case.effective_date);
     let completed = completed_on.max(stopped);
+    if case.clarification {
+        // Art. 19: the clarified petition counts as filed on the day of the clarification.
+        let effective = dl(ctx.policy.deadlines.calendar.business_day_on_or_after(completed).ok_or(crate::domain::deadline::DeadlineError::OutOfRange))?;
+        let term = case.term_days.and_then(|t| u32::try_from(t).ok());
+        let due = term.map(|n| dl(ctx.policy.deadlines.due_date_from(effective, n))).transpose()?;
+        let limit = term.map(|n| dl(ctx.policy.deadlines.max_extended_due(effective, n))).transpose()?;
+        let change = CaseChange {
+            status: Some(CaseStatus::EnTramite.as_str().to_string()),
+            effective_date: Some(effective),
+            due_date: Some(due),
+            extension_limit: Some(limit),
+            suspended_on: Some(None),
+            completed_on: Some(Some(completed_on)),
+            ..Default::default()
+        };
+        return Ok(Plan::new(
+            "aclarado",
+            change,
+            json!({ "replied_on": completed_on, "via": via, "old_effective_day": case.effective_date, "effective_day": effective, "old_due": case.due_date, "new_due": due }),
+        ));
+    }
     let new_due = match case.due_date {
         Some(due) if due >= stopped => Some(dl(ctx.policy.deadlines.resume_after_suspension(stopped, due, completed))?),
         other => other,
@@ -347,12 +379,17 @@ pub fn decide(ctx: &Context<'_>, case: &CaseRow, action: &Action, now: DateTime<
             require(case, action, &[Radicado, Asignado])?;
             Plan::new("en_tramite", CaseChange { status: set_status(EnTramite), ..Default::default() }, json!({}))
         }
-        Action::RequestCompletion { message } => {
+        Action::RequestCompletion { message } | Action::ReturnForClarification { message } => {
             require(case, action, &open)?;
-            let message = non_empty(message, "qué debe completar el ciudadano")?;
+            let clarification = matches!(action, Action::ReturnForClarification { .. });
+            let message = if clarification {
+                non_empty(message, "qué debe aclarar el ciudadano")?
+            } else {
+                non_empty(message, "qué debe completar el ciudadano")?
+            };
             if let Some(r) = case.requerimiento_on {
                 return Err(ActionError::Invalid(format!(
-                    "Ya se hizo un requerimiento el {r}; el artículo 17 permite uno solo. Resuelva con lo aportado."
+                    "Ya se hizo un requerimiento o una devolución el {r}; la ley permite uno solo. Resuelva con lo aportado."
                 )));
             }
             let stopped = today.max(case.effective_date);
@@ -363,18 +400,25 @@ pub fn decide(ctx: &Context<'_>, case: &CaseRow, action: &Action, now: DateTime<
             if let Some(due) = case.due_date.filter(|d| stopped > *d) {
                 return Err(TimelineError::RequerimientoAfterDue { made_on: today, due }.into());
             }
-            let last_day = dl(ctx.policy.deadlines.citizen_last_day_for(today, false))?;
-            let (subject, body) = templates::requerimiento(ctx.entity_name, case, &message, today, last_day);
+            let r = crate::domain::deadline::Requerimiento { made_on: today, completed_on: None, citizen_extension: false, clarification };
+            let last_day = dl(ctx.policy.deadlines.last_day_of(&r))?;
+            let (subject, body) = if clarification {
+                templates::devolucion(ctx.entity_name, case, &message, last_day)
+            } else {
+                templates::requerimiento(ctx.entity_name, case, &message, today, last_day)
+            };
             let change = CaseChange {
                 status: set_status(Requerimiento),
                 suspended_on: Some(Some(stopped)),
                 requerimiento_on: Some(Some(today)),
                 completed_on: Some(None),
+                clarification: Some(clarification),
                 ..Default::default()
             };
-            Plan::new("requerimiento", change, json!({ "suspended_on": stopped, "citizen_last_day": last_day, "window": window }))
+            let (event, purpose) = if clarification { ("devuelto", "devolucion") } else { ("requerimiento", "requerimiento") };
+            Plan::new(event, change, json!({ "suspended_on": stopped, "citizen_last_day": last_day, "window": window }))
                 .reason(Some(message))
-                .mail(PlannedMail { purpose: "requerimiento", subject, body })
+                .mail(PlannedMail { purpose, subject, body })
         }
         Action::CitizenReplied { replied_on } => {
             require(case, action, &[Requerimiento])?;
@@ -399,6 +443,9 @@ pub fn decide(ctx: &Context<'_>, case: &CaseRow, action: &Action, now: DateTime<
             require(case, action, &[Requerimiento])?;
             if case.citizen_extension {
                 return Err(ActionError::Invalid("El ciudadano ya tuvo la prórroga de un mes.".into()));
+            }
+            if case.clarification {
+                return Err(ActionError::Invalid("La devolución para aclarar (art. 19) no admite prórroga: son 10 días hábiles.".into()));
             }
             let first = last_day_of(ctx, case)?.ok_or_else(|| ActionError::Invalid("El caso no tiene requerimiento.".into()))?;
             if *requested_on > first || *requested_on > today {
@@ -527,17 +574,23 @@ pub fn decide(ctx: &Context<'_>, case: &CaseRow, action: &Action, now: DateTime<
                         "El ciudadano tiene plazo hasta el {last_day}: el desistimiento solo puede declararse después."
                     )));
                 }
-                let (subject, body) = templates::desistimiento(ctx.entity_name, case, last_day, act);
+                let (subject, body, result, event) = if case.clarification {
+                    let (s, b) = templates::archivo(ctx.entity_name, case, last_day, act);
+                    (s, b, Outcome::Archivada, "archivado")
+                } else {
+                    let (s, b) = templates::desistimiento(ctx.entity_name, case, last_day, act);
+                    (s, b, Outcome::DesistimientoTacito, "desistimiento")
+                };
                 let change = CaseChange {
                     status: set_status(Cerrado),
                     closed_at: Some(Some(n)),
                     suspended_on: Some(None),
-                    outcome: outcome(Outcome::DesistimientoTacito),
+                    outcome: outcome(result),
                     ..Default::default()
                 };
-                return Ok(Plan::new("desistimiento", change, json!({ "citizen_last_day": last_day, "outcome": Outcome::DesistimientoTacito.as_str() }))
+                return Ok(Plan::new(event, change, json!({ "citizen_last_day": last_day, "outcome": result.as_str() }))
                     .reason(Some(act.to_string()))
-                    .mail(PlannedMail { purpose: "desistimiento", subject, body }));
+                    .mail(PlannedMail { purpose: event, subject, body }));
             }
             Plan::new("cerrado", CaseChange { status: set_status(Cerrado), closed_at: Some(Some(n)), ..Default::default() }, json!({}))
                 .reason(reason.clone())

@@ -33,7 +33,7 @@ pub struct RecalcReport {
 pub fn plan_for(old: Option<&Policy>, new: &Policy, case: &CaseRow) -> anyhow::Result<Option<Plan>> {
     let Some(term) = case.term_days.and_then(|t| u32::try_from(t).ok()) else { return Ok(None) };
     let dl = &new.deadlines;
-    let effective = dl.effective_filing_day(case.received_at.and_utc())?;
+    let mut effective = dl.effective_filing_day(case.received_at.and_utc())?;
     let (mut due, limit) = if case.status == CaseStatus::Requerimiento {
         // The clock is stopped: the stored dates are those at the moment it stopped.
         (Some(dl.due_date_from(effective, term)?), Some(dl.max_extended_due(effective, term)?))
@@ -45,9 +45,12 @@ pub fn plan_for(old: Option<&Policy>, new: &Policy, case: &CaseRow) -> anyhow::R
                 made_on,
                 completed_on: case.completed_on,
                 citizen_extension: case.citizen_extension,
+                clarification: case.clarification,
             }),
         };
         let dates = dl.term_dates(&timeline)?;
+        // A clarified petition (art. 19) counts from its clarification.
+        effective = dates.effective_day;
         (dates.due, dates.extension_limit)
     };
     if case.extended_at.is_some() {

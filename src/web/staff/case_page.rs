@@ -42,6 +42,10 @@ fn event_label(t: &str) -> String {
         "acuse_agrupado" => "Acuse de recibo agrupado (límite de acuses por remitente y hora)".into(),
         "notificacion_fallida" => "Notificación fallida".into(),
         "notificacion_atendida" => "Notificación fallida atendida".into(),
+        "devuelto" => "Devuelta al ciudadano para aclarar (art. 19; término suspendido)".into(),
+        "aclarado" => "Aclarada por el ciudadano (el término cuenta desde la aclaración)".into(),
+        "archivado" => "Archivada sin aclarar (art. 19)".into(),
+        "archivo_propuesto" => "Archivo propuesto (10 días hábiles sin aclaración)".into(),
         "respuesta_extemporanea" => "Respuesta del ciudadano fuera de plazo (no reanuda el término)".into(),
         "prorroga_ciudadano" => "Prórroga de un mes pedida por el ciudadano".into(),
         "desistimiento_expreso" => "Desistimiento expreso del ciudadano".into(),
@@ -167,6 +171,9 @@ pub async fn case_page(caller: Option<Caller>, state: web::Data<AppState>, path:
                     (action_form("iniciar", "Iniciar trámite", html! {}))
                     (action_form("requerimiento", "Pedir que complete la petición", html! {
                         label { "¿Qué debe aportar el ciudadano?" textarea name="message" required {} }
+                    }))
+                    (action_form("devolver", "Devolver para aclarar (art. 19: no se comprende el objeto)", html! {
+                        label { "¿Qué debe aclarar el ciudadano?" textarea name="message" required {} }
                     }))
                     (action_form("prorroga", "Prorrogar el término", html! {
                         label { "Nueva fecha de vencimiento" input type="date" name="new_due" required; }
