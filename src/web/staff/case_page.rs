@@ -37,7 +37,6 @@ fn event_label(t: &str) -> String {
         "escalado" => "Escalado por vencimiento".into(),
         "rebote_correo" => "Correo rebotado".into(),
         // Before the combined acknowledgement (legal engine issue) a sender over the limit got none.
-        // Before the combined acknowledgement (legal engine issue) a sender over the limit got none.
         "acuse_omitido" => "Acuse no enviado (límite por remitente)".into(),
         "acuse_agrupado" => "Acuse de recibo agrupado (límite de acuses por remitente y hora)".into(),
         "notificacion_fallida" => "Notificación fallida".into(),
