@@ -130,6 +130,18 @@ pub enum ReportCommand {
         #[arg(long, value_enum, default_value = "table")]
         format: ReportFormat,
     },
+    /// The Ley 1712 PQRS figures of the petitions filed (effective filing day) from FROM to TO,
+    /// inclusive, by kind, department and channel.
+    Pqrs {
+        /// First day, YYYY-MM-DD.
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// Last day, YYYY-MM-DD.
+        #[arg(long)]
+        to: chrono::NaiveDate,
+        #[arg(long, value_enum, default_value = "table")]
+        format: ReportFormat,
+    },
     /// Rebuild the report rollup from the stored messages and mails (audit or repair).
     Rebuild,
 }

@@ -180,6 +180,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{token}");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Report { command: pqrs::cli::ReportCommand::Pqrs { from, to, format } } => {
+            if to < from {
+                anyhow::bail!("--to ({to}) is before --from ({from})");
+            }
+            let config = load()?;
+            let policy = pqrs::policy::Policy::load(&config)?;
+            let pool = pqrs::startup::open_store(&config)?;
+            let today = pqrs::time::bogota_date(chrono::Utc::now());
+            let report = pqrs::reports::pqrs(&mut *pool.get()?, &policy.deadlines, from, to, today)?;
+            match format {
+                pqrs::cli::ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+                pqrs::cli::ReportFormat::Csv => print!("{}", report.to_csv()),
+                pqrs::cli::ReportFormat::Table => print!("{}", report.to_table()),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Report { command: pqrs::cli::ReportCommand::Rebuild } => {
             let config = load()?;
             let pool = pqrs::startup::open_store(&config)?;

@@ -9,11 +9,13 @@
 //!   when the row is stored. The report reads a rollup (`monthly_counts`) kept in the same
 //!   transactions as those rows; [`recompute_virtual_channel`] counts the rows themselves and
 //!   [`rebuild_rollup`] rewrites the rollup from them (`pqrs report rebuild`).
-//! - The PQRS figures of Ley 1712 by kind, department and channel.
+//! - The PQRS figures of Ley 1712 by kind, department and channel ([`pqrs`]): each case not
+//!   annulled in exactly one standing (answered, transferred, desistimiento, rejected, open), days
+//!   to answer net of suspension and measured to the answer reaching the citizen; annulled apart.
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 
 use crate::db::reports::{self as store, CaseFacts};
@@ -21,6 +23,7 @@ use crate::db::{AnyConnection, QueryError};
 
 pub use crate::db::reports::rebuild_rollup;
 use crate::domain::deadline::DeadlinePolicy;
+use crate::domain::{CaseStatus, Outcome};
 
 pub const MONTH_NAMES: [&str; 12] = [
     "Enero", "Febrero", "Marzo", "Abril", "Mayo", "Junio", "Julio", "Agosto", "Septiembre", "Octubre", "Noviembre", "Diciembre",
@@ -110,21 +113,107 @@ impl VirtualChannel {
 }
 
 /// Ley 1712 figures for one group (a kind, a department or a channel).
+///
+/// Every case not annulled is `received` and lands in exactly one of: answered (`answered_on_time`,
+/// `answered_late`, `notification_pending`, `notification_failed`), `transferred`,
+/// `desistimiento_tacito`, `desistimiento_expreso`, `rejected`, `archived`, `open`. `denied`, `extended`,
+/// `suspended` and `open_overdue` are subsets of those; `annulled` is apart (a filing error, not a
+/// petition: in no other figure).
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct PqrsFigures {
+    /// Petitions filed in the period (effective filing day), annulled ones excluded.
     pub received: i64,
+    /// Answered and the answer reached the citizen (first accepted delivery of the answer mail, or
+    /// the answer itself without e-mail) by the due date.
     pub answered_on_time: i64,
+    /// Answered, reaching the citizen after the due date.
     pub answered_late: i64,
-    pub open: i64,
-    pub open_overdue: i64,
+    /// Answers denying what was asked, with their legal basis (a subset of the answered).
+    pub denied: i64,
+    /// Answered, the answer mail not yet accepted by the mail server (judged when it is).
+    pub notification_pending: i64,
+    /// Answered, the answer mail failed or bounced (nothing accepted): the citizen has no answer.
+    pub notification_failed: i64,
+    /// Sent to the competent entity (art. 21).
     pub transferred: i64,
+    /// Tacit desistimiento: the citizen did not complete the petition within the month (art. 17).
+    pub desistimiento_tacito: i64,
+    /// Express desistimiento: the citizen withdrew the petition (art. 18).
+    pub desistimiento_expreso: i64,
+    /// Rejected as disrespectful (art. 19).
+    pub rejected: i64,
+    /// Unclear, returned to the citizen and archived without a clarification (art. 19).
+    pub archived: i64,
+    /// Cases whose term was extended (any outcome).
     pub extended: i64,
+    /// Cases that had a requerimiento (the clock was suspended, art. 17; any outcome).
+    pub suspended: i64,
+    /// Still in the entity's hands (radicado, asignado, en trámite, requerimiento).
+    pub open: i64,
+    /// Open, past the due date on the report day, and not suspended.
+    pub open_overdue: i64,
+    /// Annulled (a filing error): counted apart, in no other figure.
     pub annulled: i64,
-    /// Business days from the effective filing day to the answer.
+    /// Business days from the effective filing day to the answer reaching the citizen, net of
+    /// the days the clock was suspended; over `answered_on_time + answered_late`.
     pub mean_business_days_to_answer: Option<f64>,
     pub max_business_days_to_answer: Option<i64>,
     #[serde(skip)]
     days_sum: i64,
+}
+
+/// The figures in report order: (JSON field, CSV column, Spanish label).
+pub const PQRS_FIGURES: [(&str, &str, &str); 18] = [
+    ("received", "recibidas", "Recibidas"),
+    ("answered_on_time", "respondidas_a_tiempo", "Respondidas a tiempo"),
+    ("answered_late", "respondidas_fuera_de_termino", "Respondidas fuera de término"),
+    ("denied", "negadas", "De ellas, negadas"),
+    ("notification_pending", "notificacion_pendiente", "Respondidas, notificación pendiente"),
+    ("notification_failed", "notificacion_fallida", "Respondidas, notificación fallida"),
+    ("transferred", "trasladadas", "Trasladadas por competencia"),
+    ("desistimiento_tacito", "desistimiento_tacito", "Desistimiento tácito"),
+    ("desistimiento_expreso", "desistimiento_expreso", "Desistimiento expreso"),
+    ("rejected", "rechazadas", "Rechazadas"),
+    ("archived", "archivadas_sin_aclarar", "Archivadas sin aclarar (art. 19)"),
+    ("open", "en_tramite", "En trámite"),
+    ("open_overdue", "en_tramite_vencidas", "En trámite, vencidas"),
+    ("extended", "prorrogadas", "Con prórroga"),
+    ("suspended", "suspendidas", "Con requerimiento (término suspendido)"),
+    ("annulled", "anuladas", "Anuladas (aparte, no son recibidas)"),
+    ("mean_business_days_to_answer", "dias_habiles_promedio_respuesta", "Días hábiles promedio de respuesta"),
+    ("max_business_days_to_answer", "dias_habiles_maximo_respuesta", "Días hábiles máximo de respuesta"),
+];
+
+impl PqrsFigures {
+    /// The values in the order of [`PQRS_FIGURES`] (empty where there is no answer to measure).
+    pub fn cells(&self) -> [String; 18] {
+        let n = |v: i64| v.to_string();
+        [
+            n(self.received),
+            n(self.answered_on_time),
+            n(self.answered_late),
+            n(self.denied),
+            n(self.notification_pending),
+            n(self.notification_failed),
+            n(self.transferred),
+            n(self.desistimiento_tacito),
+            n(self.desistimiento_expreso),
+            n(self.rejected),
+            n(self.archived),
+            n(self.open),
+            n(self.open_overdue),
+            n(self.extended),
+            n(self.suspended),
+            n(self.annulled),
+            self.mean_business_days_to_answer.map(|m| format!("{m:.1}")).unwrap_or_default(),
+            self.max_business_days_to_answer.map(n).unwrap_or_default(),
+        ]
+    }
+
+    /// All answered cases, whatever the state of their notification.
+    pub fn answered(&self) -> i64 {
+        self.answered_on_time + self.answered_late + self.notification_pending + self.notification_failed
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -137,41 +226,199 @@ pub struct PqrsReport {
     pub by_channel: BTreeMap<String, PqrsFigures>,
 }
 
+impl PqrsReport {
+    /// (grouping, group, figures): the totals first, then by kind, department and channel.
+    pub fn rows(&self) -> Vec<(&'static str, &str, &PqrsFigures)> {
+        let mut rows = vec![("total", "total", &self.totals)];
+        for (grouping, map) in [("tipo", &self.by_kind), ("dependencia", &self.by_department), ("canal", &self.by_channel)] {
+            rows.extend(map.iter().map(|(k, v)| (grouping, k.as_str(), v)));
+        }
+        rows
+    }
+
+    /// One line per group: `agrupacion,grupo,` then the columns of [`PQRS_FIGURES`].
+    pub fn to_csv(&self) -> String {
+        let mut s = String::from("agrupacion,grupo");
+        for (_, col, _) in PQRS_FIGURES {
+            s.push(',');
+            s.push_str(col);
+        }
+        s.push('\n');
+        for (grouping, group, f) in self.rows() {
+            s.push_str(&format!("{grouping},{}", csv_field(group)));
+            for c in f.cells() {
+                s.push(',');
+                s.push_str(&c);
+            }
+            s.push('\n');
+        }
+        s
+    }
+
+    /// The figures as a text table: one line per figure, one column per group.
+    pub fn to_table(&self) -> String {
+        let rows = self.rows();
+        let mut s = format!("Cifras PQRS (Ley 1712) del {} al {}\n", self.from, self.to);
+        let width = PQRS_FIGURES.iter().map(|(_, _, l)| l.chars().count()).max().unwrap_or(0);
+        s.push_str(&format!("{:<width$}", "Cifra"));
+        for (grouping, group, _) in &rows {
+            let head = if *grouping == "total" { "Total".to_string() } else { format!("{grouping}:{group}") };
+            s.push_str(&format!(" {head:>14}"));
+        }
+        s.push('\n');
+        let cells: Vec<[String; 18]> = rows.iter().map(|(_, _, f)| f.cells()).collect();
+        for (i, (_, _, label)) in PQRS_FIGURES.iter().enumerate() {
+            s.push_str(label);
+            s.push_str(&" ".repeat(width.saturating_sub(label.chars().count())));
+            for c in &cells {
+                let v = if c[i].is_empty() { "-" } else { c[i].as_str() };
+                s.push_str(&format!(" {v:>14}"));
+            }
+            s.push('\n');
+        }
+        s
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// Where a case stands for the figures: exactly one per case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Standing {
+    Annulled,
+    /// Answered; `denied` with its legal basis.
+    Answered { denied: bool, notice: Notice },
+    Transferred,
+    DesistimientoTacito,
+    DesistimientoExpreso,
+    Rejected,
+    Archived,
+    Open,
+}
+
+/// When an answer reached the citizen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Notice {
+    /// On this Bogotá day: the first accepted delivery of its mail, or the answer itself when
+    /// it was not mailed.
+    Reached(NaiveDate),
+    /// Its mail is waiting for the mail server to accept it.
+    Pending,
+    /// Its mail failed or bounced, and none was accepted.
+    Failed,
+}
+
+/// The answer mails of one case: (outbox status, SMTP acceptance).
+type Mails = [(String, Option<NaiveDateTime>)];
+
+fn notice(answered_on: NaiveDate, mails: &Mails) -> Notice {
+    let accepted = mails.iter().filter(|(st, _)| st == "sent").filter_map(|(_, at)| *at).min();
+    if let Some(at) = accepted {
+        Notice::Reached(crate::time::bogota_date(at.and_utc()))
+    } else if mails.iter().any(|(st, _)| st == "pending" || st == "sending") {
+        Notice::Pending
+    } else if mails.iter().any(|(st, _)| st == "failed") {
+        Notice::Failed
+    } else {
+        // Not mailed (verbal, anonymous, postal; or a mail cancelled): judged at the answer.
+        Notice::Reached(answered_on)
+    }
+}
+
+fn day(at: NaiveDateTime) -> NaiveDate {
+    crate::time::bogota_date(at.and_utc())
+}
+
+/// The day staff answered (older rows without `responded_at`: when the case last changed).
+fn answered_on(c: &CaseFacts) -> NaiveDate {
+    day(c.responded_at.or(c.closed_at).unwrap_or(c.updated_at))
+}
+
+fn standing(c: &CaseFacts, ever_transferred: bool, mails: &Mails) -> Standing {
+    let answered = |denied| Standing::Answered { denied, notice: notice(answered_on(c), mails) };
+    if c.status == CaseStatus::Anulado.as_str() {
+        return Standing::Annulled;
+    }
+    match c.outcome.as_deref().and_then(Outcome::parse) {
+        Some(Outcome::Anulada) => Standing::Annulled,
+        Some(Outcome::Respondida) => answered(false),
+        Some(Outcome::Denegada) => answered(true),
+        Some(Outcome::Trasladada) => Standing::Transferred,
+        Some(Outcome::DesistimientoTacito) => Standing::DesistimientoTacito,
+        Some(Outcome::DesistimientoExpreso) => Standing::DesistimientoExpreso,
+        Some(Outcome::Rechazada) => Standing::Rejected,
+        // An art. 19 devolución archived without a clarification (matched by its code, so this
+        // builds with and without `Outcome::Archivada`).
+        Some(o) if o.as_str() == "archivada" => Standing::Archived,
+        // Open, or closed before the outcome was stored (or with an outcome this code does not
+        // know): from the status and the events.
+        _ => {
+            let status = CaseStatus::parse(&c.status);
+            if c.responded_at.is_some() || status == Some(CaseStatus::Respondido) {
+                answered(false)
+            } else if ever_transferred || status == Some(CaseStatus::Trasladado) {
+                Standing::Transferred
+            } else if status.is_none_or(CaseStatus::is_open) {
+                Standing::Open
+            } else {
+                // Closed without an answer or a transfer: before outcomes were stored, only a
+                // case waiting for its citizen could be closed so (tacit desistimiento).
+                Standing::DesistimientoTacito
+            }
+        }
+    }
+}
+
+/// The day the clock stopped for a requerimiento (never before the effective filing day).
+fn stopped_on(c: &CaseFacts) -> Option<NaiveDate> {
+    c.requerimiento_on.or(c.suspended_on).map(|r| r.max(c.effective_date))
+}
+
+/// The business days the clock was suspended, as the due date counts them: those in
+/// (stopped, completed], or up to the answer when the case was answered while suspended.
+fn suspended_days(policy: &DeadlinePolicy, c: &CaseFacts) -> i64 {
+    let Some(stopped) = stopped_on(c) else { return 0 };
+    let end = match (c.completed_on, c.responded_at) {
+        (Some(done), _) => done,
+        (None, Some(_)) => answered_on(c),
+        (None, None) => return 0,
+    };
+    policy.calendar.business_days_between(stopped, end).max(0)
+}
+
+/// The due date an answer is judged against: the stored one (moved by a completed suspension
+/// and an extension), or for an answer made while the clock was stopped, the due date moved
+/// as if the suspension ended on the day of the answer.
+fn due_for_answer(policy: &DeadlinePolicy, c: &CaseFacts) -> Option<NaiveDate> {
+    let due = c.due_date?;
+    match (stopped_on(c), c.completed_on) {
+        (Some(stopped), None) if due >= stopped && c.responded_at.is_some() => {
+            let answered = answered_on(c).max(stopped);
+            Some(policy.resume_after_suspension(stopped, due, answered).unwrap_or(due))
+        }
+        _ => Some(due),
+    }
+}
+
 /// PQRS received (effective filing day) between `from` and `to`, inclusive, seen on `today`.
 pub fn pqrs(conn: &mut AnyConnection, policy: &DeadlinePolicy, from: NaiveDate, to: NaiveDate, today: NaiveDate) -> Result<PqrsReport, QueryError> {
     let rows: Vec<CaseFacts> = store::case_facts(conn, from, to)?;
-    // Due date at the moment of answering is the stored due date (extensions and suspensions
-    // already moved it).
     let transferred = store::transferred_case_ids(conn)?;
+    let mut mails: BTreeMap<i64, Vec<(String, Option<NaiveDateTime>)>> = BTreeMap::new();
+    for (case_id, status, sent_at) in store::answer_mails(conn, from, to)? {
+        mails.entry(case_id).or_default().push((status, sent_at));
+    }
     let mut rep = PqrsReport { from, to, totals: Default::default(), by_kind: BTreeMap::new(), by_department: BTreeMap::new(), by_channel: BTreeMap::new() };
-    for (id, kind, dept, channel, status, effective, due, responded, extended) in rows {
-        let mut f = PqrsFigures { received: 1, ..Default::default() };
-        if status == "anulado" {
-            f.annulled = 1;
-        }
-        if transferred.contains(&id) || status == "trasladado" {
-            f.transferred = 1;
-        }
-        if extended.is_some() {
-            f.extended = 1;
-        }
-        if let Some(at) = responded {
-            let answered_on = crate::time::bogota_date(at.and_utc());
-            let days = policy.calendar.business_days_between(effective, answered_on).max(0);
-            f.days_sum = days;
-            f.max_business_days_to_answer = Some(days);
-            if due.is_none_or(|d| answered_on <= d) {
-                f.answered_on_time = 1;
-            } else {
-                f.answered_late = 1;
-            }
-        } else if matches!(status.as_str(), "radicado" | "asignado" | "en_tramite" | "requerimiento") {
-            f.open = 1;
-            if status != "requerimiento" && due.is_some_and(|d| today > d) {
-                f.open_overdue = 1;
-            }
-        }
-        for target in [&mut rep.totals, rep.by_kind.entry(kind).or_default(), rep.by_department.entry(dept).or_default(), rep.by_channel.entry(channel).or_default()] {
+    for c in rows {
+        let standing = standing(&c, transferred.contains(&c.id), mails.get(&c.id).map(Vec::as_slice).unwrap_or(&[]));
+        let f = figures_of(policy, &c, standing, today);
+        for target in [&mut rep.totals, rep.by_kind.entry(c.kind).or_default(), rep.by_department.entry(c.department).or_default(), rep.by_channel.entry(c.channel).or_default()] {
             add(target, &f);
         }
     }
@@ -182,14 +429,69 @@ pub fn pqrs(conn: &mut AnyConnection, policy: &DeadlinePolicy, from: NaiveDate, 
     Ok(rep)
 }
 
+/// The figures of one case.
+fn figures_of(policy: &DeadlinePolicy, c: &CaseFacts, standing: Standing, today: NaiveDate) -> PqrsFigures {
+    if standing == Standing::Annulled {
+        return PqrsFigures { annulled: 1, ..Default::default() };
+    }
+    let mut f = PqrsFigures {
+        received: 1,
+        extended: i64::from(c.extended_at.is_some()),
+        suspended: i64::from(c.requerimiento_on.is_some() || c.suspended_on.is_some()),
+        ..Default::default()
+    };
+    match standing {
+        Standing::Annulled => unreachable!("returned above"),
+        Standing::Answered { denied, notice } => {
+            f.denied = i64::from(denied);
+            match notice {
+                Notice::Pending => f.notification_pending = 1,
+                Notice::Failed => f.notification_failed = 1,
+                Notice::Reached(on) => {
+                    let gross = policy.calendar.business_days_between(c.effective_date, on);
+                    let days = (gross - suspended_days(policy, c)).max(0);
+                    f.days_sum = days;
+                    f.max_business_days_to_answer = Some(days);
+                    if due_for_answer(policy, c).is_none_or(|d| on <= d) {
+                        f.answered_on_time = 1;
+                    } else {
+                        f.answered_late = 1;
+                    }
+                }
+            }
+        }
+        Standing::Transferred => f.transferred = 1,
+        Standing::DesistimientoTacito => f.desistimiento_tacito = 1,
+        Standing::DesistimientoExpreso => f.desistimiento_expreso = 1,
+        Standing::Rejected => f.rejected = 1,
+        Standing::Archived => f.archived = 1,
+        Standing::Open => {
+            f.open = 1;
+            let suspended = c.status == CaseStatus::Requerimiento.as_str() || c.suspended_on.is_some();
+            if !suspended && c.due_date.is_some_and(|d| today > d) {
+                f.open_overdue = 1;
+            }
+        }
+    }
+    f
+}
+
 fn add(t: &mut PqrsFigures, f: &PqrsFigures) {
     t.received += f.received;
     t.answered_on_time += f.answered_on_time;
     t.answered_late += f.answered_late;
+    t.denied += f.denied;
+    t.notification_pending += f.notification_pending;
+    t.notification_failed += f.notification_failed;
+    t.transferred += f.transferred;
+    t.desistimiento_tacito += f.desistimiento_tacito;
+    t.desistimiento_expreso += f.desistimiento_expreso;
+    t.rejected += f.rejected;
+    t.archived += f.archived;
+    t.extended += f.extended;
+    t.suspended += f.suspended;
     t.open += f.open;
     t.open_overdue += f.open_overdue;
-    t.transferred += f.transferred;
-    t.extended += f.extended;
     t.annulled += f.annulled;
     t.days_sum += f.days_sum;
     t.max_business_days_to_answer = match (t.max_business_days_to_answer, f.max_business_days_to_answer) {

@@ -234,10 +234,19 @@ fn ley_1712_figures_count_on_time_late_open_overdue_transferred_and_extended(bac
     f.act(&r[2], Action::Transfer { entity: "Alcaldía".into(), reason: "competencia".into() }, at(2026, 3, 3)).unwrap();
     // 3: extended and still open; 4: open and overdue.
     f.act(&r[3], Action::Extend { new_due: cal.add_business_days(due, 3).unwrap(), reason: "estudio".into() }, at(2026, 3, 4)).unwrap();
+    // The answers' mails are accepted by the mail server the day they were answered (on time is
+    // judged at the first accepted delivery: tests/ley_1712.rs).
+    for (case, day) in [(&r[0], d(2026, 3, 5)), (&r[1], late)] {
+        diesel::update(outbox::table.filter(outbox::case_id.eq(case.id)).filter(outbox::purpose.eq("respuesta")))
+            .set((outbox::status.eq("sent"), outbox::sent_at.eq(Some(day.and_hms_opt(16, 0, 0).unwrap()))))
+            .execute(&mut f.db.conn())
+            .unwrap();
+    }
     let today = cal.add_business_days(due, 2).unwrap();
     let rep = pqrs::reports::pqrs(&mut f.db.conn(), &f.intake.policy.deadlines, d(2026, 3, 1), d(2026, 3, 31), today).unwrap();
     let t = &rep.totals;
     assert_eq!((t.received, t.answered_on_time, t.answered_late, t.transferred, t.extended), (5, 1, 1, 1, 1), "{backend:?}: {t:?}");
+    assert_eq!((t.notification_pending, t.annulled), (0, 0), "{backend:?}: {t:?}");
     assert_eq!((t.open, t.open_overdue), (2, 1), "{backend:?}: {t:?}");
     let late_days = cal.business_days_between(d(2026, 3, 2), late);
     assert_eq!(t.max_business_days_to_answer, Some(late_days));

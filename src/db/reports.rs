@@ -75,15 +75,67 @@ pub fn rebuild_rollup(conn: &mut AnyConnection) -> QueryResult<usize> {
     })
 }
 
-/// (id, kind, department, channel, status, effective_date, due_date, responded_at, extended_at).
-pub type CaseFacts = (i64, String, String, String, String, NaiveDate, Option<NaiveDate>, Option<NaiveDateTime>, Option<NaiveDateTime>);
+/// What the Ley 1712 figures need of one case (`crate::reports::pqrs`).
+#[derive(Debug, Clone, Queryable)]
+pub struct CaseFacts {
+    pub id: i64,
+    pub kind: String,
+    pub department: String,
+    pub channel: String,
+    pub status: String,
+    pub effective_date: NaiveDate,
+    /// The stored due date: moved by a completed suspension and by an extension.
+    pub due_date: Option<NaiveDate>,
+    pub responded_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+    pub updated_at: NaiveDateTime,
+    pub extended_at: Option<NaiveDateTime>,
+    /// The day of the requerimiento (art. 17), kept after the citizen completes.
+    pub requerimiento_on: Option<NaiveDate>,
+    /// The day the citizen completed the petition (the clock resumes the next business day).
+    pub completed_on: Option<NaiveDate>,
+    /// The day the clock stopped, while it is stopped.
+    pub suspended_on: Option<NaiveDate>,
+    /// `cases.outcome` (`None` while open, and for cases closed before it was stored).
+    pub outcome: Option<String>,
+}
 
 /// The facts of the cases whose effective filing day is in `from..=to`.
 pub fn case_facts(conn: &mut AnyConnection, from: NaiveDate, to: NaiveDate) -> QueryResult<Vec<CaseFacts>> {
     cases::table
         .filter(cases::effective_date.between(from, to))
-        .select((cases::id, cases::kind, cases::department, cases::channel, cases::status, cases::effective_date, cases::due_date, cases::responded_at, cases::extended_at))
+        .select((
+            cases::id,
+            cases::kind,
+            cases::department,
+            cases::channel,
+            cases::status,
+            cases::effective_date,
+            cases::due_date,
+            cases::responded_at,
+            cases::closed_at,
+            cases::updated_at,
+            cases::extended_at,
+            cases::requerimiento_on,
+            cases::completed_on,
+            cases::suspended_on,
+            cases::outcome,
+        ))
+        .order(cases::id)
         .load(conn)
+}
+
+/// The answer mails (outbox rows of purpose `respuesta`) of the cases whose effective filing day
+/// is in `from..=to`: (case id, outbox status, SMTP acceptance time).
+pub fn answer_mails(conn: &mut AnyConnection, from: NaiveDate, to: NaiveDate) -> QueryResult<Vec<(i64, String, Option<NaiveDateTime>)>> {
+    let rows: Vec<(Option<i64>, String, Option<NaiveDateTime>)> = outbox::table
+        .inner_join(cases::table)
+        .filter(cases::effective_date.between(from, to))
+        .filter(outbox::purpose.eq("respuesta"))
+        .select((outbox::case_id, outbox::status, outbox::sent_at))
+        .order(outbox::id)
+        .load(conn)?;
+    Ok(rows.into_iter().filter_map(|(id, status, sent)| id.map(|id| (id, status, sent))).collect())
 }
 
 /// Ids of the cases that were ever transferred.

@@ -45,12 +45,17 @@ pub async fn virtual_channel(req: HttpRequest, caller: Caller, state: web::Data<
 pub struct RangeQuery {
     pub from: Option<String>,
     pub to: Option<String>,
+    pub format: Option<String>,
 }
 
-/// `GET /api/v1/metrics/pqrs?from=YYYY-MM-DD&to=YYYY-MM-DD`: Ley 1712 figures.
-pub async fn pqrs(caller: Caller, state: web::Data<AppState>, q: web::Query<RangeQuery>) -> Result<HttpResponse, ApiError> {
+/// `GET /api/v1/metrics/pqrs?from=YYYY-MM-DD&to=YYYY-MM-DD`: Ley 1712 figures (JSON, or CSV
+/// with `Accept: text/csv` or `?format=csv`: one line per group, Spanish column names).
+pub async fn pqrs(req: HttpRequest, caller: Caller, state: web::Data<AppState>, q: web::Query<RangeQuery>) -> Result<HttpResponse, ApiError> {
     if !caller.may_report() {
         return Err(ApiError::forbidden());
+    }
+    if !matches!(q.format.as_deref(), None | Some("json") | Some("csv")) {
+        return Err(ApiError::bad_request("El formato debe ser json o csv."));
     }
     let parse = |s: &Option<String>, what: &str| -> Result<NaiveDate, ApiError> {
         s.as_deref()
@@ -64,5 +69,11 @@ pub async fn pqrs(caller: Caller, state: web::Data<AppState>, q: web::Query<Rang
     let policy = state.intake.policy.clone();
     let today = crate::time::bogota_date(chrono::Utc::now());
     let report = super::with_conn(&state, move |c| Ok(crate::reports::pqrs(c, &policy.deadlines, from, to, today)?)).await?;
+    if wants_csv(&req, q.format.as_deref()) {
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header(("Content-Disposition", format!("attachment; filename=\"pqrs-{from}-{to}.csv\"")))
+            .body(report.to_csv()));
+    }
     Ok(HttpResponse::Ok().json(report))
 }

@@ -32,6 +32,23 @@ fn responses(ok_code: u16, ok: Value, errors: &[u16]) -> Value {
     Value::Object(m)
 }
 
+/// The Ley 1712 figures of one group (`crate::reports::PqrsFigures`), each described in Spanish.
+fn pqrs_figures() -> Value {
+    let mut props = serde_json::Map::new();
+    let mut required = Vec::new();
+    for (key, _, label) in crate::reports::PQRS_FIGURES {
+        let schema = match key {
+            "mean_business_days_to_answer" => json!({"type": "number", "nullable": true, "description": label}),
+            "max_business_days_to_answer" => json!({"type": "integer", "nullable": true, "description": label}),
+            _ => json!({"type": "integer", "minimum": 0, "description": label}),
+        };
+        props.insert(key.to_string(), schema);
+        required.push(key);
+    }
+    json!({"type": "object", "required": required, "properties": props,
+        "description": "Cada caso no anulado está en exactamente una de: respondidas (a tiempo, fuera de término, notificación pendiente, notificación fallida), trasladadas, desistimiento tácito, desistimiento expreso, rechazadas, archivadas sin aclarar (art. 19), en trámite; su suma es recibidas. Las anuladas van aparte."})
+}
+
 /// The document.
 pub fn document() -> Value {
     let date = json!({"type": "string", "format": "date"});
@@ -92,8 +109,6 @@ pub fn document() -> Value {
                 "VirtualChannel": {"type": "object", "required": ["year", "months", "totals"], "properties": {
                     "year": {"type": "integer"}, "months": {"type": "array", "minItems": 12, "maxItems": 12, "items": {"$ref": "#/components/schemas/MonthRow"}},
                     "totals": {"$ref": "#/components/schemas/MonthRow"}}},
-                "PqrsReport": {"type": "object", "required": ["from", "to", "totals", "by_kind", "by_department", "by_channel"], "properties": {
-                    "from": date, "to": date, "totals": {"type": "object"}, "by_kind": {"type": "object"}, "by_department": {"type": "object"}, "by_channel": {"type": "object"}}},
                 "CaseSummary": {"type": "object", "required": ["radicado", "department", "kind", "status", "channel", "received_at", "due_date", "traffic_light"], "properties": {
                     "radicado": {"type": "string"}, "department": {"type": "string"}, "kind": {"type": "string"}, "status": {"type": "string"},
                     "channel": {"type": "string"}, "priority": {"type": "string"}, "needs_review": {"type": "boolean"}, "subject": {"type": "string"},
@@ -169,6 +184,17 @@ pub fn document() -> Value {
     });
     // Added apart: one json! of the whole document passes the macro's recursion limit.
     doc["components"]["schemas"]["Communication"] = communication;
+    doc["components"]["schemas"]["PqrsFigures"] = pqrs_figures();
+    doc["components"]["schemas"]["PqrsReport"] = json!({"type": "object", "required": ["from", "to", "totals", "by_kind", "by_department", "by_channel"], "properties": {
+        "from": date, "to": date, "totals": {"$ref": "#/components/schemas/PqrsFigures"},
+        "by_kind": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/PqrsFigures"}},
+        "by_department": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/PqrsFigures"}},
+        "by_channel": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/PqrsFigures"}}}});
+    doc["paths"]["/api/v1/metrics/pqrs"]["get"]["parameters"]
+        .as_array_mut()
+        .expect("parameters")
+        .push(json!({"name": "format", "in": "query", "required": false, "schema": {"type": "string", "enum": ["json", "csv"]}}));
+    doc["paths"]["/api/v1/metrics/pqrs"]["get"]["responses"]["200"]["content"]["text/csv"] = json!({"schema": {"type": "string"}});
     doc["components"]["schemas"]["CommunicationList"] = json!({"type": "object", "required": ["items"], "properties": {
         "items": {"type": "array", "items": {"$ref": "#/components/schemas/Communication"}}}});
     doc["paths"]["/api/v1/cases/{radicado}/communications"] = json!({"get": {

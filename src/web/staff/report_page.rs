@@ -1,12 +1,14 @@
-//! The printable virtual-channel report.
+//! The printable report: the virtual channel and the Ley 1712 PQRS figures of a year.
 
 use actix_web::{web, HttpResponse};
-use chrono::Utc;
-use maud::html;
+use chrono::{NaiveDate, Utc};
+use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::{redirect, staff_page};
 use crate::auth::Caller;
+use crate::domain::{Channel, PetitionKind};
+use crate::reports::{PqrsFigures, PQRS_FIGURES};
 use crate::web::layout::{html_response, page, print_button};
 use crate::web::AppState;
 
@@ -18,7 +20,14 @@ pub struct YearQ {
 pub async fn report_page(caller: Option<Caller>, state: web::Data<AppState>, q: web::Query<YearQ>) -> HttpResponse {
     let Some(caller) = caller.filter(|c| c.may_report() && c.csrf.is_some()) else { return redirect("/personal") };
     let year = q.year.unwrap_or_else(|| crate::time::bogota_month(Utc::now())[..4].parse().unwrap_or(2026)).clamp(2000, 2100);
-    let r = match crate::web::with_conn(&state, move |c| Ok(crate::reports::virtual_channel(c, year)?)).await {
+    let policy = state.intake.policy.clone();
+    let (from, to) = (NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default(), NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default());
+    let today = crate::time::bogota_date(Utc::now());
+    let (r, figures) = match crate::web::with_conn(&state, move |c| {
+        Ok((crate::reports::virtual_channel(c, year)?, crate::reports::pqrs(c, &policy.deadlines, from, to, today)?))
+    })
+    .await
+    {
         Ok(r) => r,
         Err(e) => return html_response(e.status, page("Error", &[], html! { p { (e.message) } })),
     };
@@ -56,6 +65,39 @@ pub async fn report_page(caller: Option<Caller>, state: web::Data<AppState>, q: 
             }
         }
         p.small { "Contado de lo almacenado: correos distintos recibidos (casos, respuestas, automáticos; duplicados una vez), radicaciones web y correos entregados sin falla permanente. Meses calendario en hora de Bogotá." }
+        h2 { "Cifras PQRS (Ley 1712) · " (year) }
+        (figures_table("Por tipo", &figures.totals, figures.by_kind.iter().map(|(k, f)| (PetitionKind::parse(k).map(|k| k.label().to_string()).unwrap_or_else(|| k.clone()), f))))
+        (figures_table("Por dependencia", &figures.totals, figures.by_department.iter().map(|(k, f)| (k.clone(), f))))
+        (figures_table("Por canal", &figures.totals, figures.by_channel.iter().map(|(k, f)| (Channel::parse(k).map(|c| c.label().to_string()).unwrap_or_else(|| k.clone()), f))))
+        p.small { "PQRS radicadas en el año (día de radicación efectivo). Cada petición no anulada está en una sola de: respondida (a tiempo, fuera de término, con notificación pendiente o fallida), trasladada, desistimiento tácito o expreso, rechazada, archivada sin aclarar (art. 19), en trámite; la suma es el total de recibidas. "
+            "A tiempo se juzga el día en que la respuesta llegó al ciudadano: la primera entrega aceptada por el servidor de correo o, sin correo, el día de la respuesta. "
+            "Los días hábiles de respuesta descuentan los días en que el término estuvo suspendido por un requerimiento (art. 17, Ley 1755 de 2015). "
+            "Las anuladas (errores de radicación) se muestran aparte y no cuentan en ninguna otra cifra." }
         (print_button("Imprimir o guardar como PDF"))
     })
+}
+
+/// One table of figures: a line per figure, a column per group, the total last.
+fn figures_table<'a>(caption: &str, total: &PqrsFigures, groups: impl Iterator<Item = (String, &'a PqrsFigures)>) -> Markup {
+    let groups: Vec<(String, [String; 18])> = groups.map(|(name, f)| (name, f.cells())).collect();
+    let total = total.cells();
+    html! {
+        table {
+            caption { (caption) }
+            thead { tr { th { "Cifra" } @for (name, _) in &groups { th { (name) } } th { "Total" } } }
+            tbody {
+                @for (i, (_, _, label)) in PQRS_FIGURES.iter().enumerate() {
+                    tr {
+                        td { (label) }
+                        @for (_, cells) in &groups { td { (dash(&cells[i])) } }
+                        td { strong { (dash(&total[i])) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn dash(v: &str) -> &str {
+    if v.is_empty() { "–" } else { v }
 }
