@@ -306,6 +306,13 @@ async fn annulling_a_case_annuls_its_outgoing_numbers_and_cancels_their_mail(bac
     assert_eq!(after[0].annulled_reason.as_deref(), Some("Radicado por error (duplicado físico)"));
     let status: String = outbox::table.find(req_outbox).select(outbox::status).first(&mut db.conn()).unwrap();
     assert_eq!(status, "cancelled", "{backend:?}");
+    // A sender that had claimed it before the annulment reports a temporary failure afterwards:
+    // the row stays cancelled, it is not put back in the queue.
+    let claimed: pqrs::db::models::OutboxRow = outbox::table.find(req_outbox).select(pqrs::db::models::OutboxRow::as_select()).first(&mut db.conn()).unwrap();
+    let retry = pqrs::db::outbox::Delivery::Retry { error: "421 try later", next_attempt_at: at(16).naive_utc() };
+    pqrs::db::outbox::record(&mut db.conn(), &claimed, retry, at(16)).unwrap();
+    let status: String = outbox::table.find(req_outbox).select(outbox::status).first(&mut db.conn()).unwrap();
+    assert_eq!(status, "cancelled", "{backend:?}: a late retry result revived an annulled mail");
 
     // The sender never takes it (the acknowledgement, not a communication, still goes).
     let out = tempfile::tempdir().unwrap();

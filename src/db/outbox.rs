@@ -56,7 +56,9 @@ pub enum Delivery<'a> {
 /// Record the result of a delivery attempt on `row` (a row already sent is left alone). A
 /// permanent failure of a mail with legal effect flags its case (`db::notification`).
 pub fn record(conn: &mut AnyConnection, row: &OutboxRow, delivery: Delivery<'_>, now: DateTime<Utc>) -> QueryResult<()> {
-    let q = outbox::table.filter(outbox::id.eq(row.id)).filter(outbox::status.ne("sent"));
+    // A row already sent, or cancelled by an annulment meanwhile, is left alone: a late result
+    // of an attempt never puts a cancelled mail back in the queue.
+    let q = outbox::table.filter(outbox::id.eq(row.id)).filter(outbox::status.ne_all(["sent", "cancelled"]));
     let attempts = row.attempts + 1;
     super::write_tx(conn, |c| {
         match delivery {
