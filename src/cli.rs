@@ -112,6 +112,13 @@ pub enum RulesCommand {
     Check,
     /// Run the examples under rules/tests and fail on any mismatch.
     Test,
+    /// K-fold cross-validated accuracy of rules + learned model on every labelled mail
+    /// (rules/tests, rules/tests/batches, and the cases triage confirmed when a database is set).
+    Eval {
+        /// Number of folds.
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -65,6 +65,9 @@ pub struct Settings {
     pub db_pool_size: u32,
     /// Seconds without a successful poll after which `/healthz` reports intake as degraded.
     pub intake_stale_secs: u64,
+    /// Route with the learned model as well as the rules (trained at start and retrained on the
+    /// cases triage confirms). `false`: the rules alone.
+    pub routing_model: bool,
 }
 
 impl Default for Settings {
@@ -91,6 +94,7 @@ impl Default for Settings {
             filing_burst: 10,
             db_pool_size: 8,
             intake_stale_secs: 900,
+            routing_model: true,
         }
     }
 }

@@ -74,7 +74,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ingest => Ok(ingest(load)),
         Command::Route { file } => {
             let config = load()?;
-            let rules = pqrs::routing::RuleSet::load_dir(&config.settings.rules_dir)?;
+            let rules = if config.settings.routing_model {
+                pqrs::workflow::routing_model::load_rules_with_model(&config)?
+            } else {
+                pqrs::routing::RuleSet::load_dir(&config.settings.rules_dir)?
+            };
             let bytes = std::fs::read(&file).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let intake = pqrs::intake::Intake::new(
                 std::sync::Arc::new(config),
@@ -100,6 +104,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         rules.departments().len(),
                         dir.display()
                     );
+                    Ok(ExitCode::SUCCESS)
+                }
+                pqrs::cli::RulesCommand::Eval { folds } => {
+                    let rules = pqrs::routing::RuleSet::load_dir(dir)?;
+                    let mut examples = pqrs::routing::training::examples_from_dir(&rules, &dir.join("tests"))?;
+                    let confirmed = pqrs::workflow::routing_model::confirmed_examples(&config);
+                    match confirmed {
+                        Ok(c) => examples.extend(c),
+                        Err(e) => eprintln!("pqrs: the cases confirmed by triage are not included: {e}"),
+                    }
+                    let report = pqrs::routing::training::cross_validate(&rules, &examples, folds);
+                    print!("{report}");
                     Ok(ExitCode::SUCCESS)
                 }
                 pqrs::cli::RulesCommand::Test => {

@@ -125,6 +125,12 @@ impl Application {
                 crate::intake::imap::run_imap_worker(intake.clone(), pool.clone(), health.clone(), nudge.clone(), sd)
             });
         }
+        if config.settings.routing_model {
+            let (i, p) = (intake.clone(), pool.clone());
+            app.workers.spawn("routing_model", move |sd| {
+                crate::workflow::routing_model::run_model_worker(i.clone(), p.clone(), std::time::Duration::from_secs(60), sd)
+            });
+        }
         let (i, p) = (intake.clone(), pool.clone());
         app.workers.spawn("rules_reload", move |sd| reload_rules_on_sighup(i.clone(), p.clone(), sd));
         let (policy, domain, base) =
@@ -189,6 +195,10 @@ async fn reload_rules_on_sighup(intake: Arc<crate::intake::Intake>, pool: crate:
                 match tokio::task::spawn_blocking(move || crate::routing::RuleSet::load_dir(&dir)).await {
                     Ok(Ok(rules)) => {
                         tracing::info!(rules = rules.len(), "routing rules reloaded");
+                        // The model in force goes on with the new set until the worker retrains.
+                        if rules.department_codes() == intake.rules().department_codes() {
+                            rules.set_model(intake.rules().model());
+                        }
                         intake.set_rules(Arc::new(rules));
                     }
                     Ok(Err(e)) => tracing::error!(error = %e, "new routing rules rejected; the running set stays"),

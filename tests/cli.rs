@@ -65,9 +65,18 @@ fn users_tokens_route_quarantine_and_reports_from_the_command_line() {
     let (ok, out, err) = run(route, "");
     assert!(ok, "{err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    for k in ["department", "kind", "priority", "tags", "rules"] {
+    for k in ["department", "kind", "priority", "tags", "rules", "confidence", "kind_confidence", "candidates", "model_words"] {
         assert!(v.get(k).is_some(), "{k} missing: {out}");
     }
+    // With the model (the default): a confidence, up to three candidates best first, the
+    // decided department among them.
+    let conf = v["confidence"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&conf), "{out}");
+    let cands = v["candidates"].as_array().unwrap();
+    assert!((1..=3).contains(&cands.len()), "{out}");
+    assert!(cands.windows(2).all(|w| w[0]["score"].as_f64() >= w[1]["score"].as_f64()), "{out}");
+    assert_eq!(v["department"], "RMN", "{out}");
+    assert!(!v["model_words"].as_array().unwrap().is_empty(), "the model took part: {out}");
     assert!(v["rules"][0]["id"].is_string() && v["rules"][0]["matched"].is_string(), "{out}");
     assert_eq!(v["entities"]["placas"][0], "JLC-16401");
 

@@ -25,6 +25,9 @@ echo "== rule files (pqrs rules check, pqrs rules test)"
 cargo run --locked -q -- rules check
 cargo run --locked -q -- rules test
 
+echo "== routing: 5-fold cross-validation of rules + learned model (pqrs rules eval)"
+cargo run --locked -q -- rules eval --folds 5
+
 echo
 # One closing line with the totals of every cargo test binary above.
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }

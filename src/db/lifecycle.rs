@@ -63,6 +63,9 @@ pub struct Plan {
     pub mail: Option<PlannedMail>,
     /// The mail's outgoing radicado is the case's response radicado.
     pub is_response: bool,
+    /// A person confirmed or corrected the department and kind: the case becomes a labelled
+    /// example of the routing model (`db::routing`).
+    pub label: bool,
     /// Files sent with the communication (an answer's documents), listed in its oficio.
     pub attachments: Vec<OutgoingAttachment>,
     /// A postal address given by staff for a printed communication.
@@ -71,7 +74,12 @@ pub struct Plan {
 
 impl Plan {
     pub fn new(event_type: &'static str, change: CaseChange, payload: serde_json::Value) -> Plan {
-        Plan { change, event_type, reason: None, payload, mail: None, is_response: false, attachments: Vec::new(), address: None }
+        Plan { change, event_type, reason: None, payload, mail: None, is_response: false, label: false, attachments: Vec::new(), address: None }
+    }
+    /// Mark the plan as a person's confirmation of the case's department and kind.
+    pub fn labelled(mut self) -> Plan {
+        self.label = true;
+        self
     }
     pub fn reason(mut self, reason: Option<String>) -> Plan {
         self.reason = reason;
@@ -195,6 +203,10 @@ pub fn apply_plan(
     diesel::update(cases::table.find(case.id))
         .set((&change, cases::updated_at.eq(n)))
         .execute(c)?;
+    if plan.label && actor != "sistema" && actor != "system" {
+        let after = CaseRow::by_id(c, case.id)?;
+        super::routing::label(c, case.id, &after.department, after.kind.as_str(), actor, n)?;
+    }
     super::intake::add_event(c, case.id, actor, plan.event_type, plan.reason.as_deref(), payload)?;
     CaseRow::by_id(c, case.id)
 }

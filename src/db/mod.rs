@@ -25,6 +25,7 @@ pub mod models;
 pub mod outbox;
 pub mod radicado;
 pub mod reports;
+pub mod routing;
 pub mod schema;
 pub mod staff;
 

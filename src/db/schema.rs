@@ -268,7 +268,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    routing_examples (case_id) {
+        case_id -> BigInt,
+        department -> Text,
+        kind -> Text,
+        labelled_by -> Text,
+        labelled_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(sessions -> staff_users (user_id));
+diesel::joinable!(routing_examples -> cases (case_id));
 diesel::joinable!(communications -> cases (case_id));
 diesel::joinable!(messages -> cases (case_id));
 diesel::joinable!(case_events -> cases (case_id));
@@ -294,4 +305,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     monthly_counts,
     communications,
+    routing_examples,
 );

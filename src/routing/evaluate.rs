@@ -3,6 +3,7 @@
 //! is found in one `RegexSet` pass per text, the candidate rules are evaluated (strong, weak and
 //! subject modes), and the rules walked decide the department, kind, urgency and tags.
 
+use super::learned::{self, Learned, RuleScores};
 use super::compile::{
     Compiled, Field, MetaField, Node, Op, META_NAMES, ZONE_BODY, ZONE_NAMES, ZONE_QUOTED,
     ZONE_SIGNATURE, ZONE_SUBJECT,
@@ -25,9 +26,22 @@ const MAX_SNIPPET_CHARS: usize = 160;
 const MAX_HITS: usize = 10;
 
 impl RuleSet {
-    /// Routes one message. Never fails: without a deciding rule the decision is the fallback
-    /// department with `needs_review = true`.
+    /// Routes one message with the rules and the learned model in force. Never fails: when
+    /// nothing decides, the decision is the fallback department with `needs_review = true`.
     pub fn route(&self, input: &RouteInput) -> Decision {
+        let model = self.learned.load();
+        self.route_with(input, model.as_deref())
+    }
+
+    /// Routes one message with the rules alone (what `pqrs rules test` checks).
+    pub fn route_rules_only(&self, input: &RouteInput) -> Decision {
+        self.route_with(input, None)
+    }
+
+    /// Routes with the rules and `model` (when given).
+    pub fn route_with(&self, input: &RouteInput, model: Option<&Learned>) -> Decision {
+        // A model trained for another list of departments is not used.
+        let model = model.filter(|m| m.departments.classes() == &self.codes[..]);
         let c = &self.compiled;
         let subject = truncate(input.subject, MAX_SUBJECT_BYTES);
         let body = truncate(input.body, MAX_BODY_BYTES);
@@ -106,8 +120,8 @@ impl RuleSet {
         // The walk ends at the first rule with `stop = true` (it still counts).
         let end = fired.iter().position(|&(_, r, _)| c.rules[r].then.stop).map_or(fired.len(), |i| i + 1);
         let walked = &fired[..end];
-        let department = decide(c, walked, |r| c.rules[r].then.department.as_deref());
-        let kind = decide(c, walked, |r| c.rules[r].then.kind.as_deref());
+        let (department, dep_scores) = decide(c, walked, |r| c.rules[r].then.department.as_deref());
+        let (kind, kind_scores) = decide(c, walked, |r| c.rules[r].then.kind.as_deref());
         // `review` marks the decision when the best rule of the winning department asks for it.
         let review = department.is_some_and(|(_, best)| c.rules[walked[best].1].then.review);
         let best_rules = [department.map(|(_, i)| i), kind.map(|(_, i)| i)];
@@ -162,13 +176,40 @@ impl RuleSet {
                 tags.push(office.clone());
             }
         }
-        let needs_review = review || department.is_none();
+        // Rules and model together (`learned.rs`). Without a model the rules' own choice stands.
+        let s = &self.confidence;
+        let view = model.map(|m| m.view(input));
+        let kinds: Vec<String> = super::KINDS.iter().map(|k| k.to_string()).collect();
+        let dchoice = learned::choose(&self.codes, view.as_ref().map(|v| &v.departments[..]), &dep_scores, s);
+        let kchoice = learned::choose(&kinds, view.as_ref().map(|v| &v.kinds[..]), &kind_scores, s);
+        let (department, confidence) = match (model, department) {
+            (None, d) => (d.map(str::to_string), d.and_then(|d| self.codes.iter().position(|c| c == d)).map_or(0.0, |i| dchoice.probabilities[i].max(if dep_scores.decisive.is_some() { s.decisive_confidence } else { 0.0 }))),
+            (Some(_), _) => (dchoice.value.clone(), dchoice.confidence),
+        };
+        let (kind, kind_confidence) = match (model, kind) {
+            (None, k) => (k.map(str::to_string), k.and_then(|k| kinds.iter().position(|c| c == k)).map_or(0.0, |i| kchoice.probabilities[i].max(if kind_scores.decisive.is_some() { s.decisive_confidence } else { 0.0 }))),
+            (Some(_), _) => (kchoice.value.clone(), kchoice.confidence),
+        };
+        // `review` belongs to the rules' winner; it holds when the combination kept it.
+        let review = review && department.as_deref() == dep_scores.winner.as_deref();
+        let candidates = if department.is_some() { learned::top(&self.codes, &dchoice.probabilities, 3) } else { Vec::new() };
+        let model_words = match (model, &view, &department) {
+            (Some(m), Some(v), Some(d)) => m.words_for(v, d, 6),
+            _ => Vec::new(),
+        };
+        // The threshold applies with a model in force; the rules alone keep their own rule
+        // (review when no rule decides or a rule asks for it), their confidence reported.
+        let needs_review = review || department.is_none() || (model.is_some() && confidence < s.threshold);
         Decision {
-            department: department.map_or_else(|| self.fallback.clone(), str::to_string),
-            kind: kind.unwrap_or(DEFAULT_KIND).to_string(),
+            department: department.unwrap_or_else(|| self.fallback.clone()),
+            kind: kind.unwrap_or_else(|| DEFAULT_KIND.to_string()),
             priority: URGENCIES[urgency.min(URGENCIES.len() - 1)].to_string(),
             tags,
             needs_review,
+            confidence: (confidence * 1000.0).round() / 1000.0,
+            kind_confidence: (kind_confidence * 1000.0).round() / 1000.0,
+            candidates,
+            model_words,
             rules: hits,
             entities,
         }
@@ -185,12 +226,14 @@ impl RuleSet {
 ///    best rule, plus [`SUPPORT_PERCENT`] % of the effective priority of each further rule. The
 ///    highest score wins; on a tie, the value whose best rule comes first.
 ///
-/// Returns the value and the index (in `walked`) of its best rule.
-fn decide<'r>(c: &Compiled, walked: &[(i64, usize, bool)], value: impl Fn(usize) -> Option<&'r str>) -> Option<(&'r str, usize)> {
+/// Returns the value and the index (in `walked`) of its best rule, and every value's score.
+fn decide<'r>(c: &Compiled, walked: &[(i64, usize, bool)], value: impl Fn(usize) -> Option<&'r str>) -> (Option<(&'r str, usize)>, RuleScores) {
+    let mut decisive: Option<(&'r str, usize)> = None;
     for (i, &(_, r, weak)) in walked.iter().enumerate() {
         if !weak && c.rules[r].priority >= OVERRIDE_PRIORITY {
             if let Some(v) = value(r) {
-                return Some((v, i));
+                decisive = Some((v, i));
+                break;
             }
         }
     }
@@ -204,12 +247,18 @@ fn decide<'r>(c: &Compiled, walked: &[(i64, usize, bool)], value: impl Fn(usize)
         }
     }
     let mut best: Option<(&'r str, i64, usize)> = None;
-    for s in scores {
+    for s in &scores {
         if best.is_none_or(|b| s.1 > b.1) {
-            best = Some(s);
+            best = Some(*s);
         }
     }
-    best.map(|(v, _, i)| (v, i))
+    let chosen = decisive.or(best.map(|(v, _, i)| (v, i)));
+    let out = RuleScores {
+        scores: scores.iter().map(|(v, s, _)| (v.to_string(), *s)).collect(),
+        decisive: decisive.map(|(v, _)| v.to_string()),
+        winner: chosen.map(|(v, _)| v.to_string()),
+    };
+    (chosen, out)
 }
 
 /// A fixed-size bit set.

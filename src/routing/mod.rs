@@ -41,7 +41,10 @@ mod entities;
 mod evaluate;
 mod file;
 mod fold;
+pub mod learned;
+pub mod model;
 mod rule_tests;
+pub mod training;
 mod zones;
 
 /// Fold a text the way the engine does (lower case, no accents, single spaces), for search.
@@ -59,6 +62,7 @@ use entities::Regions;
 use file::{line_of, DepartmentsFile, RegionsFile, RuleFile};
 
 pub use entities::{Entities, Office, Place};
+pub use learned::{Candidate, ConfidenceSettings, Example, Learned};
 pub use rule_tests::{parse_eml, run_rule_tests, CaseResult, ParsedMail, RuleTestReport};
 
 /// The PQRS kinds (exact strings), as in DESIGN.md §2.
@@ -112,16 +116,25 @@ pub struct Department {
 }
 
 /// The routing decision. `serde_json` gives
-/// `{"department","kind","priority","tags","needs_review","rules":[{"id","matched","field"}],"entities"}`.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+/// `{"department","kind","priority","tags","needs_review","confidence","kind_confidence","candidates":[{"department","score"}],"model_words","rules":[{"id","matched","field"}],"entities"}`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Decision {
     pub department: String,
     pub kind: String,
     /// Urgency: "normal" | "alta" | "urgente" ([`URGENCIES`]).
     pub priority: String,
     pub tags: Vec<String>,
-    /// True when no rule decided the department (fallback), or a rule asked for review.
+    /// True when nothing decided the department (fallback), a rule asked for review, or the
+    /// department's confidence is below the threshold of `rules/model.toml`.
     pub needs_review: bool,
+    /// How sure the department is (0 to 1): the combined probability of rules and model.
+    pub confidence: f64,
+    /// How sure the kind is (0 to 1).
+    pub kind_confidence: f64,
+    /// The likeliest departments, best first (up to 3), with their combined probability.
+    pub candidates: Vec<Candidate>,
+    /// The words of the message that weighed most for the department in the learned model.
+    pub model_words: Vec<String>,
     /// Rules that fired, highest effective priority first: those that decided (the best rule of
     /// the department and of the kind, urgency, tags, stop) always; then rules that added to the
     /// winning department's or kind's score, then others that fired, up to ten entries in all.
@@ -199,9 +212,13 @@ impl RuleError {
 /// A loaded, validated and compiled rule set.
 pub struct RuleSet {
     departments: Vec<Department>,
+    codes: Vec<String>,
     fallback: String,
     regions: Regions,
     compiled: Compiled,
+    confidence: ConfidenceSettings,
+    /// The learned model in force (replaced by retraining; none until the first training).
+    learned: arc_swap::ArcSwapOption<Learned>,
 }
 
 impl fmt::Debug for RuleSet {
@@ -238,11 +255,12 @@ impl RuleSet {
             files.push((p.display().to_string(), read(p)?));
         }
         let files_ref: Vec<(&str, &str)> = files.iter().map(|(n, s)| (n.as_str(), s.as_str())).collect();
-        Self::from_sources(
+        let set = Self::from_sources(
             (&dep_path.display().to_string(), &departments),
             (&reg_path.display().to_string(), &regions),
             &files_ref,
-        )
+        )?;
+        Ok(set.with_confidence(ConfidenceSettings::load(rules_dir)?))
     }
 
     /// Builds a set from in-memory sources: `(file name, contents)` pairs. File names are used in
@@ -305,7 +323,34 @@ impl RuleSet {
             return Err(RuleError::from_many(errors));
         }
         let compiled = builder.finish(entities::trigger_patterns(&regions)).map_err(RuleError::from_many)?;
-        Ok(RuleSet { departments: list, fallback, regions, compiled })
+        let codes = list.iter().map(|d| d.code.clone()).collect();
+        Ok(RuleSet { departments: list, codes, fallback, regions, compiled, confidence: ConfidenceSettings::default(), learned: Default::default() })
+    }
+
+    /// The confidence settings in force (`rules/model.toml`).
+    pub fn confidence_settings(&self) -> &ConfidenceSettings {
+        &self.confidence
+    }
+
+    /// The same set with other confidence settings.
+    pub fn with_confidence(mut self, settings: ConfidenceSettings) -> RuleSet {
+        self.confidence = settings;
+        self
+    }
+
+    /// Put a trained model in force (routing uses it from the next message on).
+    pub fn set_model(&self, learned: Option<std::sync::Arc<Learned>>) {
+        self.learned.store(learned);
+    }
+
+    /// The model in force.
+    pub fn model(&self) -> Option<std::sync::Arc<Learned>> {
+        self.learned.load_full()
+    }
+
+    /// The department codes, in file order.
+    pub fn department_codes(&self) -> &[String] {
+        &self.codes
     }
 
     /// The departments, in file order.

@@ -236,7 +236,7 @@ impl RuleSet {
             let (decision, error) = match &raw.file {
                 Some(f) => match std::fs::read(tests_dir.join(f)) {
                     Ok(bytes) => match parse_eml(&bytes) {
-                        Some(m) => (Some(self.route(&m.as_input(channel))), None),
+                        Some(m) => (Some(self.route_rules_only(&m.as_input(channel))), None),
                         None => (None, Some("not a parsable message".to_string())),
                     },
                     Err(e) => (None, Some(format!("cannot read {f}: {e}"))),
@@ -249,7 +249,7 @@ impl RuleSet {
                         to: Vec::new(),
                         attachment_names: raw.attachments.clone(),
                     };
-                    (Some(self.route(&m.as_input(channel))), None)
+                    (Some(self.route_rules_only(&m.as_input(channel))), None)
                 }
             };
             report.cases.push(CaseResult {
@@ -282,6 +282,10 @@ mod tests {
                 priority: "normal".into(),
                 tags: vec![],
                 needs_review: false,
+                confidence: 1.0,
+                kind_confidence: 1.0,
+                candidates: vec![],
+                model_words: vec![],
                 rules: vec![],
                 entities: Default::default(),
             }),

@@ -265,7 +265,10 @@ impl Intake {
             term_days: dates.term_days,
             due_date: dates.due_date,
             extension_limit: dates.extension_limit,
-            routing: json!({ "rules": decision.rules, "needs_review": decision.needs_review }),
+            routing: json!({
+                "rules": decision.rules, "needs_review": decision.needs_review, "confidence": decision.confidence,
+                "kind_confidence": decision.kind_confidence, "candidates": decision.candidates, "model_words": decision.model_words,
+            }),
             entities: serde_json::to_value(&decision.entities).unwrap_or_default(),
             linked_radicado: linked,
             actor: "system".into(),

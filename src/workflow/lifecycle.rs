@@ -374,6 +374,7 @@ pub fn decide(ctx: &Context<'_>, case: &CaseRow, action: &Action, now: DateTime<
             Plan::new(if reassign { "reasignado" } else { "asignado" }, change,
                 json!({ "from": case.department, "to": dept, "assignee": assignee }))
             .reason(reason.clone())
+            .labelled()
         }
         Action::StartWork => {
             require(case, action, &[Radicado, Asignado])?;
@@ -639,6 +640,7 @@ pub fn decide(ctx: &Context<'_>, case: &CaseRow, action: &Action, now: DateTime<
                 json!({ "from": case.kind, "to": kind.as_str(), "old_due": case.due_date, "new_due": due, "extension_limit": dates.extension_limit, "extension": extension }),
             )
             .reason(Some(reason.trim().to_string()).filter(|r| !r.is_empty()))
+            .labelled()
         }
         Action::Prioritize { reason, note } => {
             require(case, action, &[Radicado, Asignado, EnTramite, Requerimiento])?;

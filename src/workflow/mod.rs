@@ -9,6 +9,7 @@ pub mod follow_up;
 pub mod intake;
 pub mod lifecycle;
 pub mod recalc;
+pub mod routing_model;
 pub mod web_filing;
 
 pub use filing::{CaseDraft, FilingError, FilingOutcome};

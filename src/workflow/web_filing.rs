@@ -109,7 +109,11 @@ impl Intake {
             term_days: dates.term_days,
             due_date: dates.due_date,
             extension_limit: dates.extension_limit,
-            routing: serde_json::json!({ "rules": decision.rules, "needs_review": decision.needs_review, "kind_from_citizen": v.kind.is_some() }),
+            routing: serde_json::json!({
+                "rules": decision.rules, "needs_review": decision.needs_review, "kind_from_citizen": v.kind.is_some(),
+                "confidence": decision.confidence, "kind_confidence": decision.kind_confidence, "candidates": decision.candidates,
+                "model_words": decision.model_words,
+            }),
             entities: serde_json::to_value(&decision.entities).unwrap_or_default(),
             linked_radicado: None,
             actor: actor.to_string(),

@@ -262,6 +262,9 @@ impl TestApp {
             ("PQRS_DATA_DIR", data_dir.display().to_string()),
             ("PQRS_RULES_DIR", RULES.to_string()),
             ("PQRS_FILING_BURST", "1000".to_string()),
+            // Training the model costs seconds of CPU in a debug build: the tests that need it
+            // set PQRS_ROUTING_MODEL=true.
+            ("PQRS_ROUTING_MODEL", "false".to_string()),
         ];
         pairs.extend(env.iter().map(|(k, v)| (k.as_str(), v.clone())));
         let app = pqrs::startup::Application::build(config_with(&pairs)).await.expect("build the app");

@@ -36,13 +36,37 @@ pub async fn triage(caller: Option<Caller>, state: web::Data<AppState>) -> HttpR
         let routing: serde_json::Value = serde_json::from_str(&c.routing).unwrap_or_default();
         let rules: Vec<(String, String)> = routing["rules"].as_array().map(|a| a.iter().map(|r| (
             r["id"].as_str().unwrap_or("").to_string(), r["matched"].as_str().unwrap_or("").to_string())).collect()).unwrap_or_default();
+        let candidates: Vec<(String, f64)> = routing["candidates"].as_array().map(|a| a.iter().filter_map(|x| Some((
+            x["department"].as_str()?.to_string(), x["score"].as_f64().unwrap_or(0.0)))).collect()).unwrap_or_default();
+        let confidence = routing["confidence"].as_f64();
+        let words: Vec<String> = routing["model_words"].as_array().map(|a| a.iter().filter_map(|w| w.as_str().map(str::to_string)).collect()).unwrap_or_default();
+        let dept_name = |code: &str| departments.iter().find(|d| d.code == code).map(|d| d.name.clone()).unwrap_or_default();
         html! {
             div.card {
                 p { a href=(format!("/casos/{}", c.radicado)) { strong { (c.radicado) } } " · " (c.subject) " · " (light(&s)) }
                 p.small {
                     "Decisión: " strong { (c.department) } " / " (c.kind.label())
-                    @if rules.is_empty() { " — ninguna regla decidió (revisión manual)" }
+                    @if let Some(conf) = confidence { " · confianza " (format!("{:.0} %", conf * 100.0)) }
+                    @if rules.is_empty() { " — ninguna regla decidió" }
                     @else { " — reglas: " @for (id, m) in &rules { code { (id) } " («" (m) "») " } }
+                    @if !words.is_empty() { " — palabras que más pesaron: " (words.join(", ")) }
+                }
+                @if !candidates.is_empty() {
+                    div.candidatos style="display:flex;gap:.5rem;flex-wrap:wrap;margin:.25rem 0" {
+                        span.small { "Dependencias probables:" }
+                        @for (code, score) in &candidates {
+                            form method="post" action=(format!("/casos/{}/acciones", c.radicado)) style="margin:0" {
+                                input type="hidden" name="csrf" value=(csrf);
+                                input type="hidden" name="action" value="corregir";
+                                input type="hidden" name="department" value=(code);
+                                input type="hidden" name="kind" value=(c.kind.as_str());
+                                input type="hidden" name="reason" value="Corrección de triage";
+                                button type="submit" title=(dept_name(code)) style="margin:0" aria-label=(format!("Asignar a {} ({})", dept_name(code), code)) {
+                                    (code) " · " (format!("{:.0} %", score * 100.0))
+                                }
+                            }
+                        }
+                    }
                 }
                 form method="post" action=(format!("/casos/{}/acciones", c.radicado)) style="display:flex;gap:.5rem;flex-wrap:wrap;align-items:end" {
                     input type="hidden" name="csrf" value=(csrf);
