@@ -1,6 +1,7 @@
-//! Routing cost per message: a typical citizen mail through the default ANM rule set and through
-//! 500 synthetic rules (specific words and regexes, as rule files grow), median and p99 of 5,000
-//! calls after a warm-up. Run: `cargo bench --bench routing`.
+//! Routing cost per message: a typical citizen mail through the default ANM rule set, with and
+//! without the learned model, and through 500 synthetic rules (specific words and regexes, as rule
+//! files grow), median and p99 of 5,000 calls after a warm-up; and the time to train the model on
+//! the labelled mails and on 10,000 examples. Run: `cargo bench --bench routing`.
 
 use std::path::Path;
 use std::time::Instant;
@@ -57,8 +58,34 @@ fn time(label: &str, rules: &RuleSet) {
 fn main() {
     println!("| rule set | rules | median µs/message | p99 µs |");
     println!("|---|---:|---:|---:|");
-    let default = RuleSet::load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("rules")).unwrap();
-    time("default ANM set", &default);
+    let rules_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let default = RuleSet::load_dir(&rules_dir).unwrap();
+    time("default ANM set, rules alone", &default);
+    let examples: Vec<pqrs::routing::Example> = pqrs::routing::training::examples_from_dir(&default, &rules_dir.join("tests"))
+        .unwrap()
+        .into_iter()
+        .map(|s| s.example)
+        .collect();
+    let t = Instant::now();
+    let model = pqrs::routing::training::train(&default, &examples);
+    let small = t.elapsed().as_secs_f64();
+    default.set_model(Some(std::sync::Arc::new(model)));
+    time("default ANM set + learned model", &default);
+    // 10,000 examples: the labelled mails again and again, each copy with its own extra words so
+    // the features are not all repeats.
+    let big: Vec<pqrs::routing::Example> = (0..10_000)
+        .map(|i| {
+            let mut e = examples[i % examples.len()].clone();
+            e.mail.body.push_str(&format!(" copia{i} variante{} ", i % 97));
+            e
+        })
+        .collect();
+    let t = Instant::now();
+    std::hint::black_box(pqrs::routing::training::train(&default, &big));
+    let large = t.elapsed().as_secs_f64();
+    println!();
+    println!("training: {} labelled mails {small:.2} s; 10,000 examples {large:.1} s", examples.len());
+    println!();
     let dir = tempfile::tempdir().unwrap();
     synthetic_rules(dir.path(), 500);
     let syn = RuleSet::load_dir(dir.path()).unwrap();

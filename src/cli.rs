@@ -118,6 +118,10 @@ pub enum RulesCommand {
         /// Number of folds.
         #[arg(long, default_value_t = 5)]
         folds: usize,
+        /// Instead: train on every labelled mail and score the cases of this file once (a new
+        /// batch, never trained or tuned on; paths relative to rules/tests).
+        #[arg(long)]
+        score: Option<std::path::PathBuf>,
     },
 }
 

@@ -106,7 +106,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     );
                     Ok(ExitCode::SUCCESS)
                 }
-                pqrs::cli::RulesCommand::Eval { folds } => {
+                pqrs::cli::RulesCommand::Eval { folds, score } => {
                     let rules = pqrs::routing::RuleSet::load_dir(dir)?;
                     let mut examples = pqrs::routing::training::examples_from_dir(&rules, &dir.join("tests"))?;
                     let confirmed = pqrs::workflow::routing_model::confirmed_examples(&config);
@@ -114,7 +114,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         Ok(c) => examples.extend(c),
                         Err(e) => eprintln!("pqrs: the cases confirmed by triage are not included: {e}"),
                     }
-                    let report = pqrs::routing::training::cross_validate(&rules, &examples, folds);
+                    let report = match score {
+                        Some(file) => {
+                            let batch = pqrs::routing::training::examples_from_file(&rules, &file, &dir.join("tests"))?;
+                            pqrs::routing::training::score_batch(&rules, &examples, &batch)
+                        }
+                        None => pqrs::routing::training::cross_validate(&rules, &examples, folds),
+                    };
                     print!("{report}");
                     Ok(ExitCode::SUCCESS)
                 }

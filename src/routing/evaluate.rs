@@ -178,7 +178,8 @@ impl RuleSet {
         }
         // Rules and model together (`learned.rs`). Without a model the rules' own choice stands.
         let s = &self.confidence;
-        let view = model.map(|m| m.view(input));
+        // The model reads the zones as the rules folded them (subject, own, quoted, signature).
+        let view = model.map(|m| m.view_folded([&folded[0].text, &folded[1].text, &folded[ZONE_QUOTED].text, &folded[ZONE_SIGNATURE].text], input));
         let kinds: Vec<String> = super::KINDS.iter().map(|k| k.to_string()).collect();
         let dchoice = learned::choose(&self.codes, view.as_ref().map(|v| &v.departments[..]), &dep_scores, s);
         let kchoice = learned::choose(&kinds, view.as_ref().map(|v| &v.kinds[..]), &kind_scores, s);
@@ -194,7 +195,7 @@ impl RuleSet {
         let review = review && department.as_deref() == dep_scores.winner.as_deref();
         let candidates = if department.is_some() { learned::top(&self.codes, &dchoice.probabilities, 3) } else { Vec::new() };
         let model_words = match (model, &view, &department) {
-            (Some(m), Some(v), Some(d)) => m.words_for(v, d, 6),
+            (Some(m), Some(v), Some(d)) => m.words_for(&folded[0].text, &folded[1].text, v, d, 6),
             _ => Vec::new(),
         };
         // The threshold applies with a model in force; the rules alone keep their own rule

@@ -9,15 +9,13 @@
 //! Features of a message (all on folded text, see `fold.rs`):
 //! - words and word pairs of the subject (`s:`), of the citizen's own words (`b:`) and, at a
 //!   quarter weight, of the quoted text and signature (`q:`);
-//! - character 3- to 5-grams of the words of subject and own words (`c:`), so a misspelling
+//! - character 3- and 4-grams of the words of subject and own words (`c:`), so a misspelling
 //!   ("fizcalizacion") still shares most features with the word;
 //! - the sender's domain and its public suffix (`d:`), attachment name words (`a:`), the channel.
 //!
 //! Values are `1 + ln(count)` times the zone weight, hashed (FNV-1a) into [`BUCKETS`] and the
 //! vector scaled to unit length. Training is stochastic gradient descent on the softmax loss with
 //! L2 regularisation, examples shuffled with a fixed seed each epoch.
-
-use std::collections::HashMap;
 
 use super::fold::fold;
 use super::zones;
@@ -31,8 +29,6 @@ pub const BUCKETS: usize = 1 << 17;
 pub struct Features {
     pub(crate) idx: Vec<u32>,
     pub(crate) val: Vec<f32>,
-    /// Word features (zone prefix, text) with their bucket, for explanations.
-    pub(crate) words: Vec<(u32, String)>,
 }
 
 fn fnv(prefix: &[u8], parts: &[&str]) -> u32 {
@@ -55,25 +51,27 @@ fn fnv(prefix: &[u8], parts: &[&str]) -> u32 {
     (h % BUCKETS as u64) as u32
 }
 
-/// Words of a folded text: runs of letters and digits; digits are kept as a shape (`#`) past
-/// three, so placas and radicados share features without memorising each number.
-fn words(folded: &str) -> Vec<String> {
+/// The words of a folded text: runs of ASCII letters and digits of at least two bytes (or a
+/// number), as slices; a word of more than three bytes with digits is kept as its shape (`#` for
+/// each digit) so placas and radicados share features without memorising each number.
+fn words(folded: &str) -> impl Iterator<Item = std::borrow::Cow<'_, str>> {
     folded
         .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
+        .filter(|w| w.len() >= 2 || (!w.is_empty() && w.bytes().all(|b| b.is_ascii_digit())))
         .map(|w| {
             if w.len() > 3 && w.bytes().any(|b| b.is_ascii_digit()) {
-                w.bytes().map(|b| if b.is_ascii_digit() { '#' } else { b as char }).collect()
+                std::borrow::Cow::Owned(w.bytes().map(|b| if b.is_ascii_digit() { '#' } else { b as char }).collect())
             } else {
-                w.to_string()
+                std::borrow::Cow::Borrowed(w)
             }
         })
-        .filter(|w: &String| w.len() >= 2 || w.bytes().all(|b| b.is_ascii_digit()))
-        .collect()
 }
 
 /// At most this many bytes of each zone are read (long mails say what they want early).
 const MAX_ZONE_BYTES: usize = 6_000;
+
+/// Character n-grams are taken from the first this many words of a zone.
+const MAX_GRAM_WORDS: usize = 200;
 
 fn clip(s: &str) -> &str {
     if s.len() <= MAX_ZONE_BYTES {
@@ -86,50 +84,60 @@ fn clip(s: &str) -> &str {
     &s[..end]
 }
 
+/// FNV-1a of a character n-gram of `<word>` (the word padded with `<` and `>`), without
+/// building the padded string.
+fn gram_hash(word: &[u8], start: usize, n: usize) -> u32 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in b"c:" {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    for i in start..start + n {
+        let b = if i == 0 { b'<' } else if i == word.len() + 1 { b'>' } else { word[i - 1] };
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    (h % BUCKETS as u64) as u32
+}
+
+const ZONE_PREFIX: [&[u8]; 4] = [b"s:", b"b:", b"q:", b"q:"];
+const ZONE_WEIGHT: [f32; 4] = [2.0, 1.0, 0.25, 0.25];
+
+/// The four texts of a message, folded: subject, own words, quoted text, signature.
+pub(crate) fn folded_zones(input: &RouteInput<'_>) -> [String; 4] {
+    let z = zones::split_body(input.body);
+    [fold(input.subject).text, fold(&z.own).text, fold(&z.quoted).text, fold(&z.signature).text]
+}
+
 /// The features of one message.
 pub fn features(input: &RouteInput<'_>) -> Features {
-    let z = zones::split_body(input.body);
-    let mut acc: HashMap<u32, f32> = HashMap::with_capacity(2048);
-    let mut word_names: HashMap<u32, String> = HashMap::new();
-    let mut add = |k: u32, w: f32| *acc.entry(k).or_insert(0.0) += w;
+    let f = folded_zones(input);
+    features_folded([&f[0], &f[1], &f[2], &f[3]], input)
+}
 
-    let zones_: [(&[u8], &str, f32, bool); 4] = [
-        (b"s:", input.subject, 2.0, true),
-        (b"b:", &z.own, 1.0, true),
-        (b"q:", &z.quoted, 0.25, false),
-        (b"q:", &z.signature, 0.25, false),
-    ];
-    for (prefix, text, weight, grams) in zones_ {
-        let folded = fold(clip(text)).text;
-        let ws = words(&folded);
-        for (i, w) in ws.iter().enumerate() {
-            let k = fnv(prefix, &[w]);
-            add(k, weight);
-            if weight >= 1.0 {
-                word_names.entry(k).or_insert_with(|| w.clone());
+/// The features from already folded zones (subject, own words, quoted text, signature), as
+/// routing has them.
+pub(crate) fn features_folded(texts: [&str; 4], input: &RouteInput<'_>) -> Features {
+    let mut acc: Vec<(u32, f32)> = Vec::with_capacity(4096);
+    for (zone, text) in texts.iter().enumerate() {
+        let (prefix, weight) = (ZONE_PREFIX[zone], ZONE_WEIGHT[zone]);
+        let folded = clip(text);
+        let mut prev: Option<std::borrow::Cow<'_, str>> = None;
+        for (n_word, w) in words(folded).enumerate() {
+            acc.push((fnv(prefix, &[&w]), weight));
+            if let Some(p) = &prev {
+                acc.push((fnv(prefix, &[p, &w]), weight));
             }
-            if let Some(next) = ws.get(i + 1) {
-                let k2 = fnv(prefix, &[w, next]);
-                add(k2, weight);
-                if weight >= 1.0 {
-                    word_names.entry(k2).or_insert_with(|| format!("{w} {next}"));
-                }
-            }
-            if grams && w.len() >= 4 {
-                let padded = format!("<{w}>");
-                let b = padded.as_bytes();
-                for n in 3..=5 {
-                    if b.len() < n {
-                        continue;
-                    }
-                    for s in 0..=b.len() - n {
-                        // ASCII after folding; a non-ASCII leftover is skipped.
-                        if let Ok(g) = std::str::from_utf8(&b[s..s + n]) {
-                            add(fnv(b"c:", &[g]), weight * 0.3);
-                        }
+            if zone < 2 && w.len() >= 4 && n_word < MAX_GRAM_WORDS {
+                let b = w.as_bytes();
+                let padded = b.len() + 2;
+                for n in 3..=4 {
+                    for start in 0..=padded.saturating_sub(n) {
+                        acc.push((gram_hash(b, start, n), weight * 0.3));
                     }
                 }
             }
+            prev = Some(w);
         }
     }
     let from = input.from_address;
@@ -139,25 +147,60 @@ pub fn features(input: &RouteInput<'_>) -> Features {
     };
     if let Some((_, domain)) = address.rsplit_once('@') {
         let domain = domain.trim().to_ascii_lowercase();
-        add(fnv(b"d:", &[&domain]), 1.0);
+        acc.push((fnv(b"d:", &[&domain]), 1.0));
         let labels: Vec<&str> = domain.split('.').collect();
         if labels.len() >= 2 {
-            add(fnv(b"d:", &[&labels[labels.len() - 2..].join(".")]), 1.0);
+            acc.push((fnv(b"d:", &[&labels[labels.len() - 2..].join(".")]), 1.0));
         }
     }
     for name in input.attachment_names {
-        for w in words(&fold(name).text) {
-            add(fnv(b"a:", &[&w]), 0.5);
+        let folded = fold(name).text;
+        for w in words(&folded) {
+            acc.push((fnv(b"a:", &[&w]), 0.5));
         }
     }
-    add(fnv(b"ch:", &[input.channel]), 0.5);
+    acc.push((fnv(b"ch:", &[input.channel]), 0.5));
 
-    let mut pairs: Vec<(u32, f32)> = acc.into_iter().map(|(k, c)| (k, if c > 1.0 { 1.0 + c.ln() } else { c })).collect();
-    pairs.sort_unstable_by_key(|p| p.0);
-    let norm = pairs.iter().map(|p| p.1 * p.1).sum::<f32>().sqrt().max(1e-6);
-    let mut words: Vec<(u32, String)> = word_names.into_iter().collect();
-    words.sort_unstable();
-    Features { idx: pairs.iter().map(|p| p.0).collect(), val: pairs.iter().map(|p| p.1 / norm).collect(), words }
+    // Sum per bucket, dampen counts, unit length.
+    acc.sort_unstable_by_key(|p| p.0);
+    let mut idx: Vec<u32> = Vec::with_capacity(acc.len());
+    let mut val: Vec<f32> = Vec::with_capacity(acc.len());
+    for (k, v) in acc {
+        if idx.last() == Some(&k) {
+            *val.last_mut().unwrap() += v;
+        } else {
+            idx.push(k);
+            val.push(v);
+        }
+    }
+    for v in val.iter_mut() {
+        if *v > 1.0 {
+            *v = 1.0 + v.ln();
+        }
+    }
+    let norm = val.iter().map(|v| v * v).sum::<f32>().sqrt().max(1e-6);
+    for v in val.iter_mut() {
+        *v /= norm;
+    }
+    Features { idx, val }
+}
+
+/// The words and word pairs of the (folded) subject and own words, with their bucket (for
+/// explanations; a pair is shown as the words joined by a space).
+pub(crate) fn word_features<'a>(subject: &'a str, own: &'a str) -> Vec<(u32, std::borrow::Cow<'a, str>, Option<std::borrow::Cow<'a, str>>)> {
+    let mut out = Vec::new();
+    for (zone, text) in [subject, own].iter().enumerate() {
+        let folded = clip(text);
+        let mut prev: Option<std::borrow::Cow<'a, str>> = None;
+        for w in words(folded) {
+            out.push((fnv(ZONE_PREFIX[zone], &[&w]), w.clone(), None));
+            if let Some(p) = prev.take() {
+                out.push((fnv(ZONE_PREFIX[zone], &[&p, &w]), p, Some(w.clone())));
+            }
+            prev = Some(w);
+        }
+    }
+    out
 }
 
 /// Training settings.
@@ -171,7 +214,7 @@ pub struct TrainOptions {
 
 impl Default for TrainOptions {
     fn default() -> Self {
-        TrainOptions { epochs: 30, learning_rate: 0.6, l2: 1e-5, seed: 17 }
+        TrainOptions { epochs: 15, learning_rate: 0.6, l2: 1e-5, seed: 17 }
     }
 }
 
@@ -273,19 +316,33 @@ impl LinearModel {
         p
     }
 
-    /// The words (and word pairs) of `x` that weigh most for class `c`, best first.
-    pub fn top_words(&self, x: &Features, c: usize, n: usize) -> Vec<String> {
+    /// The words (and word pairs) of `words` (from [`word_features`]) that weigh most for class
+    /// `c` in `x`, best first.
+    pub fn top_words(&self, x: &Features, words: &[(u32, std::borrow::Cow<'_, str>, Option<std::borrow::Cow<'_, str>>)], c: usize, n: usize) -> Vec<String> {
         let k = self.classes.len();
         let pos = |f: u32| x.idx.binary_search(&f).ok();
-        let mut scored: Vec<(f32, &str)> = x
-            .words
+        let mut scored: Vec<(f32, usize)> = words
             .iter()
-            .filter_map(|(f, w)| pos(*f).map(|i| (x.val[i] * self.w[*f as usize * k + c], w.as_str())))
+            .enumerate()
+            .filter_map(|(j, (f, _, _))| pos(*f).map(|i| (x.val[i] * self.w[*f as usize * k + c], j)))
             .filter(|(s, _)| *s > 0.0)
             .collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
-        scored.dedup_by(|a, b| a.1 == b.1);
-        scored.into_iter().take(n).map(|(_, w)| w.to_string()).collect()
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let mut out: Vec<String> = Vec::new();
+        for (_, j) in scored {
+            let (_, a, b) = &words[j];
+            let w = match b {
+                Some(b) => format!("{a} {b}"),
+                None => a.to_string(),
+            };
+            if !out.contains(&w) {
+                out.push(w);
+            }
+            if out.len() == n {
+                break;
+            }
+        }
+        out
     }
 }
 
@@ -305,7 +362,8 @@ mod tests {
         assert!(a.idx.windows(2).all(|w| w[0] < w[1]));
         let norm: f32 = a.val.iter().map(|v| v * v).sum();
         assert!((norm - 1.0).abs() < 1e-4, "{norm}");
-        assert!(a.words.iter().any(|(_, w)| w == "fiscalizacion"));
+        let folded = fold("Pido la visita de fiscalización").text;
+        assert!(word_features("", &folded).iter().any(|(_, w, _)| w == "fiscalizacion"));
         // Numbers become shapes: two placas share their features.
         let p1 = features(&input("", "placa JLC-16401"));
         let p2 = features(&input("", "placa JLC-99999"));
@@ -352,7 +410,9 @@ mod tests {
         assert!(p[2] > p[0] && p[2] > p[1], "{p:?}");
         let sum: f32 = p.iter().sum();
         assert!((sum - 1.0).abs() < 1e-4);
-        assert!(m.top_words(&unseen, 2, 3).iter().any(|w| w.contains("anna") || w.contains("plataforma") || w.contains("error")), "{:?}", m.top_words(&unseen, 2, 3));
+        let ws = word_features("", "me sale error al entrar a la plataforma anna");
+        let top = m.top_words(&unseen, &ws, 2, 3);
+        assert!(top.iter().any(|w| w.contains("anna") || w.contains("plataforma") || w.contains("error")), "{top:?}");
     }
 
     #[test]

@@ -149,7 +149,11 @@ impl EvalReport {
 impl fmt::Display for EvalReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.total();
-        writeln!(f, "{}-fold cross-validation on {n} labelled mails (rules + model; the rules alone in brackets)", self.folds)?;
+        if self.folds == 0 {
+            writeln!(f, "first score of {n} mails never trained or tuned on (rules + model; the rules alone in brackets)")?;
+        } else {
+            writeln!(f, "{}-fold cross-validation on {n} labelled mails (rules + model; the rules alone in brackets)", self.folds)?;
+        }
         let rd = pct(self.outcomes.iter().filter(|o| o.rules_dep_ok).count(), n);
         let rk = pct(self.outcomes.iter().filter(|o| o.rules_kind_ok).count(), n);
         writeln!(f, "departments {:.1} % [{rd:.1} %], kinds {:.1} % [{rk:.1} %], right department among the candidates {:.1} %",
@@ -197,6 +201,35 @@ impl fmt::Display for EvalReport {
     }
 }
 
+/// Every case of one labelled file (such as a held-out batch), paths relative to `tests_dir`.
+pub fn examples_from_file(rules: &RuleSet, file: &Path, tests_dir: &Path) -> Result<Vec<Sourced>, RuleError> {
+    read_cases(file, tests_dir, rules)
+}
+
+fn outcome(rules: &RuleSet, model: &Learned, s: &Sourced) -> Outcome {
+    let input = s.example.mail.as_input(&s.example.channel);
+    let d = rules.route_with(&input, Some(model));
+    let r = rules.route_rules_only(&input);
+    Outcome {
+        set: s.set.clone(),
+        dep_ok: d.department == s.example.department,
+        kind_ok: d.kind == s.example.kind,
+        in_candidates: d.candidates.iter().any(|c| c.department == s.example.department),
+        confidence: if d.needs_review && d.confidence >= rules.confidence_settings().threshold { 0.0 } else { d.confidence },
+        rules_dep_ok: r.department == s.example.department,
+        rules_kind_ok: r.kind == s.example.kind,
+    }
+}
+
+/// Train on `train` and score `batch` (mail never trained or tuned on): the first score of a
+/// new batch. The report's `folds` is 0.
+pub fn score_batch(rules: &RuleSet, train_on: &[Sourced], batch: &[Sourced]) -> EvalReport {
+    let examples: Vec<Example> = train_on.iter().map(|s| s.example.clone()).collect();
+    let model = train(rules, &examples);
+    let outcomes = batch.iter().map(|s| outcome(rules, &model, s)).collect();
+    EvalReport { folds: 0, threshold: rules.confidence_settings().threshold, outcomes }
+}
+
 /// K-fold cross-validation of rules + model on `examples` (K ≥ 2).
 pub fn cross_validate(rules: &RuleSet, examples: &[Sourced], folds: usize) -> EvalReport {
     let folds = folds.clamp(2, examples.len().max(2));
@@ -214,19 +247,7 @@ pub fn cross_validate(rules: &RuleSet, examples: &[Sourced], folds: usize) -> Ev
         let train_set: Vec<Example> = order.iter().enumerate().filter(|(i, _)| i % folds != k).map(|(_, &e)| examples[e].example.clone()).collect();
         let model = train(rules, &train_set);
         for (_, &e) in order.iter().enumerate().filter(|(i, _)| i % folds == k) {
-            let s = &examples[e];
-            let input = s.example.mail.as_input(&s.example.channel);
-            let d = rules.route_with(&input, Some(&model));
-            let r = rules.route_rules_only(&input);
-            outcomes.push(Outcome {
-                set: s.set.clone(),
-                dep_ok: d.department == s.example.department,
-                kind_ok: d.kind == s.example.kind,
-                in_candidates: d.candidates.iter().any(|c| c.department == s.example.department),
-                confidence: if d.needs_review && d.confidence >= rules.confidence_settings().threshold { 0.0 } else { d.confidence },
-                rules_dep_ok: r.department == s.example.department,
-                rules_kind_ok: r.kind == s.example.kind,
-            });
+            outcomes.push(outcome(rules, &model, &examples[e]));
         }
     }
     EvalReport { folds, threshold: rules.confidence_settings().threshold, outcomes }
