@@ -28,11 +28,15 @@ pub struct ConfidenceSettings {
     pub model_weight: f64,
     /// The least confidence of a decision made by a decisive rule (priority ≥ 700).
     pub decisive_confidence: f64,
+    /// A decisive rule is overruled when rules and model together give its department less
+    /// than this probability (0: never, a decisive rule always decides alone).
+    #[serde(default)]
+    pub decisive_veto: f64,
 }
 
 impl Default for ConfidenceSettings {
     fn default() -> Self {
-        ConfidenceSettings { threshold: 0.7, rules_temperature: 300.0, model_weight: 2.0, decisive_confidence: 0.0 }
+        ConfidenceSettings { threshold: 0.7, rules_temperature: 300.0, model_weight: 2.0, decisive_confidence: 0.0, decisive_veto: 0.0 }
     }
 }
 
@@ -55,8 +59,8 @@ impl ConfidenceSettings {
         let f: ModelFile = toml::from_str(&src).map_err(|e| RuleError::toml(&name, &src, e, "[confidence]"))?;
         let c = f.confidence;
         let bad = |m: &str| RuleError::At { file: name.clone(), line: 1, rule: None, message: m.to_string() };
-        if !(0.0..=1.0).contains(&c.threshold) || !(0.0..=1.0).contains(&c.decisive_confidence) {
-            return Err(bad("threshold and decisive_confidence must be between 0 and 1"));
+        if [c.threshold, c.decisive_confidence, c.decisive_veto].iter().any(|v| !(0.0..=1.0).contains(v)) {
+            return Err(bad("threshold, decisive_confidence and decisive_veto must be between 0 and 1"));
         }
         if c.rules_temperature <= 0.0 || c.model_weight < 0.0 {
             return Err(bad("rules_temperature must be positive and model_weight not negative"));
@@ -160,8 +164,11 @@ pub(crate) fn choose(classes: &[String], model: Option<&[f32]>, rules: &RuleScor
     let p = combine(classes, model, rules, s);
     if let Some(d) = &rules.decisive {
         let i = classes.iter().position(|c| c == d);
-        let conf = i.map_or(s.decisive_confidence, |i| p[i].max(s.decisive_confidence));
-        return Choice { value: Some(d.clone()), confidence: conf, probabilities: p };
+        let vetoed = model.is_some() && i.is_some_and(|i| p[i] < s.decisive_veto);
+        if !vetoed {
+            let conf = i.map_or(s.decisive_confidence, |i| p[i].max(s.decisive_confidence));
+            return Choice { value: Some(d.clone()), confidence: conf, probabilities: p };
+        }
     }
     if model.is_none() && rules.scores.is_empty() {
         return Choice { value: None, confidence: 0.0, probabilities: p };
@@ -251,6 +258,11 @@ mod tests {
         assert!(c.confidence >= set.decisive_confidence);
         let floor = ConfidenceSettings { decisive_confidence: 0.95, ..set };
         assert!(choose(&classes, Some(&model), &decisive, &floor).confidence >= 0.95);
+        // With a veto, a model that is sure enough overrules the decisive rule.
+        let veto = ConfidenceSettings { decisive_veto: 0.5, ..set };
+        let sure = [0.001f32, 0.999];
+        assert_eq!(choose(&classes, Some(&sure), &decisive, &veto).value.as_deref(), Some("B"));
+        assert_eq!(choose(&classes, None, &decisive, &veto).value.as_deref(), Some("A"), "never without a model");
         let t = top(&classes, &c.probabilities, 3);
         assert_eq!(t.len(), 2);
         assert!(t[0].score >= t[1].score);
