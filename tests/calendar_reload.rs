@@ -15,7 +15,7 @@ use pqrs::db::schema::case_events;
 use pqrs::domain::calendar::{BusinessCalendar, NonBusinessDay};
 use pqrs::domain::PetitionKind;
 use pqrs::intake::{Outcome, RawMail, Source};
-use pqrs::workflow::lifecycle::{apply, Action, Context};
+use pqrs::workflow::lifecycle::{apply, Action};
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()
@@ -45,15 +45,7 @@ fn file(db: &TestDb, mid: &str, day: NaiveDate) -> CaseRow {
 fn act(db: &TestDb, case: &CaseRow, action: Action, day: NaiveDate) -> CaseRow {
     let intake = db.intake();
     let departments = intake.department_codes();
-    let s = &intake.config.settings;
-    let ctx = Context {
-        policy: &intake.policy,
-        unit: &intake.config.unit,
-        entity_name: &s.entity_name,
-        public_base_url: &s.public_base_url,
-        message_id_domain: &s.message_id_domain,
-        departments: &departments,
-    };
+    let ctx = intake.lifecycle_context(&departments);
     apply(&mut db.conn(), &ctx, case.id, "funcionario@anm.gov.co", action, at(day)).unwrap()
 }
 

@@ -267,19 +267,11 @@ async fn an_answer_with_a_document_reaches_the_smtp_server_as_an_attachment_and_
 common::backend_tests!(#[actix_web::test] async fn annulling_a_case_annuls_its_outgoing_numbers_and_cancels_their_mail);
 async fn annulling_a_case_annuls_its_outgoing_numbers_and_cancels_their_mail(backend: Backend) {
     use pqrs::intake::{Outcome, RawMail, Source};
-    use pqrs::workflow::lifecycle::{apply, Action, Context};
+    use pqrs::workflow::lifecycle::{apply, Action};
     let db = TestDb::new(backend);
     let intake = db.intake();
     let departments = intake.department_codes();
-    let s = &intake.config.settings;
-    let ctx = Context {
-        policy: &intake.policy,
-        unit: &intake.config.unit,
-        entity_name: &s.entity_name,
-        public_base_url: &s.public_base_url,
-        message_id_domain: &s.message_id_domain,
-        departments: &departments,
-    };
+    let ctx = intake.lifecycle_context(&departments);
     let at = |d: u32| Utc.with_ymd_and_hms(2026, 7, d, 15, 0, 0).unwrap();
     let raw = "Message-ID: <anul-1@example.com>\r\nDate: Fri, 10 Jul 2026 10:00:00 -0500\r\nFrom: Ana Pérez <ana@example.com>\r\n\
                To: contacto@anm.gov.co\r\nSubject: Solicitud de información\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\

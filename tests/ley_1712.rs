@@ -46,15 +46,7 @@ impl Fixture {
         Fixture { db, intake, departments }
     }
     fn ctx(&self) -> Context<'_> {
-        let s = &self.intake.config.settings;
-        Context {
-            policy: &self.intake.policy,
-            unit: &self.intake.config.unit,
-            entity_name: &s.entity_name,
-            public_base_url: &s.public_base_url,
-            message_id_domain: &s.message_id_domain,
-            departments: &self.departments,
-        }
+        self.intake.lifecycle_context(&self.departments)
     }
     fn act(&self, case: &CaseRow, action: Action, day: NaiveDate) -> Result<CaseRow, ActionError> {
         apply(&mut self.db.conn(), &self.ctx(), case.id, "funcionario@anm.gov.co", action, on(day))

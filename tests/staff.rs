@@ -7,7 +7,7 @@ mod common;
 use actix_web::http::StatusCode;
 use common::{Backend, TestApp, TestDb, PASSWORD};
 use pqrs::intake::{Intake, Outcome, RawMail, Source};
-use pqrs::workflow::lifecycle::{apply, Action, Context};
+use pqrs::workflow::lifecycle::{apply, Action};
 
 /// File a mail and move its case to `dept`; returns the radicado.
 fn case_in(db: &TestDb, intake: &Intake, mid: &str, body_html: &str, dept: &str) -> String {
@@ -20,8 +20,7 @@ fn case_in(db: &TestDb, intake: &Intake, mid: &str, body_html: &str, dept: &str)
     let Outcome::Case { radicado, .. } = intake.process(&mut db.conn(), m, false).unwrap() else { panic!() };
     let case = pqrs::db::models::CaseRow::by_radicado(&mut db.conn(), &radicado).unwrap().unwrap();
     let departments = intake.department_codes();
-    let s = &intake.config.settings;
-    let ctx = Context { policy: &intake.policy, unit: &intake.config.unit, entity_name: &s.entity_name, public_base_url: &s.public_base_url, message_id_domain: &s.message_id_domain, departments: &departments };
+    let ctx = intake.lifecycle_context(&departments);
     apply(&mut db.conn(), &ctx, case.id, "test", Action::Assign { department: dept.into(), assignee: None, reason: Some("prueba".into()) }, chrono::Utc::now()).unwrap();
     radicado
 }

@@ -298,15 +298,7 @@ pub async fn run_actions(state: &AppState, caller: &Caller, radicado: String, re
     let row = super::with_conn(state, move |c| {
         let case_id = cases::id_by_radicado(c, &radicado)?.ok_or_else(ApiError::not_found)?;
         let departments = intake.department_codes();
-        let s = &intake.config.settings;
-        let ctx = lifecycle::Context {
-            policy: &intake.policy,
-            unit: &intake.config.unit,
-            entity_name: &s.entity_name,
-            public_base_url: &s.public_base_url,
-            message_id_domain: &s.message_id_domain,
-            departments: &departments,
-        };
+        let ctx = intake.lifecycle_context(&departments);
         lifecycle::apply_all(c, &ctx, case_id, caller.scope(), &caller.actor(), actions, Utc::now()).map_err(action_error)
     })
     .await?;

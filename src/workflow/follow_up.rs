@@ -74,21 +74,12 @@ pub fn run(conn: &mut AnyConnection, policy: &Policy, message_id_domain: &str, b
                 };
                 if policy.deadlines.last_day_of(&r).is_ok_and(|last| today > last) {
                     let key = format!("desistimiento:{}:{}", case.id, since);
-                    let event = if case.clarification {
-                        AlertEvent {
-                            case_id: case.id,
-                            event_type: "archivo_propuesto",
-                            reason: Some("Pasaron 10 días hábiles sin la aclaración pedida (art. 19, Ley 1755 de 2015)."),
-                            payload: json!({ "suspended_on": since }),
-                        }
+                    let (event_type, reason) = if case.clarification {
+                        ("archivo_propuesto", "Pasaron 10 días hábiles sin la aclaración pedida (art. 19, Ley 1755 de 2015).")
                     } else {
-                        AlertEvent {
-                            case_id: case.id,
-                            event_type: "desistimiento_propuesto",
-                            reason: Some("Pasó el plazo del ciudadano sin respuesta al requerimiento (art. 17, Ley 1755 de 2015)."),
-                            payload: json!({ "suspended_on": since }),
-                        }
+                        ("desistimiento_propuesto", "Pasó el plazo del ciudadano sin respuesta al requerimiento (art. 17, Ley 1755 de 2015).")
                     };
+                    let event = AlertEvent { case_id: case.id, event_type, reason: Some(reason), payload: json!({ "suspended_on": since }) };
                     let proposed = alerts::send_once(conn, &key, now, None, Some(event))?;
                     report.desistimiento_proposed += usize::from(proposed);
                 }

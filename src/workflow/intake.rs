@@ -92,6 +92,20 @@ impl Intake {
         Ok(Intake::new(config, policy, rules))
     }
 
+    /// What lifecycle actions need from this intake's settings, with `departments` (usually
+    /// [`Intake::department_codes`]) as the known department codes.
+    pub fn lifecycle_context<'a>(&'a self, departments: &'a [String]) -> crate::workflow::lifecycle::Context<'a> {
+        let s = &self.config.settings;
+        crate::workflow::lifecycle::Context {
+            policy: &self.policy,
+            unit: &self.config.unit,
+            entity_name: &s.entity_name,
+            public_base_url: &s.public_base_url,
+            message_id_domain: &s.message_id_domain,
+            departments,
+        }
+    }
+
     pub fn rules(&self) -> Arc<RuleSet> {
         match self.rules.read() {
             Ok(g) => g.clone(),
@@ -337,15 +351,7 @@ impl Intake {
     ) -> Result<FilingOutcome, FilingError> {
         let replied_on = crate::time::bogota_date(received_at);
         let departments = self.department_codes();
-        let s = &self.config.settings;
-        let ctx = crate::workflow::lifecycle::Context {
-            policy: &self.policy,
-            unit: &self.config.unit,
-            entity_name: &s.entity_name,
-            public_base_url: &s.public_base_url,
-            message_id_domain: &s.message_id_domain,
-            departments: &departments,
-        };
+        let ctx = self.lifecycle_context(&departments);
         let resume = Box::new(|case: &CaseRow| {
             if case.status != crate::domain::CaseStatus::Requerimiento.as_str() {
                 return None;

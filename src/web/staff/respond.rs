@@ -13,7 +13,6 @@ use crate::auth::Caller;
 use crate::web::layout::{html_response, page};
 use crate::web::AppState;
 use crate::workflow::communications::{respond_with_attachments, validate_attachments};
-use crate::workflow::lifecycle;
 
 fn back(radicado: &str, err: Option<&str>) -> HttpResponse {
     match err {
@@ -47,15 +46,7 @@ pub async fn respond_submit(req: HttpRequest, caller: Option<Caller>, state: web
     let done = crate::web::with_conn(&state, move |c| {
         let case_id = crate::db::cases::id_by_radicado(c, &r2)?.ok_or_else(crate::error::ApiError::not_found)?;
         let departments = intake.department_codes();
-        let s = &intake.config.settings;
-        let ctx = lifecycle::Context {
-            policy: &intake.policy,
-            unit: &intake.config.unit,
-            entity_name: &s.entity_name,
-            public_base_url: &s.public_base_url,
-            message_id_domain: &s.message_id_domain,
-            departments: &departments,
-        };
+        let ctx = intake.lifecycle_context(&departments);
         respond_with_attachments(c, &ctx, case_id, c2.scope(), &c2.actor(), &text, address, files, Utc::now())
             .map_err(crate::web::cases_api::action_error)
     })
