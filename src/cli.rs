@@ -37,8 +37,25 @@ pub enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
-    /// Take one message on stdin (for an MTA pipe): exit 0 stored or quarantined, 75 to retry.
-    Ingest,
+    /// Take one message on stdin (for an MTA pipe): exit 0 once it is stored, 75 to retry.
+    ///
+    /// By default the raw mail is put in the spool (table inbound_spool) and the command exits 0
+    /// as soon as that is committed, printing {"spooled": ID}; the running `pqrs serve` files it
+    /// within about a second (its spool worker). A mail over max_message_bytes is quarantined
+    /// here instead (exit 0). Exit 75 (EX_TEMPFAIL) whenever it could not be stored (database
+    /// down, disk full, ...), so the MTA keeps the mail and retries: a mail is never dropped.
+    #[command(verbatim_doc_comment)]
+    Ingest {
+        /// After spooling, wait up to SECS (default 30) until the service has filed the mail and
+        /// print the outcome as `--direct` does ({"outcome":"case","radicado":...}); on a
+        /// time-out, say so on stderr and still exit 0 (the mail is stored and will be filed).
+        #[arg(long, value_name = "SECS", num_args = 0..=1, require_equals = true, default_missing_value = "30")]
+        wait: Option<u64>,
+        /// File the mail in this process, as before the spool (compiles the rule set: ~0.15 s a
+        /// mail); for installations without a running `pqrs serve`. Prints the outcome.
+        #[arg(long, conflicts_with = "wait")]
+        direct: bool,
+    },
     /// Print the routing decision for a mail as JSON, without storing anything.
     Route { file: PathBuf },
     /// Validate or test the rule files.

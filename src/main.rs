@@ -71,7 +71,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Ingest => Ok(ingest(load)),
+        Command::Ingest { wait, direct } => Ok(ingest(load, wait, direct)),
         Command::Route { file } => {
             let config = load()?;
             let rules = if config.settings.routing_model {
@@ -269,29 +269,59 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `pqrs ingest`: one message on stdin. Exit 0 when stored (or quarantined), 75 (EX_TEMPFAIL)
-/// whenever it could not be stored, so the MTA keeps it and retries: a mail is never dropped here.
-fn ingest(load: impl Fn() -> Result<Config, pqrs::config::ConfigError>) -> ExitCode {
+/// `pqrs ingest`: one message on stdin. Exit 0 when stored (spooled, or with `--direct` filed or
+/// quarantined), 75 (EX_TEMPFAIL) whenever it could not be stored, so the MTA keeps it and
+/// retries: a mail is never dropped here.
+///
+/// The default path compiles no rules: it reads the configuration, opens one connection, inserts
+/// the raw mail into the spool (migrating first only when the spool table is missing), nudges the
+/// running service and exits. Filing happens in `pqrs serve` (`pqrs::intake::spool`).
+fn ingest(load: impl Fn() -> Result<Config, pqrs::config::ConfigError>, wait: Option<u64>, direct: bool) -> ExitCode {
     const EX_TEMPFAIL: u8 = 75;
-    let run = || -> anyhow::Result<pqrs::intake::Outcome> {
+    let run = || -> anyhow::Result<String> {
         use std::io::Read;
         let mut raw = Vec::new();
         std::io::stdin().read_to_end(&mut raw)?;
         let config = std::sync::Arc::new(load()?);
-        let intake = pqrs::intake::Intake::load(config.clone())?;
+        if direct {
+            let intake = pqrs::intake::Intake::load(config.clone())?;
+            let mut conn = config.database.establish()?;
+            pqrs::db::run_migrations(&mut conn)?;
+            let mail = pqrs::intake::RawMail {
+                bytes: &raw,
+                source: pqrs::intake::Source::Pipe,
+                source_ref: Some("stdin"),
+                source_time: None,
+            };
+            return Ok(serde_json::to_string(&intake.process(&mut conn, mail, false)?)?);
+        }
         let mut conn = config.database.establish()?;
-        pqrs::db::run_migrations(&mut conn)?;
-        let mail = pqrs::intake::RawMail {
-            bytes: &raw,
-            source: pqrs::intake::Source::Pipe,
-            source_ref: Some("stdin"),
-            source_time: None,
-        };
-        Ok(intake.process(&mut conn, mail, false)?)
+        if let Some(outcome) = pqrs::intake::spool::quarantine_if_too_large(&config, &mut conn, &raw)? {
+            return Ok(serde_json::to_string(&outcome)?);
+        }
+        let id = pqrs::intake::spool::spool(&mut conn, &raw, "stdin")?;
+        pqrs::intake::spool::nudge(&config);
+        let spooled = serde_json::json!({ "spooled": id }).to_string();
+        let Some(secs) = wait else { return Ok(spooled) };
+        // The mail is stored: from here on nothing may turn into exit 75 (the MTA would deliver
+        // it again), so a failure to wait is reported and the exit is 0.
+        match pqrs::intake::spool::wait_processed(&mut conn, id, std::time::Duration::from_secs(secs)) {
+            Ok(Some(outcome)) => Ok(outcome),
+            Ok(None) => {
+                eprintln!("pqrs: ingest: spooled as {id}; not filed within {secs} s (is `pqrs serve` running?): it will be filed when the service runs");
+                Ok(spooled)
+            }
+            Err(e) => {
+                eprintln!("pqrs: ingest: spooled as {id}; cannot follow it: {e:#}");
+                Ok(spooled)
+            }
+        }
     };
     match run() {
-        Ok(outcome) => {
-            println!("{}", serde_json::to_string(&outcome).unwrap_or_default());
+        Ok(line) => {
+            // Stored: a closed stdout must not turn into a panic and a redelivery.
+            use std::io::Write;
+            let _ = writeln!(std::io::stdout(), "{line}");
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -131,6 +131,8 @@ impl Application {
                 crate::workflow::routing_model::run_model_worker(i.clone(), p.clone(), std::time::Duration::from_secs(60), sd)
             });
         }
+        let (i, p, sock, n) = (intake.clone(), pool.clone(), crate::intake::spool::socket_path(&config), nudge.clone());
+        app.workers.spawn("spool", move |sd| crate::intake::spool::run_spool_worker(i.clone(), p.clone(), sock.clone(), n.clone(), sd));
         let (i, p) = (intake.clone(), pool.clone());
         app.workers.spawn("rules_reload", move |sd| reload_rules_on_sighup(i.clone(), p.clone(), sd));
         let (policy, domain, base) =

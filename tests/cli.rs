@@ -81,7 +81,7 @@ fn users_tokens_route_quarantine_and_reports_from_the_command_line() {
     assert_eq!(v["entities"]["placas"][0], "JLC-16401");
 
     // quarantine: a bad mail through ingest, listed, retried (still bad: exit 1).
-    let (ok, out, _) = run({ let mut c = pqrs(&db, RULES); c.arg("ingest"); c }, "\u{0}\u{1}not a mail");
+    let (ok, out, _) = run({ let mut c = pqrs(&db, RULES); c.args(["ingest", "--direct"]); c }, "\u{0}\u{1}not a mail");
     assert!(ok && out.contains("quarantined"), "{out}");
     let (ok, out, _) = run({ let mut c = pqrs(&db, RULES); c.args(["quarantine", "list"]); c }, "");
     assert!(ok && out.contains("not_a_message"), "{out}");

@@ -127,7 +127,7 @@ fn a_dry_run_stores_nothing() {
 fn ingest_stores_quarantines_and_asks_the_mta_to_retry_when_the_database_is_down() {
     let db = TestDb::new(common::Backend::Sqlite);
     let run = |cmd: &mut Command, input: &[u8]| {
-        let mut child = cmd.arg("ingest").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut child = cmd.args(["ingest", "--direct"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         use std::io::Write;
         child.stdin.take().unwrap().write_all(input).unwrap();
         child.wait_with_output().unwrap()

@@ -45,7 +45,7 @@ fn dsn(id: &str, original: &str, action: &str, status: &str, subject: &str) -> S
 /// `pqrs ingest` with `raw` on stdin (the real MTA-pipe door): the outcome it printed.
 fn ingest(db: &TestDb, raw: &str) -> serde_json::Value {
     let mut child = common::pqrs_cmd(db)
-        .arg("ingest")
+        .args(["ingest", "--direct"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -27,6 +27,7 @@ pub mod radicado;
 pub mod reports;
 pub mod routing;
 pub mod schema;
+pub mod spool;
 pub mod staff;
 
 use std::path::PathBuf;

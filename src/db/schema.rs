@@ -278,6 +278,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    inbound_spool (id) {
+        id -> BigInt,
+        raw -> Binary,
+        source -> Text,
+        source_ref -> Nullable<Text>,
+        spooled_at -> Timestamp,
+        attempts -> BigInt,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        processed_at -> Nullable<Timestamp>,
+        outcome -> Nullable<Text>,
+        last_error -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(sessions -> staff_users (user_id));
 diesel::joinable!(routing_examples -> cases (case_id));
 diesel::joinable!(communications -> cases (case_id));
@@ -306,4 +322,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     monthly_counts,
     communications,
     routing_examples,
+    inbound_spool,
 );

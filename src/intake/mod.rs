@@ -14,6 +14,7 @@ pub mod import;
 pub mod maildir;
 pub mod maildir_watch;
 pub mod mbox;
+pub mod spool;
 pub mod door;
 pub mod parse;
 /// The intake workflow, under the name the doors and tests use.

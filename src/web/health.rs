@@ -23,6 +23,8 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     .await
     .map_err(|e| e.to_string())
     .and_then(|r| r);
+    let pool = state.pool.clone();
+    let spool_backlog = web::block(move || crate::db::spool::backlog_in(&pool)).await.ok().flatten();
 
     let intake = state.health.intake();
     let stale_after = state.config.settings.intake_stale_secs as i64;
@@ -46,6 +48,7 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
                 "last_error": intake.last_error,
             },
             "outbox": { "backlog": backlog },
+            "spool": { "backlog": spool_backlog },
             "quarantine": { "open": quarantined },
         })),
         Err(e) => {

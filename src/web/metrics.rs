@@ -50,6 +50,10 @@ pub async fn render(state: web::Data<AppState>) -> HttpResponse {
     } else {
         metrics::gauge!("pqrs_database_up").set(0.0);
     }
+    let pool = state.pool.clone();
+    if let Ok(Some(n)) = web::block(move || crate::db::spool::backlog_in(&pool)).await {
+        metrics::gauge!("pqrs_spool_backlog").set(n as f64);
+    }
     if let Some(t) = state.health.last_success() {
         metrics::gauge!("pqrs_intake_seconds_since_last_poll").set((Utc::now() - t).num_milliseconds() as f64 / 1000.0);
     }
