@@ -68,6 +68,13 @@ pub struct Settings {
     /// Route with the learned model as well as the rules (trained at start and retrained on the
     /// cases triage confirms). `false`: the rules alone.
     pub routing_model: bool,
+    /// This instance's name in the `leases` table and `/healthz` (several `pqrs serve` on one
+    /// PostgreSQL). Empty = `hostname:pid`. Must differ between instances.
+    pub instance_id: String,
+    /// Seconds a lease on singleton work (a mailbox's poller, the follow-up job) lasts without
+    /// renewal; the holder renews it every third of it, so a dead holder is replaced by another
+    /// instance within about this long.
+    pub lease_secs: u64,
 }
 
 impl Default for Settings {
@@ -95,6 +102,8 @@ impl Default for Settings {
             db_pool_size: 8,
             intake_stale_secs: 900,
             routing_model: true,
+            instance_id: String::new(),
+            lease_secs: 10,
         }
     }
 }
@@ -229,6 +238,14 @@ impl Config {
         if settings.db_pool_size == 0 || settings.db_pool_size > 512 {
             return Err(bad("db_pool_size", "must be between 1 and 512".into()));
         }
+        if settings.lease_secs < 2 || settings.lease_secs > 3600 {
+            return Err(bad("lease_secs", "must be between 2 and 3600".into()));
+        }
+        let mut settings = settings;
+        settings.instance_id = settings.instance_id.trim().to_string();
+        if settings.instance_id.is_empty() {
+            settings.instance_id = default_instance_id();
+        }
         Ok(Config { settings, database, listen, unit, cutoff })
     }
 
@@ -239,6 +256,22 @@ impl Config {
     pub fn outbox_dir(&self) -> PathBuf {
         self.settings.data_dir.join("outbox")
     }
+}
+
+/// `hostname:pid`: unique among the instances of one machine, and readable in `/healthz`.
+fn default_instance_id() -> String {
+    format!("{}:{}", hostname(), std::process::id())
+}
+
+/// This machine's host name (`localhost` when it cannot be read).
+pub fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()))
+        .unwrap_or_else(|| "localhost".into())
 }
 
 fn one_line(s: &str) -> String {
@@ -296,6 +329,17 @@ mod tests {
             let e = Config::load_from(None, &env(&[(k, v)])).unwrap_err().to_string();
             assert!(e.contains(needle), "{k}: {e}");
         }
+    }
+
+    #[test]
+    fn the_instance_id_defaults_to_host_and_pid_and_the_lease_time_is_checked() {
+        let c = Config::load_from(None, &env(&[])).unwrap();
+        assert!(c.settings.instance_id.ends_with(&format!(":{}", std::process::id())), "{}", c.settings.instance_id);
+        assert_eq!(c.settings.lease_secs, 10);
+        let c = Config::load_from(None, &env(&[("PQRS_INSTANCE_ID", " web-1 ")])).unwrap();
+        assert_eq!(c.settings.instance_id, "web-1");
+        let e = Config::load_from(None, &env(&[("PQRS_LEASE_SECS", "1")])).unwrap_err().to_string();
+        assert!(e.contains("lease_secs"), "{e}");
     }
 
     #[test]

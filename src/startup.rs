@@ -114,16 +114,25 @@ impl Application {
             let (pool, nudge) = (pool.clone(), nudge.clone());
             move |sd| crate::mailer::run_outbox_worker(pool.clone(), mailer.clone(), nudge.clone(), sd)
         });
+        // Singleton work runs under a lease (several instances on one database): one poller per
+        // mailbox, one follow-up job (`Supervisor::spawn_leased`, `db::lease`).
+        let leases: Arc<dyn crate::jobs::LeaseStore> =
+            Arc::new(crate::jobs::DbLeases { pool: pool.clone(), holder: config.settings.instance_id.clone() });
+        let lease_ttl = std::time::Duration::from_secs(config.settings.lease_secs);
         if config.settings.imap_url.is_empty() {
             let (intake, pool, root, health, nudge) = (intake.clone(), pool.clone(), config.maildir(), health.clone(), nudge.clone());
-            app.workers.spawn("maildir", move |sd| {
+            let lease = crate::intake::maildir_watch::lease_name(&root);
+            app.workers.spawn_leased("maildir", lease, leases.clone(), lease_ttl, move |sd| {
                 crate::intake::maildir_watch::run_maildir_watcher(intake.clone(), pool.clone(), root.clone(), health.clone(), nudge.clone(), sd)
             });
         } else {
             let (intake, pool, health, nudge) = (intake.clone(), pool.clone(), health.clone(), nudge.clone());
-            app.workers.spawn("imap", move |sd| {
-                crate::intake::imap::run_imap_worker(intake.clone(), pool.clone(), health.clone(), nudge.clone(), sd)
-            });
+            let worker = move |sd| crate::intake::imap::run_imap_worker(intake.clone(), pool.clone(), health.clone(), nudge.clone(), sd);
+            match crate::intake::imap::ImapUrl::parse(&config.settings.imap_url) {
+                Ok(url) => app.workers.spawn_leased("imap", url.lease_name(), leases.clone(), lease_ttl, worker),
+                // A URL that cannot work: the worker says so at once (fatal), lease or not.
+                Err(_) => app.workers.spawn("imap", worker),
+            }
         }
         if config.settings.routing_model {
             let (i, p) = (intake.clone(), pool.clone());
@@ -137,7 +146,7 @@ impl Application {
         app.workers.spawn("rules_reload", move |sd| reload_rules_on_sighup(i.clone(), p.clone(), sd));
         let (policy, domain, base) =
             (intake.policy.clone(), config.settings.message_id_domain.clone(), config.settings.public_base_url.clone());
-        app.workers.spawn("follow_up", move |sd| {
+        app.workers.spawn_leased("follow_up", "job:follow_up".into(), leases, lease_ttl, move |sd| {
             crate::workflow::follow_up::run_follow_up_worker(pool.clone(), policy.clone(), domain.clone(), base.clone(), nudge.clone(), sd)
         });
         app.intake = Some(intake);

@@ -18,6 +18,7 @@ pub mod alerts;
 pub mod cases;
 pub mod communications;
 pub mod intake;
+pub mod lease;
 pub mod lifecycle;
 pub mod mailbox;
 pub mod notification;

@@ -279,6 +279,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    leases (name) {
+        name -> Text,
+        holder -> Text,
+        acquired_at -> Timestamp,
+        renewed_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     inbound_spool (id) {
         id -> BigInt,
         raw -> Binary,
@@ -322,5 +332,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     monthly_counts,
     communications,
     routing_examples,
+    leases,
     inbound_spool,
 );

@@ -74,6 +74,12 @@ impl ImapUrl {
     pub fn key(&self) -> String {
         format!("imap:{}@{}:{}/{}", self.user, self.host, self.port, self.mailbox)
     }
+
+    /// The lease its poller runs under (one poller per mailbox across instances): the
+    /// checkpoint key, which names no password.
+    pub fn lease_name(&self) -> String {
+        format!("mailbox:{}", self.key())
+    }
 }
 
 fn percent_decode(s: &str) -> String {
@@ -126,13 +132,16 @@ async fn blocking<T: Send + 'static>(f: impl FnOnce() -> anyhow::Result<T> + Sen
     tokio::task::spawn_blocking(f).await.context("blocking task")?
 }
 
-/// Fetch and file everything above the checkpoint; returns how many mails were filed.
+/// Fetch and file everything above the checkpoint; returns how many mails were filed. Stops
+/// between two mails once `shutdown` fires (the service stops, or this instance lost the
+/// mailbox's lease), so another instance does not poll beside it for long.
 pub async fn poll_once(
     session: &mut ImapSession,
     url: &ImapUrl,
     intake: &Arc<Intake>,
     pool: &Pool,
     processed_folder: &str,
+    shutdown: &crate::jobs::Shutdown,
 ) -> anyhow::Result<usize> {
     let mailbox = session.select(&url.mailbox).await.with_context(|| format!("SELECT {}", url.mailbox))?;
     let validity = i64::from(mailbox.uid_validity.unwrap_or(0));
@@ -156,6 +165,9 @@ pub async fn poll_once(
     uids.sort_unstable();
     let mut filed = 0;
     for chunk in uids.chunks(25) {
+        if shutdown.is_stopping() {
+            break;
+        }
         let set = chunk.iter().map(|u| u.to_string()).collect::<Vec<_>>().join(",");
         let fetched: Vec<(u32, Option<chrono::DateTime<Utc>>, Vec<u8>)> = session
             .uid_fetch(&set, "(UID INTERNALDATE BODY.PEEK[])")
@@ -170,6 +182,9 @@ pub async fn poll_once(
         for (uid, internal, body) in fetched {
             if i64::from(uid) <= last_uid {
                 continue;
+            }
+            if shutdown.is_stopping() {
+                break;
             }
             let (i, p, r) = (intake.clone(), pool.clone(), format!("{}/{}", url.mailbox, uid));
             let outcome = blocking(move || {
@@ -239,7 +254,7 @@ pub async fn run_imap_worker(
             }
             tracing::info!(host = %url.host, mailbox = %url.mailbox, idle, "IMAP connected");
             loop {
-                let n = poll_once(&mut session, &url, &intake, &pool, &settings.imap_processed_folder).await?;
+                let n = poll_once(&mut session, &url, &intake, &pool, &settings.imap_processed_folder, &shutdown).await?;
                 health.poll_succeeded(Utc::now());
                 backoff = Duration::from_secs(1);
                 if n > 0 {

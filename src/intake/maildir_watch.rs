@@ -22,8 +22,17 @@ pub fn ensure_maildir(root: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Process what is in `new/` now; returns how many files were handled.
-pub fn scan_once(intake: &Intake, pool: &Pool, root: &Path) -> anyhow::Result<usize> {
+/// The lease the watcher of `root` runs under (one watcher per folder across instances): the
+/// host name and the absolute path, so instances on one machine sharing the folder take turns,
+/// while instances on other machines (each with its own folder at that path) watch their own.
+pub fn lease_name(root: &Path) -> String {
+    let path = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+    format!("mailbox:maildir:{}:{}", crate::config::hostname(), path.display())
+}
+
+/// Process what is in `new/` now; returns how many files were handled. Stops between two files
+/// once `shutdown` fires (the service stops, or this instance lost the folder's lease).
+pub fn scan_once(intake: &Intake, pool: &Pool, root: &Path, shutdown: &crate::jobs::Shutdown) -> anyhow::Result<usize> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(root.join("new"))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.is_file())
@@ -35,6 +44,9 @@ pub fn scan_once(intake: &Intake, pool: &Pool, root: &Path) -> anyhow::Result<us
     let mut conn = pool.get()?;
     let mut n = 0;
     for path in files {
+        if shutdown.is_stopping() {
+            break;
+        }
         let Ok(bytes) = std::fs::read(&path) else { continue };
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let delivered = delivery_time_from_name(&name).or_else(|| {
@@ -66,8 +78,8 @@ pub async fn run_maildir_watcher(
     }
     tracing::info!(dir = %root.display(), "watching Maildir");
     loop {
-        let (i, p, r) = (intake.clone(), pool.clone(), root.clone());
-        match tokio::task::spawn_blocking(move || scan_once(&i, &p, &r)).await {
+        let (i, p, r, sd) = (intake.clone(), pool.clone(), root.clone(), shutdown.clone());
+        match tokio::task::spawn_blocking(move || scan_once(&i, &p, &r, &sd)).await {
             Ok(Ok(n)) => {
                 health.poll_succeeded(Utc::now());
                 if n > 0 {

@@ -2,7 +2,11 @@
 //! 200 when the database answers (intake may be `degraded` without failing the check, so a load
 //! balancer keeps serving the web app while the mail server is away); 503 when it does not.
 //! `workers` lists each supervised background worker (`crate::jobs`): `running`, `restarting`
-//! after a failure (with its restart count and last error), `done` or `fatal`.
+//! after a failure (with its restart count and last error), `done`, `fatal`, or `standby` (a
+//! leased worker while another instance holds its lease; with the lease's name).
+//! `instance` is this instance's id; `leases` every lease row (name, holder, expires_at, and
+//! `held`: whether this instance holds it now), so each instance tells which one polls which
+//! mailbox. A standby instance is healthy: its intake shows `standby`.
 
 use actix_web::{web, HttpResponse};
 use chrono::Utc;
@@ -13,12 +17,13 @@ pub use crate::health::HealthState;
 
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let pool = state.pool.clone();
-    let db = web::block(move || -> Result<(i64, i64), String> {
+    let db = web::block(move || -> Result<(i64, i64, Vec<crate::db::lease::Lease>), String> {
         let mut c = pool.get().map_err(|e| e.to_string())?;
         crate::db::ping(&mut c).map_err(|e| e.to_string())?;
         let backlog = crate::db::models::outbox_backlog(&mut c).map_err(|e| e.to_string())?;
         let quarantined = crate::db::models::quarantine_open(&mut c).map_err(|e| e.to_string())?;
-        Ok((backlog, quarantined))
+        let leases = crate::db::lease::list(&mut c).map_err(|e| e.to_string())?;
+        Ok((backlog, quarantined, leases))
     })
     .await
     .map_err(|e| e.to_string())
@@ -28,17 +33,29 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
 
     let intake = state.health.intake();
     let stale_after = state.config.settings.intake_stale_secs as i64;
+    let workers = state.health.workers.snapshot();
+    // The mailbox worker waiting for another instance's lease.
+    let standby = ["imap", "maildir"].iter().any(|n| workers.get(n).is_some_and(|w| w.status == "standby"));
     let intake_status = match (&intake.source, intake.last_success) {
+        _ if standby => "standby",
         (None, _) => "disabled",
         (Some(_), Some(t)) if (Utc::now() - t).num_seconds() <= stale_after => "ok",
         (Some(_), _) => "degraded",
     };
     let backend = state.config.database.backend_name();
-    let workers = state.health.workers.snapshot();
-    let workers_ok = workers.values().all(|w| matches!(w.status, "running" | "done"));
+    let workers_ok = workers.values().all(|w| matches!(w.status, "running" | "done" | "standby"));
+    let instance = &state.config.settings.instance_id;
     match db {
-        Ok((backlog, quarantined)) => HttpResponse::Ok().json(json!({
+        Ok((backlog, quarantined, leases)) => HttpResponse::Ok().json(json!({
             "status": if intake_status == "degraded" || !workers_ok { "degraded" } else { "ok" },
+            "instance": instance,
+            "leases": leases.iter().map(|l| json!({
+                "name": l.name,
+                "holder": l.holder,
+                "acquired_at": l.acquired_at.and_utc(),
+                "expires_at": l.expires_at.and_utc(),
+                "held": &l.holder == instance && l.expires_at > Utc::now().naive_utc(),
+            })).collect::<Vec<_>>(),
             "workers": workers,
             "database": { "status": "ok", "backend": backend },
             "intake": {
@@ -55,6 +72,7 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
             tracing::warn!(error = %e, "health check: database unavailable");
             HttpResponse::ServiceUnavailable().json(json!({
                 "status": "unavailable",
+                "instance": instance,
                 "database": { "status": "unavailable", "backend": backend },
                 "intake": { "status": intake_status, "source": intake.source },
             }))
