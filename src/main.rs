@@ -302,7 +302,10 @@ fn ingest(load: impl Fn() -> Result<Config, pqrs::config::ConfigError>, wait: Op
         let id = pqrs::intake::spool::spool(&mut conn, &raw, "stdin")?;
         pqrs::intake::spool::nudge(&config);
         let spooled = serde_json::json!({ "spooled": id }).to_string();
-        let Some(secs) = wait else { return Ok(spooled) };
+        let Some(secs) = wait else {
+            pqrs::db::spool::release_after_commit(conn);
+            return Ok(spooled);
+        };
         // The mail is stored: from here on nothing may turn into exit 75 (the MTA would deliver
         // it again), so a failure to wait is reported and the exit is 0.
         match pqrs::intake::spool::wait_processed(&mut conn, id, std::time::Duration::from_secs(secs)) {

@@ -209,3 +209,16 @@ pub fn purge_processed(conn: &mut AnyConnection, before: NaiveDateTime, limit: i
 pub fn backlog_in(pool: &super::Pool) -> Option<i64> {
     pool.get().ok().and_then(|mut c| backlog(&mut c).ok())
 }
+
+/// End a short-lived process's connection after its commit. On SQLite the connection is not
+/// closed: closing the last connection to a WAL database checkpoints the WAL into the database
+/// and deletes it (three more fsyncs and an unlink), which the next `pqrs ingest` would only
+/// recreate. Left open, the process exit releases its locks; what it committed is in the WAL
+/// (synced), and the automatic checkpoint of a later commit moves it into the database, as
+/// SQLite does after any crash. A PostgreSQL connection is closed as usual.
+pub fn release_after_commit(conn: AnyConnection) {
+    match conn {
+        AnyConnection::Sqlite(c) => std::mem::forget(c),
+        other => drop(other),
+    }
+}
