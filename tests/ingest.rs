@@ -305,3 +305,52 @@ fn direct_files_in_process_and_a_poison_mail_through_the_spool_ends_in_quarantin
     assert!(q[0].1 == big_mail.into_bytes(), "{backend:?}: the oversized mail's raw bytes");
     assert!(q[1].1 == mail("dir-2@citizen.example", "VENENO").into_bytes(), "{backend:?}: the poison mail's raw bytes");
 }
+
+/// A trigger that refuses to mark a spool row processed (the mark fails after the filing's
+/// statements ran).
+fn refuse_marking(conn: &mut AnyConnection, on: bool) {
+    let statements: &[&str] = match (&*conn, on) {
+        (AnyConnection::Sqlite(_), true) => &["CREATE TRIGGER refuse_mark BEFORE UPDATE ON inbound_spool \
+             WHEN NEW.processed_at IS NOT NULL BEGIN SELECT RAISE(ABORT, 'mark refused (test trigger)'); END"],
+        (AnyConnection::Sqlite(_), false) => &["DROP TRIGGER refuse_mark"],
+        (AnyConnection::Postgresql(_), true) => &[
+            "CREATE FUNCTION refuse_mark() RETURNS trigger AS $$ BEGIN IF NEW.processed_at IS NOT NULL THEN \
+             RAISE EXCEPTION 'mark refused (test trigger)'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER refuse_mark BEFORE UPDATE ON inbound_spool FOR EACH ROW EXECUTE FUNCTION refuse_mark()",
+        ],
+        (AnyConnection::Postgresql(_), false) => &["DROP TRIGGER refuse_mark ON inbound_spool", "DROP FUNCTION refuse_mark()"],
+    };
+    for s in statements {
+        diesel::sql_query(*s).execute(conn).expect("test trigger");
+    }
+}
+
+common::backend_tests!(#[test] fn the_filing_and_the_mark_are_one_transaction);
+fn the_filing_and_the_mark_are_one_transaction(backend: Backend) {
+    let db = TestDb::new(backend);
+    stdout_json(&ingest(&db, &[], &mail("tx-1@citizen.example", "Certificado")));
+    let (intake, pool) = (db.intake(), db.pool(2));
+    // The mark fails: the filing goes with it (no message, no case, no radicado used), and the
+    // row waits for its retry with the error.
+    refuse_marking(&mut db.conn(), true);
+    let pass = pqrs::intake::spool::process_due(&intake, &pool, 10, None).unwrap();
+    assert_eq!((pass.filed, pass.retried), (0, 1), "{backend:?}: {pass:?}");
+    let mut c = db.conn();
+    let n: i64 = messages::table.count().get_result(&mut c).unwrap();
+    assert_eq!((n, radicados(&mut c).len()), (0, 0), "{backend:?}: a filing whose row is not marked must not stay");
+    let id = spool_rows(&mut c)[0].0;
+    let st = pqrs::db::spool::state(&mut c, id).unwrap().unwrap();
+    assert!(st.processed_at.is_none() && st.last_error.as_deref().is_some_and(|e| e.contains("mark refused")), "{backend:?}: {st:?}");
+    // Once the mark can be made, the retry files it once, and the row names its radicado.
+    refuse_marking(&mut c, false);
+    common::wait_until(Duration::from_secs(20), "the retry to file the mail", || {
+        pqrs::intake::spool::process_due(&intake, &pool, 10, None).unwrap();
+        backlog(&db) == 0
+    });
+    let rows = spool_rows(&mut c);
+    let filed = radicados(&mut c);
+    assert_eq!(filed.len(), 1, "{backend:?}");
+    assert_eq!(outcome(&rows[0])["radicado"].as_str(), Some(filed[0].as_str()), "{backend:?}: {rows:?}");
+    // The radicado is the first of the year: the rolled-back attempt used none.
+    assert!(filed[0].ends_with("0000012"), "{backend:?}: {filed:?}");
+}
