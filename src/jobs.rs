@@ -190,10 +190,14 @@ impl Supervisor {
                     tokio::select! {
                         ended = &mut run => break ended,
                         _ = tokio::time::sleep(period) => {
-                            match hold(&store, &lease, ttl).await {
-                                Ok(true) => continue,
-                                Ok(false) => tracing::warn!(worker = name, lease = %lease, "lease taken by another instance: stopping worker {name}"),
-                                Err(e) => tracing::warn!(worker = name, lease = %lease, error = %format!("{e:#}"), "lease not renewed: stopping worker {name}"),
+                            // A renewal that hangs (a database cut off without a reset) counts as
+                            // failed after one period: the worker is stopped a third of the lease
+                            // before it can expire.
+                            match tokio::time::timeout(period, hold(&store, &lease, ttl)).await {
+                                Ok(Ok(true)) => continue,
+                                Ok(Ok(false)) => tracing::warn!(worker = name, lease = %lease, "lease taken by another instance: stopping worker {name}"),
+                                Ok(Err(e)) => tracing::warn!(worker = name, lease = %lease, error = %format!("{e:#}"), "lease not renewed: stopping worker {name}"),
+                                Err(_) => tracing::warn!(worker = name, lease = %lease, "lease renewal timed out: stopping worker {name}"),
                             }
                             lost = true;
                             let _ = tx.send(true);
@@ -418,12 +422,19 @@ mod tests {
         me: &'static str,
         /// Renewals fail (the database is away).
         broken: std::sync::atomic::AtomicBool,
+        /// Renewals hang while set (a database cut off without a reset).
+        slow: std::sync::atomic::AtomicBool,
     }
 
     impl LeaseStore for FakeLeases {
         fn hold(&self, _name: &str, ttl: Duration) -> anyhow::Result<bool> {
             if self.broken.load(Ordering::SeqCst) {
                 anyhow::bail!("database away");
+            }
+            // Bounded, so that a failing test ends instead of waiting for it for ever.
+            let hung = std::time::Instant::now();
+            while self.slow.load(Ordering::SeqCst) && hung.elapsed() < Duration::from_secs(10) {
+                std::thread::sleep(Duration::from_millis(20));
             }
             let mut g = self.shared.0.lock().unwrap();
             let now = std::time::Instant::now();
@@ -455,7 +466,7 @@ mod tests {
         let (tx, _rx) = watch::channel(false);
         let stop = Arc::new(tx);
         let workers = Arc::new(Workers::default());
-        let store = Arc::new(FakeLeases { shared: shared.clone(), me, broken: Default::default() });
+        let store = Arc::new(FakeLeases { shared: shared.clone(), me, broken: Default::default(), slow: Default::default() });
         let mut sup = Supervisor::new(stop.clone(), workers.clone());
         sup.spawn_leased("poller", "mailbox:x".into(), store.clone(), Duration::from_millis(300), move |mut sd| {
             let running = running.clone();
@@ -518,6 +529,20 @@ mod tests {
         a.store.broken.store(false, Ordering::SeqCst);
         wait_for("a to run again", || running.lock().unwrap().as_slice() == ["a"]).await;
         assert_eq!(status(&a), "running");
+        let _ = a.stop.send(true);
+        a.sup.join().await;
+    }
+
+    #[tokio::test]
+    async fn a_renewal_that_hangs_stops_the_worker_before_the_lease_could_expire() {
+        let shared = Arc::new(Shared::default());
+        let running = Arc::new(Mutex::new(Vec::new()));
+        let a = instance(&shared, "a", running.clone());
+        wait_for("a to run", || running.lock().unwrap().as_slice() == ["a"]).await;
+        // The renewal hangs until the flag is cleared: the worker must stop meanwhile.
+        a.store.slow.store(true, Ordering::SeqCst);
+        wait_for("a's worker to stop while its renewal hangs", || running.lock().unwrap().is_empty()).await;
+        a.store.slow.store(false, Ordering::SeqCst);
         let _ = a.stop.send(true);
         a.sup.join().await;
     }
