@@ -11,6 +11,9 @@
 //! - IDLE where the server offers it (woken within about a second of delivery), with a re-check
 //!   at least every `poll_interval_secs` (at most 25 min); plain polling otherwise. Errors
 //!   reconnect with exponential backoff (1 s … 60 s); `/healthz` shows the last successful poll.
+//! - One poller per mailbox across instances: the worker runs under the lease
+//!   `mailbox:imap:USER@HOST:PORT/FOLDER` ([`ImapUrl::lease_name`], `Supervisor::spawn_leased`),
+//!   and stops between two mails when this instance loses it.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -6,6 +6,9 @@
 //!
 //! Idempotent: every alert has a key in `alerts_sent`, written in the same transaction as the
 //! mail it queues, so a restart (or two instances) never sends a digest or an escalation twice.
+//! With several instances on one database the worker runs in one of them at a time, under the
+//! lease `job:follow_up` (`Supervisor::spawn_leased`); the keys still hold if two passes overlap
+//! during a takeover.
 
 use std::collections::BTreeMap;
 
