@@ -13,7 +13,7 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use crate::db::models::{CaseRow, NewAttachment, NewCase, NewCaseEvent, NewMessage, NewOutbox, NewQuarantine, OutboxRow};
-use crate::db::schema::{attachments, case_events, cases, messages, outbox, quarantine};
+use crate::db::schema::{attachments, case_events, cases, combined_ack_members, messages, outbox, quarantine};
 use crate::db::{self, AnyConnection, DbError};
 use crate::domain::radicado::{RadicadoType, UnitCode};
 use crate::domain::{CaseStatus, Channel, PetitionKind};
@@ -116,23 +116,22 @@ pub const COMBINED_ACK_EVENT: &str = "acuse_agrupado";
 /// The outbox purpose of a combined acknowledgement.
 pub const COMBINED_ACK_PURPOSE: &str = "acuse_agrupado";
 
-/// The cases a combined acknowledgement lists, in the order they joined it (from their
-/// [`COMBINED_ACK_EVENT`] events).
-pub fn combined_ack_cases(conn: &mut AnyConnection, outbox_id: i64) -> QueryResult<Vec<CaseRow>> {
-    let events: Vec<(i64, String)> = case_events::table
-        .filter(case_events::event_type.eq(COMBINED_ACK_EVENT))
-        .filter(case_events::payload.like(format!("%\"outbox_id\":{outbox_id}%")))
-        .order(case_events::id.asc())
-        .select((case_events::case_id, case_events::payload))
-        .load(conn)?;
-    let ids: Vec<i64> = events
-        .into_iter()
-        .filter(|(_, p)| serde_json::from_str::<serde_json::Value>(p).is_ok_and(|v| v["outbox_id"].as_i64() == Some(outbox_id)))
-        .map(|(id, _)| id)
-        .collect();
-    let mut rows: Vec<CaseRow> = cases::table.filter(cases::id.eq_any(&ids)).select(CaseRow::as_select()).load(conn)?;
-    rows.sort_by_key(|c| ids.iter().position(|i| *i == c.id));
-    Ok(rows)
+/// The (radicado, line) of each case a combined acknowledgement lists, in the order they joined
+/// it (case ids grow in filing order). Each line was rendered when its case joined, so a filing
+/// that joins a long list reads short strings, not every case again.
+fn combined_ack_lines(c: &mut AnyConnection, outbox_id: i64) -> QueryResult<Vec<(String, String)>> {
+    let rows: Vec<(i64, String, Option<String>)> = combined_ack_members::table
+        .filter(combined_ack_members::outbox_id.eq(outbox_id))
+        .order(combined_ack_members::case_id.asc())
+        .select((combined_ack_members::case_id, combined_ack_members::radicado, combined_ack_members::line))
+        .load(c)?;
+    rows.into_iter()
+        .map(|(id, radicado, line)| match line {
+            Some(l) => Ok((radicado, l)),
+            // A member carried over from before lines were stored.
+            None => Ok((radicado, crate::mailer::templates::combined_ack_line(&CaseRow::by_id(c, id)?))),
+        })
+        .collect()
 }
 
 /// Put `case` in the sender's pending combined acknowledgement, or start one due at
@@ -146,7 +145,21 @@ fn combine_ack(
     window_end: NaiveDateTime,
     policy: AckPolicy<'_>,
 ) -> QueryResult<i64> {
-    let render = |cases: &[CaseRow]| crate::mailer::templates::combined_acknowledgement(policy.entity_name, policy.public_base_url, cases);
+    let render = |lines: &[(String, String)]| {
+        crate::mailer::templates::combined_acknowledgement(policy.entity_name, policy.public_base_url, lines)
+    };
+    let line = crate::mailer::templates::combined_ack_line(case);
+    let join = |c: &mut AnyConnection, outbox_id: i64| {
+        diesel::insert_into(combined_ack_members::table)
+            .values((
+                combined_ack_members::outbox_id.eq(outbox_id),
+                combined_ack_members::case_id.eq(case.id),
+                combined_ack_members::radicado.eq(&case.radicado),
+                combined_ack_members::line.eq(&line),
+            ))
+            .execute(c)
+            .map(|_| outbox_id)
+    };
     let pending: Option<i64> = outbox::table
         .filter(outbox::to_addr.eq(&ack.to_addr))
         .filter(outbox::purpose.eq(COMBINED_ACK_PURPOSE))
@@ -162,18 +175,18 @@ fn combine_ack(
             .set(outbox::status.eq(outbox::status))
             .execute(c)?;
         if taken == 1 {
-            let mut listed = combined_ack_cases(c, id)?;
-            listed.push(case.clone());
+            let mut listed = combined_ack_lines(c, id)?;
+            listed.push((case.radicado.clone(), line.clone()));
             let (subject, body) = render(&listed);
             let n = diesel::update(outbox::table.find(id).filter(outbox::status.eq("pending")))
                 .set((outbox::subject.eq(subject), outbox::body_text.eq(body)))
                 .execute(c)?;
             if n == 1 {
-                return Ok(id);
+                return join(c, id);
             }
         }
     }
-    let (subject, body_text) = render(std::slice::from_ref(case));
+    let (subject, body_text) = render(&[(case.radicado.clone(), line.clone())]);
     let row = NewOutbox {
         purpose: COMBINED_ACK_PURPOSE.into(),
         subject,
@@ -181,7 +194,8 @@ fn combine_ack(
         next_attempt_at: window_end,
         ..ack.clone()
     };
-    diesel::insert_into(outbox::table).values(row).returning(outbox::id).get_result(c)
+    let id = diesel::insert_into(outbox::table).values(row).returning(outbox::id).get_result(c)?;
+    join(c, id)
 }
 
 /// Insert the message unless its dedupe key is already stored. `Ok(None)` = duplicate. A mail
@@ -256,22 +270,26 @@ fn store_attachments(
     case_id: Option<i64>,
     list: &[AttachmentInfo],
 ) -> QueryResult<()> {
-    let now = Utc::now().naive_utc();
-    for a in list {
-        diesel::insert_into(attachments::table)
-            .values(NewAttachment {
-                message_row_id,
-                case_id,
-                part_index: a.part_index,
-                filename: a.filename.clone(),
-                content_type: a.content_type.clone(),
-                size: a.size,
-                sha256: a.sha256.clone(),
-                kind: a.kind.clone(),
-                created_at: now,
-            })
-            .execute(conn)?;
+    if list.is_empty() {
+        return Ok(());
     }
+    let now = Utc::now().naive_utc();
+    // One multi-row INSERT for all of a message's attachments (one round trip on PostgreSQL).
+    let rows: Vec<NewAttachment> = list
+        .iter()
+        .map(|a| NewAttachment {
+            message_row_id,
+            case_id,
+            part_index: a.part_index,
+            filename: a.filename.clone(),
+            content_type: a.content_type.clone(),
+            size: a.size,
+            sha256: a.sha256.clone(),
+            kind: a.kind.clone(),
+            created_at: now,
+        })
+        .collect();
+    crate::with_inner!(conn, |c| diesel::insert_into(attachments::table).values(&rows).execute(c))?;
     Ok(())
 }
 

@@ -235,6 +235,42 @@ pub fn run_migrations(conn: &mut AnyConnection) -> Result<Vec<String>, DbError> 
     Ok(applied.into_iter().map(|v| v.to_string()).collect())
 }
 
+/// Tune `conn` for a bulk import (`on`), or back to the defaults.
+///
+/// - PostgreSQL: `synchronous_commit = off` for this session, so a commit stops waiting for its
+///   WAL flush (the import's mails still commit one by one, so the radicado row lock is held for
+///   one mail, never for a batch). A crash of the database server can lose the last moment of
+///   commits (at most three `wal_writer_delay`s, 0.6 s by default), never make them inconsistent;
+///   an import is re-run from its files and its duplicates are recognised, so nothing is lost.
+///   Only `pqrs import` uses this: the live doors (IMAP, Maildir, ingest, web) mark a mail as
+///   taken only after a durable commit.
+/// - SQLite: a larger page cache and memory-mapped reads for this connection (a batch commits
+///   500 mails, their raw bytes included; the default 2 MB cache re-reads index pages).
+pub fn bulk_session(conn: &mut AnyConnection, on: bool) -> QueryResult<()> {
+    match conn {
+        AnyConnection::Postgresql(c) => {
+            c.batch_execute(if on { "SET synchronous_commit TO off" } else { "RESET synchronous_commit" })
+        }
+        AnyConnection::Sqlite(c) => c.batch_execute(if on {
+            "PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824;"
+        } else {
+            "PRAGMA cache_size=-2000; PRAGMA mmap_size=0;"
+        }),
+    }
+}
+
+/// Refresh the planner's statistics of the tables intake writes (PostgreSQL `ANALYZE`; nothing on
+/// SQLite, whose planner prefers the indexes without statistics). A bulk import into a new
+/// database calls it as the tables grow: with the statistics of the empty tables, PostgreSQL
+/// plans sequential scans for the per-mail lookups (threading, combined acknowledgements), and
+/// the import slows down as it goes.
+pub fn refresh_statistics(conn: &mut AnyConnection) -> QueryResult<()> {
+    match conn {
+        AnyConnection::Postgresql(c) => c.batch_execute("ANALYZE cases, messages, outbox, attachments, case_events, combined_ack_members"),
+        AnyConnection::Sqlite(_) => Ok(()),
+    }
+}
+
 /// A write transaction. On SQLite its first statement is a write, so the transaction holds the
 /// write lock from the start and concurrent writers queue on the busy timeout.
 pub fn write_tx<T, E, F>(conn: &mut AnyConnection, f: F) -> Result<T, E>

@@ -304,7 +304,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    combined_ack_members (outbox_id, case_id) {
+        outbox_id -> BigInt,
+        case_id -> BigInt,
+        radicado -> Text,
+        line -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(sessions -> staff_users (user_id));
+diesel::joinable!(combined_ack_members -> cases (case_id));
 diesel::joinable!(routing_examples -> cases (case_id));
 diesel::joinable!(communications -> cases (case_id));
 diesel::joinable!(messages -> cases (case_id));
@@ -334,4 +344,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     routing_examples,
     leases,
     inbound_spool,
+    combined_ack_members,
 );

@@ -32,32 +32,35 @@ pub struct AckContext<'a> {
     pub attachments: i64,
 }
 
+/// One case's line in a combined acknowledgement (rendered once, when the case joins it).
+pub fn combined_ack_line(c: &CaseRow) -> String {
+    let received = Utc.from_utc_datetime(&c.received_at).with_timezone(&Bogota);
+    let due = match c.due_date {
+        Some(d) => format!("fecha máxima de respuesta: {}", fecha_larga(d)),
+        None => "sin término legal de respuesta".to_string(),
+    };
+    format!(
+        "- Radicado {r}: «{asunto}». Recibida el {fecha} a las {hora} (hora de Bogotá). {kind}; {due}.\n",
+        r = c.radicado,
+        asunto = if c.subject.trim().is_empty() { "(sin asunto)" } else { c.subject.trim() },
+        fecha = fecha_larga(received.date_naive()),
+        hora = received.format("%H:%M"),
+        kind = c.kind.label(),
+    )
+}
+
 /// The combined acuse de recibo for a sender over the per-sender hourly limit (loop protection:
 /// one mail for the hour instead of one per filing, never none): each radicado with its subject,
 /// date and time received (Bogotá), kind and due date.
-pub fn combined_acknowledgement(entity_name: &str, public_base_url: &str, cases: &[CaseRow]) -> (String, String) {
-    let radicados: Vec<&str> = cases.iter().map(|c| c.radicado.as_str()).collect();
+/// From each case's (radicado, [line](combined_ack_line)).
+pub fn combined_acknowledgement(entity_name: &str, public_base_url: &str, cases: &[(String, String)]) -> (String, String) {
+    let radicados: Vec<&str> = cases.iter().map(|(r, _)| r.as_str()).collect();
     let subject = match radicados.as_slice() {
         [one] => format!("Radicado {one} - Acuse de recibo de su solicitud"),
         many if many.len() <= 8 => format!("Acuse de recibo de {} solicitudes: radicados {}", many.len(), many.join(", ")),
         many => format!("Acuse de recibo de {} solicitudes: radicados {} y {} más", many.len(), many[..8].join(", "), many.len() - 8),
     };
-    let mut list = String::new();
-    for c in cases {
-        let received = Utc.from_utc_datetime(&c.received_at).with_timezone(&Bogota);
-        let due = match c.due_date {
-            Some(d) => format!("fecha máxima de respuesta: {}", fecha_larga(d)),
-            None => "sin término legal de respuesta".to_string(),
-        };
-        list.push_str(&format!(
-            "- Radicado {r}: «{asunto}». Recibida el {fecha} a las {hora} (hora de Bogotá). {kind}; {due}.\n",
-            r = c.radicado,
-            asunto = if c.subject.trim().is_empty() { "(sin asunto)" } else { c.subject.trim() },
-            fecha = fecha_larga(received.date_naive()),
-            hora = received.format("%H:%M"),
-            kind = c.kind.label(),
-        ));
-    }
+    let list: String = cases.iter().map(|(_, l)| l.as_str()).collect();
     let body = format!(
         "Cordial saludo.\n\n\
          {entity_name} recibió varias comunicaciones suyas en la última hora y radicó cada una. Para no \

@@ -69,6 +69,12 @@ pub struct Intake {
     parse_opts: ParseOptions,
 }
 
+/// A mail parsed and routed ahead of its store step ([`Intake::prepare`]).
+pub struct Prepared {
+    parsed: Result<InboundMessage, String>,
+    decision: Option<Decision>,
+}
+
 enum Thread {
     Reply { case_id: i64, radicado: String },
     Linked(String),
@@ -159,10 +165,34 @@ impl Intake {
         &self,
         conn: &mut AnyConnection,
         mail: RawMail<'_>,
+        dry_run: Option<&mut DryRun>,
+    ) -> Result<Processed, FilingError> {
+        let prepared = self.prepare(mail.bytes);
+        self.process_prepared(conn, mail, prepared, dry_run)
+    }
+
+    /// What can be decided about a mail without the store: its parse (under the time limit) and,
+    /// unless it is automatic mail, its routing. Pure and `Sync`: a bulk import prepares the next
+    /// mails on another thread while this one writes (see `intake::import`).
+    pub fn prepare(&self, bytes: &[u8]) -> Prepared {
+        let parsed = parse_with_time_limit(bytes, &self.parse_opts, PARSE_TIME_LIMIT);
+        let decision = match &parsed {
+            Ok(m) if m.automatic.is_none() => Some(self.route(m, Channel::CorreoContacto)),
+            _ => None,
+        };
+        Prepared { parsed, decision }
+    }
+
+    /// [`Self::process_detailed`] of a mail already [prepared](Self::prepare) from `mail.bytes`.
+    pub fn process_prepared(
+        &self,
+        conn: &mut AnyConnection,
+        mail: RawMail<'_>,
+        prepared: Prepared,
         mut dry_run: Option<&mut DryRun>,
     ) -> Result<Processed, FilingError> {
         let dry = dry_run.is_some();
-        let result = match db::guarded(conn, |c| self.process_inner(c, mail, dry_run.as_deref_mut())) {
+        let result = match db::guarded(conn, |c| self.process_inner(c, mail, prepared, dry_run.as_deref_mut())) {
             Err(e) if !e.is_temporary() && !dry => {
                 tracing::error!(error = %e, source = mail.source.as_str(), source_ref = ?mail.source_ref, "mail could not be filed; quarantined");
                 let reason = format!("store_rejected: {e}");
@@ -185,11 +215,13 @@ impl Intake {
         &self,
         conn: &mut AnyConnection,
         mail: RawMail<'_>,
+        prepared: Prepared,
         dry_run: Option<&mut DryRun>,
     ) -> Result<Processed, FilingError> {
         let now = Utc::now();
         let done = |outcome: Outcome| Ok(Processed { outcome, reused_message_id: false });
-        let msg = match parse_with_time_limit(mail.bytes, &self.parse_opts, PARSE_TIME_LIMIT) {
+        let Prepared { parsed, decision } = prepared;
+        let msg = match parsed {
             Ok(m) => m,
             Err(reason) => {
                 if dry_run.is_some() {
@@ -215,7 +247,7 @@ impl Intake {
             let outcome = if in_batch {
                 Outcome::Reply { radicado: String::new() }
             } else {
-                self.decide_only(conn, &msg, received_at)?
+                self.decide_only(conn, &msg, received_at, decision)?
             };
             if let (Some(mid), Outcome::Case { .. } | Outcome::Reply { .. }) = (&msg.message_id, &outcome) {
                 seen.filed_ids.insert(mid.clone());
@@ -253,7 +285,7 @@ impl Intake {
         };
 
         // A new case.
-        let decision = self.route(&msg, Channel::CorreoContacto);
+        let decision = decision.unwrap_or_else(|| self.route(&msg, Channel::CorreoContacto));
         let kind = PetitionKind::parse(&decision.kind).unwrap_or(PetitionKind::PeticionGeneral);
         let dates = self
             .policy
@@ -315,7 +347,13 @@ impl Intake {
     }
 
     /// What a dry run predicts for a mail that is not a duplicate.
-    fn decide_only(&self, conn: &mut AnyConnection, msg: &InboundMessage, received_at: DateTime<Utc>) -> Result<Outcome, FilingError> {
+    fn decide_only(
+        &self,
+        conn: &mut AnyConnection,
+        msg: &InboundMessage,
+        received_at: DateTime<Utc>,
+        decision: Option<Decision>,
+    ) -> Result<Outcome, FilingError> {
         if let Some(reason) = &msg.automatic {
             if let Some(original) = &msg.bounce_of {
                 let target = db::intake::outbox_by_message_id(conn, original)?;
@@ -326,7 +364,7 @@ impl Intake {
         if let Thread::Reply { radicado, .. } = self.thread(conn, msg)? {
             return Ok(Outcome::Reply { radicado });
         }
-        let decision = self.route(msg, Channel::CorreoContacto);
+        let decision = decision.unwrap_or_else(|| self.route(msg, Channel::CorreoContacto));
         let kind = PetitionKind::parse(&decision.kind).unwrap_or(PetitionKind::PeticionGeneral);
         if let Err(e) = self.policy.dates(kind, received_at) {
             return Ok(Outcome::Quarantined { reason: format!("store_rejected: deadline computation failed: {e}") });
@@ -478,7 +516,7 @@ impl Intake {
                 };
                 let mail = RawMail { bytes: &raw, source, source_ref: source_ref.as_deref(), source_time: Some(received_at.and_utc()) };
                 // A permanent failure is reported, not quarantined again (it is in quarantine).
-                match self.process_inner(conn, mail, None) {
+                match self.process_inner(conn, mail, self.prepare(&raw), None) {
                     Ok(p) => p.outcome,
                     Err(e) if !e.is_temporary() => Outcome::Quarantined { reason: format!("store_rejected: {e}") },
                     Err(e) => return Err(e),

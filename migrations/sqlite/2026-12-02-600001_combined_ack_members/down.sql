@@ -1,0 +1,1 @@
+DROP TABLE combined_ack_members;
