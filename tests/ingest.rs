@@ -9,6 +9,8 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+use chrono::Timelike;
+
 use common::{pqrs_cmd, wait_until_async, Backend, TestApp, TestDb};
 use diesel::prelude::*;
 use pqrs::db::schema::{cases, inbound_spool, messages, quarantine};
@@ -64,6 +66,7 @@ fn radicados(conn: &mut AnyConnection) -> Vec<String> {
 common::backend_tests!(#[actix_web::test] async fn a_spooled_mail_is_filed_when_the_service_starts);
 async fn a_spooled_mail_is_filed_when_the_service_starts(backend: Backend) {
     let db = TestDb::new(backend);
+    let arrived = (chrono::Utc::now() - chrono::Duration::days(3)).naive_utc().with_nanosecond(0).unwrap();
     // No service: spooled, exit 0, nothing filed yet.
     let v = stdout_json(&ingest(&db, &[], &mail("sp-1@citizen.example", "Certificado")));
     let id = v["spooled"].as_i64().unwrap_or_else(|| panic!("{v}"));
@@ -79,6 +82,8 @@ async fn a_spooled_mail_is_filed_when_the_service_starts(backend: Backend) {
         assert!(rows.iter().all(|r| !r.1), "nothing processed without a service: {rows:?}");
         assert_eq!(rows[0].0, id);
         assert!(radicados(&mut c).is_empty());
+        // The service was down for three days: the mail is dated from its arrival in the spool.
+        diesel::update(inbound_spool::table.find(id)).set(inbound_spool::spooled_at.eq(arrived)).execute(&mut c).unwrap();
     }
 
     let app = TestApp::builder(backend).db(db).spawn().await;
@@ -100,6 +105,13 @@ async fn a_spooled_mail_is_filed_when_the_service_starts(backend: Backend) {
         .first(&mut c)
         .unwrap();
     assert_eq!((raw, source.as_str()), (mail("sp-1@citizen.example", "Certificado").into_bytes(), "pipe"));
+    let received: chrono::NaiveDateTime = cases::table
+        .inner_join(messages::table)
+        .filter(messages::message_id.eq("sp-1@citizen.example"))
+        .select(cases::received_at)
+        .first(&mut c)
+        .unwrap();
+    assert_eq!(received, arrived, "{backend:?}: the case is dated from the spool, not from the filing");
     app.stop().await;
 }
 

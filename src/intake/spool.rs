@@ -130,7 +130,14 @@ pub fn process_due(intake: &Intake, pool: &Pool, max: usize, shutdown: Option<&S
         }
         let now = Utc::now();
         let Some(row) = store::claim_next(&mut conn, now.naive_utc())? else { return Ok(pass) };
-        let mail = RawMail { bytes: &row.raw, source: Source::Pipe, source_ref: row.source_ref.as_deref(), source_time: None };
+        // Received when the MTA handed it over (spooled), not when the service got to it: a
+        // service that was down for an hour still dates the mail, and its term, from its arrival.
+        let mail = RawMail {
+            bytes: &row.raw,
+            source: Source::Pipe,
+            source_ref: row.source_ref.as_deref(),
+            source_time: Some(row.spooled_at.and_utc()),
+        };
         let finished = store::finish(&mut conn, &row, Utc::now().naive_utc(), |c| -> Result<(Outcome, String), FilingError> {
             let p = intake.process_detailed(c, mail, None)?;
             let json = serde_json::to_string(&p.outcome).unwrap_or_default();
