@@ -22,6 +22,8 @@ pub struct Application {
     workers: crate::jobs::Supervisor,
     /// The intake pipeline (rules, policy) the workers use.
     pub intake: Option<Arc<crate::intake::Intake>>,
+    /// This instance's liveness lease, renewed until the workers have stopped.
+    instance_lease: InstanceLease,
 }
 
 /// Stops a running [`Application`]: the server stops accepting and finishes in-flight requests,
@@ -108,7 +110,11 @@ impl Application {
         let (shutdown, _rx) = watch::channel(false);
         let shutdown = Arc::new(shutdown);
         let workers = crate::jobs::Supervisor::new(shutdown.clone(), state.health.workers.clone());
-        let mut app = Application { port, server, state, shutdown, workers, intake: None };
+        // Taken before the outbox worker claims anything: a row this instance claims is never
+        // seen as a dead instance's by another one.
+        let lease_ttl = std::time::Duration::from_secs(config.settings.lease_secs);
+        let instance_lease = InstanceLease::start(state.pool.clone(), &config.settings.instance_id, lease_ttl).await?;
+        let mut app = Application { port, server, state, shutdown, workers, intake: None, instance_lease };
         let (pool, health, nudge) = (app.state.pool.clone(), app.state.health.clone(), app.state.outbox_nudge.clone());
         app.workers.spawn("outbox", {
             let (pool, nudge) = (pool.clone(), nudge.clone());
@@ -118,7 +124,6 @@ impl Application {
         // mailbox, one follow-up job (`Supervisor::spawn_leased`, `db::lease`).
         let leases: Arc<dyn crate::jobs::LeaseStore> =
             Arc::new(crate::jobs::DbLeases { pool: pool.clone(), holder: config.settings.instance_id.clone() });
-        let lease_ttl = std::time::Duration::from_secs(config.settings.lease_secs);
         if config.settings.imap_url.is_empty() {
             let (intake, pool, root, health, nudge) = (intake.clone(), pool.clone(), config.maildir(), health.clone(), nudge.clone());
             let lease = crate::intake::maildir_watch::lease_name(&root);
@@ -178,11 +183,70 @@ impl Application {
         let _ = self.shutdown.send(true);
         let fatal = self.workers.fatal();
         self.workers.join().await;
+        // Only now: the outbox worker has finished the rows it was sending.
+        self.instance_lease.release().await;
         tracing::info!("stopped");
         if let Some(reason) = fatal {
             anyhow::bail!(reason);
         }
         Ok(result?)
+    }
+}
+
+/// This instance's liveness lease `instance:<instance_id>` (`db::outbox::instance_lease_name`):
+/// taken at start, renewed every lease_secs/3 by a task of its own (not a supervised worker: it
+/// must outlive the workers' stop), released once the workers have stopped. While it is alive
+/// no other instance takes the outbox rows this one has claimed before their 10-minute claim
+/// expires; once it has expired (the instance was killed or cut off), the next claim of another
+/// instance takes them at once (`db::outbox::claim_next`).
+struct InstanceLease {
+    store: Arc<crate::jobs::DbLeases>,
+    name: String,
+    renew: tokio::task::JoinHandle<()>,
+}
+
+impl InstanceLease {
+    async fn start(pool: crate::db::Pool, instance_id: &str, ttl: std::time::Duration) -> anyhow::Result<InstanceLease> {
+        use crate::jobs::LeaseStore;
+        let store = Arc::new(crate::jobs::DbLeases { pool, holder: instance_id.to_string() });
+        let name = crate::db::outbox::instance_lease_name(instance_id);
+        let (s, n) = (store.clone(), name.clone());
+        // The lease of this id is only ever held by this id: taking it cannot be refused.
+        tokio::task::spawn_blocking(move || s.hold(&n, ttl)).await?.context("instance lease")?;
+        let (s, n) = (store.clone(), name.clone());
+        let period = (ttl / 3).max(std::time::Duration::from_millis(100));
+        let renew = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(period).await;
+                let (s2, n2) = (s.clone(), n.clone());
+                let renewed = tokio::time::timeout(period, tokio::task::spawn_blocking(move || s2.hold(&n2, ttl))).await;
+                match renewed {
+                    Ok(Ok(Ok(_))) => {}
+                    Ok(Ok(Err(e))) => tracing::warn!(lease = %n, error = %format!("{e:#}"), "instance lease not renewed; will try again"),
+                    Ok(Err(e)) => tracing::warn!(lease = %n, error = %e, "instance lease not renewed; will try again"),
+                    Err(_) => tracing::warn!(lease = %n, "instance lease renewal timed out; will try again"),
+                }
+            }
+        });
+        Ok(InstanceLease { store, name, renew })
+    }
+
+    async fn release(&self) {
+        use crate::jobs::LeaseStore;
+        self.renew.abort();
+        let (s, n) = (self.store.clone(), self.name.clone());
+        match tokio::task::spawn_blocking(move || s.release(&n)).await {
+            Ok(Ok(())) => tracing::info!(lease = %self.name, "instance lease released"),
+            Ok(Err(e)) => tracing::warn!(lease = %self.name, error = %format!("{e:#}"), "instance lease not released; it expires by itself"),
+            Err(e) => tracing::warn!(lease = %self.name, error = %e, "instance lease not released; it expires by itself"),
+        }
+    }
+}
+
+impl Drop for InstanceLease {
+    /// An application dropped without being run: stop renewing (the lease expires by itself).
+    fn drop(&mut self) {
+        self.renew.abort();
     }
 }
 

@@ -108,7 +108,7 @@ fn a_sender_over_the_limit_gets_one_combined_acknowledgement_never_none(backend:
     // filing does not change it and starts a new combined row.
     let mut conn = db.conn();
     let claimed = loop {
-        let row = pqrs::db::outbox::claim_next(&mut conn, window_end + Duration::seconds(1)).unwrap().expect("a due row");
+        let row = pqrs::db::outbox::claim_next(&mut conn, window_end + Duration::seconds(1), "test").unwrap().expect("a due row");
         if row.purpose == "acuse_agrupado" {
             break row;
         }

@@ -212,6 +212,8 @@ pub struct OutboxRow {
     pub sent_month: Option<String>,
     /// The stored bounce (`messages.id`) that reported this mail undelivered.
     pub bounce_message_row_id: Option<i64>,
+    /// The instance (`instance_id`) that claimed it last (`db::outbox::claim_next`).
+    pub claimed_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]

@@ -8,15 +8,46 @@ use super::models::OutboxRow;
 use super::schema::outbox;
 use super::AnyConnection;
 
-/// How long a claimed row stays with its sender before another may take it.
+/// How long a claimed row stays with its sender before another may take it (when the sender's
+/// instance is not known to be dead, see [`claim_next`]).
 const LEASE: chrono::Duration = chrono::Duration::minutes(10);
 
-/// Claim the next due row (`pending`, or `sending` with an expired lease).
-pub fn claim_next(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<Option<OutboxRow>> {
+/// The liveness lease of instance `instance_id` (`db::lease`), held while its `pqrs serve` runs.
+pub fn instance_lease_name(instance_id: &str) -> String {
+    format!("{INSTANCE_LEASE_PREFIX}{instance_id}")
+}
+
+const INSTANCE_LEASE_PREFIX: &str = "instance:";
+
+/// Claim the next due row for instance `instance` (recorded in `claimed_by`): a `pending` row
+/// whose time has come, a `sending` row whose claim has expired, or a `sending` row claimed by a
+/// dead instance, one whose `instance:<id>` lease row exists and has expired at `now` (it was
+/// killed, or stopped without finishing the row). A row claimed by an instance with a live lease,
+/// or by one that never held an instance lease (NULL `claimed_by`, a row claimed before the
+/// column, a sender outside `pqrs serve`), waits for its claim to expire as before.
+///
+/// The claim is a compare-and-set on (status, next_attempt_at, claimed_by) as the row was read,
+/// so two survivors reclaiming the same dead instance's row never both take it: the second
+/// finds the row changed and looks again.
+pub fn claim_next(conn: &mut AnyConnection, now: NaiveDateTime, instance: &str) -> QueryResult<Option<OutboxRow>> {
+    use diesel::IntoSql;
+    use super::schema::leases;
     for _ in 0..5 {
+        // Instances whose liveness lease has expired (a released lease expires at its release).
+        let dead: Vec<String> = leases::table
+            .filter(leases::name.like(format!("{INSTANCE_LEASE_PREFIX}%")))
+            .filter(leases::expires_at.le(now))
+            .select(leases::name)
+            .load::<String>(conn)?
+            .into_iter()
+            .filter_map(|n| n.strip_prefix(INSTANCE_LEASE_PREFIX).map(str::to_string))
+            .collect();
+        let due = outbox::status.eq_any(["pending", "sending"]).and(outbox::next_attempt_at.le(now));
+        // `dead` may be empty: `IN ()` is rendered as false by diesel on SQLite, `= ANY('{}')`
+        // is false on PostgreSQL.
+        let orphaned = outbox::status.eq("sending").and(outbox::claimed_by.eq_any(dead));
         let candidate: Option<OutboxRow> = outbox::table
-            .filter(outbox::status.eq_any(["pending", "sending"]))
-            .filter(outbox::next_attempt_at.le(now))
+            .filter(due.or(orphaned))
             .order(outbox::next_attempt_at.asc())
             .select(OutboxRow::as_select())
             .first(conn)
@@ -25,13 +56,18 @@ pub fn claim_next(conn: &mut AnyConnection, now: NaiveDateTime) -> QueryResult<O
         // The row as the claim left it: a combined acknowledgement updated between the select
         // and the claim is sent with its new body (its update is guarded on `pending`, so one
         // made after the claim changes nothing and starts a new row).
+        // `claimed_by` as read (NULL included: `= NULL` is never true, hence the second arm).
+        let same_claimer = outbox::claimed_by
+            .eq(row.claimed_by.clone())
+            .or(outbox::claimed_by.is_null().and(row.claimed_by.is_none().into_sql::<diesel::sql_types::Bool>()));
         let taken: Option<OutboxRow> = diesel::update(
             outbox::table
                 .filter(outbox::id.eq(row.id))
                 .filter(outbox::status.eq(row.status.as_str()))
-                .filter(outbox::next_attempt_at.eq(row.next_attempt_at)),
+                .filter(outbox::next_attempt_at.eq(row.next_attempt_at))
+                .filter(same_claimer),
         )
-        .set((outbox::status.eq("sending"), outbox::next_attempt_at.eq(now + LEASE)))
+        .set((outbox::status.eq("sending"), outbox::next_attempt_at.eq(now + LEASE), outbox::claimed_by.eq(instance)))
         .returning(outbox::all_columns)
         .get_result(conn)
         .optional()?;

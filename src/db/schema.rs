@@ -161,6 +161,7 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
         sent_month -> Nullable<Text>,
         bounce_message_row_id -> Nullable<BigInt>,
+        claimed_by -> Nullable<Text>,
     }
 }
 

@@ -49,6 +49,8 @@ enum Backend {
 pub struct Mailer {
     backend: Backend,
     from: Mailbox,
+    /// This instance's id (`instance_id`), recorded on the outbox rows it claims.
+    instance: String,
 }
 
 impl Mailer {
@@ -85,7 +87,7 @@ impl Mailer {
             }
             Backend::Smtp(builder.build())
         };
-        Ok(Mailer { backend, from })
+        Ok(Mailer { backend, from, instance: config.settings.instance_id.clone() })
     }
 
     /// Where mail goes, for logs.
@@ -198,7 +200,8 @@ pub fn backoff(attempts: i64) -> chrono::Duration {
 
 /// After this many transient failures a row is given up as failed (about four days).
 pub const MAX_ATTEMPTS: i64 = 25;
-/// Claim the next due row (`pending`, or `sending` with an expired lease).
+/// Claim the next due row (`pending`, `sending` with an expired lease, or `sending` claimed by a
+/// dead instance).
 pub use crate::db::outbox::claim_next;
 
 /// Record the result of a delivery attempt: sent, failed for good, or retried with backoff
@@ -226,11 +229,11 @@ pub fn record_result(
 pub async fn drain_once(pool: &Pool, mailer: &Mailer) -> anyhow::Result<usize> {
     let mut n = 0;
     loop {
-        let p = pool.clone();
+        let (p, me) = (pool.clone(), mailer.instance.clone());
         type Claimed = Option<Option<(OutboxRow, Result<Vec<OutgoingAttachment>, String>)>>;
         let claimed = tokio::task::spawn_blocking(move || -> anyhow::Result<Claimed> {
             let mut c = p.get()?;
-            let Some(row) = claim_next(&mut c, Utc::now().naive_utc())? else { return Ok(None) };
+            let Some(row) = claim_next(&mut c, Utc::now().naive_utc(), &me)? else { return Ok(None) };
             // The mail of an annulled communication is never sent (a retry put back after the
             // annulment included).
             if crate::db::communications::cancel_if_annulled(&mut c, row.id)? {
