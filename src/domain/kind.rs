@@ -79,6 +79,7 @@ str_enum! {
         RadicadorWeb => "radicador_web" / "Radicador Web",
         Presencial => "presencial" / "Presencial",
         Telefonico => "telefonico" / "Telefónico",
+        TeLlamamos => "te_llamamos" / "Te llamamos",
     }
 }
 

@@ -6,9 +6,11 @@
 //! - `mbox`, `maildir`: reading archives for import.
 //! - `door`: what a door hands over (raw bytes, source, arrival time) and the guards it shares.
 //! - `web_form`: validation of web filings (filed by `crate::workflow::web_filing`).
+//! - `callback`: "Te llamamos" callback requests, filed the same way on channel `te_llamamos`.
 //! - `import`: `pqrs import`; `maildir_watch`: the embedded drop folder; `imap`: the contact
 //!   mailbox.
 
+pub mod callback;
 pub mod imap;
 pub mod import;
 pub mod maildir;

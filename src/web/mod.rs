@@ -2,6 +2,7 @@
 //! functions through `web::block`; they never run diesel on an async worker.
 
 pub mod api;
+pub mod callbacks;
 pub mod caller;
 pub mod cases_api;
 pub mod communications_api;
@@ -38,7 +39,7 @@ pub struct AppState {
 /// 405 for a method a resource does not serve (with `Allow`), as JSON.
 async fn method_not_allowed(req: actix_web::HttpRequest) -> actix_web::HttpResponse {
     let allow = match req.match_pattern().as_deref() {
-        Some("/api/v1/filings") | Some("/api/v1/status") | Some("/api/v1/cases/{radicado}/actions") => "POST",
+        Some("/api/v1/filings") | Some("/api/v1/callbacks") | Some("/api/v1/status") | Some("/api/v1/cases/{radicado}/actions") => "POST",
         _ => "GET",
     };
     actix_web::HttpResponse::MethodNotAllowed()
@@ -66,9 +67,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/", web::get().to(public::home))
     .route("/radicar", web::get().to(public::form))
     .route("/radicar", web::post().to(public::submit))
+    .route("/te-llamamos", web::get().to(callbacks::form))
+    .route("/te-llamamos", web::post().to(callbacks::submit))
     .route("/consulta", web::get().to(public::lookup_form))
     .route("/consulta", web::post().to(public::lookup_submit))
     .service(api("/api/v1/filings").route(web::post().to(public::api_create_filing)))
+    .service(api("/api/v1/callbacks").route(web::post().to(callbacks::api_create)))
     .service(api("/api/v1/status").route(web::post().to(public::api_status)))
     .service(api("/api/v1/metrics/virtual-channel").route(web::get().to(api::virtual_channel)))
     .service(api("/api/v1/metrics/pqrs").route(web::get().to(api::pqrs)))

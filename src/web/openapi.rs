@@ -195,6 +195,17 @@ pub fn document() -> Value {
         .expect("parameters")
         .push(json!({"name": "format", "in": "query", "required": false, "schema": {"type": "string", "enum": ["json", "csv"]}}));
     doc["paths"]["/api/v1/metrics/pqrs"]["get"]["responses"]["200"]["content"]["text/csv"] = json!({"schema": {"type": "string"}});
+    doc["components"]["schemas"]["CallbackInput"] = json!({"type": "object", "required": ["name", "phone", "topic", "consent"], "properties": {
+        "name": {"type": "string", "minLength": 2, "maxLength": 200}, "phone": {"type": "string", "maxLength": 30, "description": "7 a 15 dígitos; se admiten espacios, + y -"},
+        "email": {"type": "string", "maxLength": 254, "description": "Opcional: si se da, se envía el acuse de recibo"},
+        "topic": {"type": "string", "minLength": 5, "maxLength": 2000}, "preferred_time": {"type": "string", "maxLength": 200},
+        "consent": {"type": "boolean", "description": "Autorización de tratamiento de datos (Ley 1581 de 2012): debe ser true"},
+        "website": {"type": "string", "description": "Trampa para robots: debe ir vacío"}}});
+    doc["paths"]["/api/v1/callbacks"] = json!({"post": {
+                "summary": "Te llamamos: pedir que la entidad llame al ciudadano (canal te_llamamos, con radicado y término)",
+                "parameters": [{"name": "Idempotency-Key", "in": "header", "required": false, "schema": {"type": "string", "maxLength": 200}}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CallbackInput"}}}},
+                "responses": responses(201, json!({"description": "Radicada", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FilingCreated"}}}}), &[400, 422, 429, 503])}});
     doc["components"]["schemas"]["CommunicationList"] = json!({"type": "object", "required": ["items"], "properties": {
         "items": {"type": "array", "items": {"$ref": "#/components/schemas/Communication"}}}});
     doc["paths"]["/api/v1/cases/{radicado}/communications"] = json!({"get": {

@@ -55,7 +55,7 @@ impl Intake {
         let msg = NewMessage {
             direction: "in".into(),
             channel: channel.as_str().into(),
-            source: if channel == Channel::RadicadorWeb { "web".into() } else { "staff".into() },
+            source: if matches!(channel, Channel::RadicadorWeb | Channel::TeLlamamos) { "web".into() } else { "staff".into() },
             dedupe_key,
             message_id: Some(message_id),
             sha256: sha,
@@ -96,7 +96,8 @@ impl Intake {
             department: decision.department.clone(),
             priority: decision.priority.clone(),
             tags: decision.tags.clone(),
-            needs_review: decision.needs_review,
+            // A callback always goes to triage: staff call back and answer or reclassify it.
+            needs_review: decision.needs_review || channel == Channel::TeLlamamos,
             subject: i.subject.clone(),
             citizen_name: opt(&i.name),
             citizen_email: opt(&i.email),
