@@ -178,3 +178,59 @@ async fn callbacks_are_counted_apart_and_not_as_virtual_channel_mail(backend: Ba
     assert_eq!(rep.totals.received, 3);
     app.stop().await;
 }
+
+async fn html_of(app: &TestApp, cookie: &awc::cookie::Cookie<'static>, path: &str) -> String {
+    let mut res = app.client().get(app.url(path)).cookie(cookie.clone()).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "{path}");
+    String::from_utf8(res.body().limit(5_000_000).await.unwrap().to_vec()).unwrap()
+}
+
+fn csrf_of(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"").nth(1).expect("a form with csrf").split('"').next().unwrap().to_string()
+}
+
+common::backend_tests!(#[actix_web::test] async fn staff_record_the_call_answered_and_closed_or_turned_into_a_pqrs);
+async fn staff_record_the_call_answered_and_closed_or_turned_into_a_pqrs(backend: Backend) {
+    let db = TestDb::new(backend);
+    db.add_staff("triage@anm.test", "triage", None);
+    let app = TestApp::builder(backend).db(db).spawn().await;
+    let c = app.client();
+    let mut filed = Vec::new();
+    for _ in 0..2 {
+        let mut res = c.post(app.url("/api/v1/callbacks")).send_json(&good()).await.unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        filed.push(res.json::<serde_json::Value>().await.unwrap()["radicado"].as_str().unwrap().to_string());
+    }
+    let cookie = app.login("triage@anm.test", PASSWORD).await.unwrap();
+    let case = |r: &str| -> (String, String, Option<String>) {
+        cases::table.filter(cases::radicado.eq(r)).select((cases::status, cases::kind, cases::response_radicado)).first(&mut app.db.conn()).unwrap()
+    };
+    // Answered in the call: the answer is recorded (with its outgoing radicado) and the case closed.
+    let html = html_of(&app, &cookie, &format!("/casos/{}", filed[0])).await;
+    assert!(html.contains("Registrar llamada") && html.contains("resuelta_en_llamada"), "{backend:?}: no call form");
+    let csrf = csrf_of(&html);
+    let post = |r: &str, fields: Vec<(&'static str, String)>| {
+        let mut f = vec![("csrf", csrf.clone()), ("action", "registrar_llamada".to_string())];
+        f.extend(fields);
+        c.post(app.url(&format!("/casos/{r}/acciones"))).cookie(cookie.clone()).send_form(&f)
+    };
+    // No answer text: refused, nothing changed.
+    let res = post(&filed[0], vec![("outcome", "resuelta_en_llamada".into()), ("text", " ".into())]).await.unwrap();
+    assert!(res.headers().get("location").unwrap().to_str().unwrap().contains("error="));
+    assert_eq!(case(&filed[0]).0, "radicado");
+    let res = post(&filed[0], vec![("outcome", "resuelta_en_llamada".into()), ("text", "Su solicitud está en evaluación técnica.".into())]).await.unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    assert_eq!(res.headers().get("location").unwrap().to_str().unwrap(), format!("/casos/{}", filed[0]), "no error");
+    let (status, _, response) = case(&filed[0]);
+    assert_eq!(status, "cerrado", "{backend:?}");
+    assert!(response.is_some(), "the answer has its outgoing radicado");
+    // The oficio (the constancia of the answer) carries what was said in the call.
+    let oficio = html_of(&app, &cookie, &format!("/staff/oficios/{}", response.unwrap())).await;
+    assert!(oficio.contains("Su solicitud está en evaluación técnica.") && oficio.contains("llamada telefónica"), "{oficio}");
+    // Turned into a PQRS: reclassified, still open.
+    let res = post(&filed[1], vec![("outcome", "convertida".into()), ("kind", "queja".into())]).await.unwrap();
+    assert_eq!(res.headers().get("location").unwrap().to_str().unwrap(), format!("/casos/{}", filed[1]), "no error");
+    let (status, kind, _) = case(&filed[1]);
+    assert_eq!((status.as_str(), kind.as_str()), ("radicado", "queja"));
+    app.stop().await;
+}

@@ -10,7 +10,7 @@ use maud::{html, Markup, PreEscaped};
 
 use super::{light, nav, redirect, sanitize_mail_html, staff_page, CaseQuery};
 use crate::auth::Caller;
-use crate::domain::{CaseStatus, PetitionKind, PriorityReason};
+use crate::domain::{CaseStatus, Channel, PetitionKind, PriorityReason};
 use crate::error::ApiError;
 use crate::mailer::templates::fecha_larga;
 use crate::web::cases_api::{self, ActionRequest};
@@ -182,6 +182,18 @@ pub async fn case_page(caller: Option<Caller>, state: web::Data<AppState>, path:
                         label { "Entidad competente" input type="text" name="entity" required; }
                         label { "Motivo" textarea name="reason" required {} }
                     }))
+                    @if case.channel == Channel::TeLlamamos {
+                        (action_form("registrar_llamada", "Registrar llamada (Te llamamos)", html! {
+                            p.small { "Teléfono del ciudadano: " strong { (case.citizen_phone.clone().unwrap_or_default()) } }
+                            fieldset {
+                                legend { "Resultado de la llamada" }
+                                label { input type="radio" name="outcome" value="resuelta_en_llamada" checked; " Resuelta en la llamada: la respuesta queda en la constancia y el caso se cierra" }
+                                label { input type="radio" name="outcome" value="convertida"; " Convertida en una PQRS del tipo elegido (sigue su trámite y su término)" }
+                            }
+                            label { "Respuesta dada en la llamada (obligatoria si se resolvió)" textarea name="text" {} }
+                            label { "Tipo de PQRS (si se convirtió)" select name="kind" { @for k in PetitionKind::ALL { option value=(k.as_str()) selected[*k == case.kind] { (k.label()) } } } }
+                        }))
+                    }
                     (super::respond::respond_form(&case, &csrf))
                     (action_form("reclasificar", "Corregir el tipo", html! {
                         label { "Tipo" select name="kind" { @for k in PetitionKind::ALL { option value=(k.as_str()) selected[*k == case.kind] { (k.label()) } } } }
@@ -278,6 +290,31 @@ pub async fn case_action(caller: Option<Caller>, state: web::Data<AppState>, pat
         // Both in one transaction: a refused assignment leaves the kind as it was.
         return match cases_api::run_actions(&state, &caller, radicado.clone(), reqs).await {
             Ok(_) => redirect("/triage"),
+            Err(e) => back(Some(e.message)),
+        };
+    }
+    // "Te llamamos": staff record the call through the existing actions, in one transaction:
+    // answered in the call (the answer, with its oficio, then closed) or turned into a PQRS of a
+    // kind (reclassified: the term follows the kind).
+    if action == "registrar_llamada" {
+        let reqs = match get("outcome").as_deref() {
+            Some("resuelta_en_llamada") => {
+                let Some(text) = get("text") else { return back(Some("Escriba la respuesta que se dio en la llamada.".into())) };
+                let today = crate::time::bogota_date(Utc::now());
+                vec![
+                    ActionRequest { action: "respond".into(), text: Some(format!("Respuesta dada en llamada telefónica (Te llamamos) el {}:\n\n{}", fecha_larga(today), text.trim())), ..Default::default() },
+                    ActionRequest { action: "close".into(), reason: Some("Resuelta en la llamada (Te llamamos)".into()), ..Default::default() },
+                ]
+            }
+            Some("convertida") => {
+                let Some(kind) = get("kind") else { return back(Some("Elija el tipo de PQRS.".into())) };
+                vec![ActionRequest { action: "reclassify".into(), kind: Some(kind), reason: Some("Convertida en PQRS tras la llamada (Te llamamos)".into()), ..Default::default() }]
+            }
+            _ => return back(Some("Elija el resultado de la llamada.".into())),
+        };
+        return match cases_api::run_actions(&state, &caller, radicado.clone(), reqs).await {
+            Ok(_) => back(None),
+            Err(e) if e.status == StatusCode::NOT_FOUND => html_response(StatusCode::NOT_FOUND, page("No encontrado", &nav(&caller), html! { h1 { "Caso no encontrado" } })),
             Err(e) => back(Some(e.message)),
         };
     }
