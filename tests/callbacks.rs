@@ -234,3 +234,17 @@ async fn staff_record_the_call_answered_and_closed_or_turned_into_a_pqrs(backend
     assert_eq!((status.as_str(), kind.as_str()), ("radicado", "queja"));
     app.stop().await;
 }
+
+common::backend_tests!(#[actix_web::test] async fn callbacks_are_rate_limited_like_filings);
+async fn callbacks_are_rate_limited_like_filings(backend: Backend) {
+    let app = TestApp::builder(backend).env("PQRS_FILING_BURST", "3").env("PQRS_FILING_RATE_PER_MINUTE", "1").spawn().await;
+    let c = app.client();
+    let mut statuses = vec![];
+    for _ in 0..4 {
+        statuses.push(c.post(app.url("/api/v1/callbacks")).send_json(&json!({})).await.unwrap().status().as_u16());
+    }
+    // The form shares the same per-address budget.
+    statuses.push(c.post(app.url("/te-llamamos")).send_form(&[("name", "x")]).await.unwrap().status().as_u16());
+    assert_eq!(statuses, [422, 422, 422, 429, 429], "{backend:?}");
+    app.stop().await;
+}
