@@ -128,10 +128,13 @@ async fn without_smtp_mail_is_written_as_eml_files_and_counted_as_sent(backend: 
     let db = TestDb::new(backend);
     let dir = tempfile::tempdir().unwrap();
     let row = file_with_ack(&db, "files", "ciudadano@example.com");
-    let config = config_with(&[("PQRS_DATA_DIR", dir.path().display().to_string())]);
+    let config = config_with(&[("PQRS_DATA_DIR", dir.path().display().to_string()), ("PQRS_INSTANCE_ID", "web-7".into())]);
     let mailer = Mailer::from_config(&config).unwrap();
     assert_eq!(drain_once(&db.pool(2), &mailer).await.unwrap(), 1);
-    assert_eq!(reload(&db, row.id).status, "sent");
+    let after = reload(&db, row.id);
+    assert_eq!(after.status, "sent");
+    // The sender recorded which instance claimed it (`instance_id`), for a takeover if it dies.
+    assert_eq!(after.claimed_by.as_deref(), Some("web-7"), "{backend:?}");
     let files: Vec<_> = std::fs::read_dir(dir.path().join("outbox")).unwrap().flatten().collect();
     assert_eq!(files.len(), 1);
     let text = std::fs::read_to_string(files[0].path()).unwrap();
