@@ -107,6 +107,8 @@ struct Batcher<'a> {
     batch: usize,
     /// The count of mails at which to refresh the planner's statistics next.
     next_analyze: u64,
+    /// Further connections that store mails at the same time as `conn` (PostgreSQL only).
+    extra: Vec<&'a mut AnyConnection>,
 }
 
 impl Batcher<'_> {
@@ -163,6 +165,8 @@ impl Batcher<'_> {
         };
         let outcomes = if is_dry {
             run(self.conn)?
+        } else if !self.extra.is_empty() {
+            store_in_parallel(intake, &mut *self.conn, &mut self.extra, items)?
         } else {
             crate::db::batch_tx(self.conn, run)?
         };
@@ -178,6 +182,71 @@ impl Batcher<'_> {
         }
         Ok(())
     }
+}
+
+/// Whether a mail's header block names other mails (`In-Reply-To`, `References`): it may thread to
+/// a case that another mail of the same batch opens, so it is stored after them.
+fn names_other_mails(raw: &[u8]) -> bool {
+    let end = [&b"\n\n"[..], b"\r\n\r\n"]
+        .iter()
+        .filter_map(|sep| raw.windows(sep.len()).position(|w| w == *sep))
+        .min()
+        .unwrap_or(raw.len());
+    raw[..end].split(|&b| b == b'\n').any(|line| {
+        let starts = |name: &[u8]| line.len() > name.len() && line[..name.len()].eq_ignore_ascii_case(name) && line[name.len()] == b':';
+        starts(b"in-reply-to") || starts(b"references")
+    })
+}
+
+/// Store a batch on PostgreSQL over several connections at once: the round trips of one mail
+/// (about twelve statements, each committed mail its own transaction) overlap with another's.
+/// Mails that name other mails (replies) are stored afterwards on `conn`, in their order, so a
+/// reply to a mail of the same batch finds its case. Radicados stay gap-free and unique (the
+/// sequence row is locked per filing transaction); they follow commit order, not file order.
+fn store_in_parallel(
+    intake: &Intake,
+    conn: &mut AnyConnection,
+    extra: &mut [&mut AnyConnection],
+    items: &[Item],
+) -> anyhow::Result<Vec<Processed>> {
+    let store = |c: &mut AnyConnection, it: &Item| -> anyhow::Result<Processed> {
+        let mail = RawMail { bytes: &it.bytes, source: Source::Import, source_ref: Some(&it.source_ref), source_time: it.source_time };
+        let prepared = intake.prepare(&it.bytes);
+        intake.process_prepared(c, mail, prepared, None).map_err(|e| anyhow::anyhow!("{}: {e}", it.source_ref))
+    };
+    let (later, first): (Vec<usize>, Vec<usize>) = (0..items.len()).partition(|&i| names_other_mails(&items[i].bytes));
+    let mut results: Vec<Option<Processed>> = (0..items.len()).map(|_| None).collect();
+    let workers = extra.len() + 1;
+    // Each worker takes every `workers`-th independent mail.
+    let done: Vec<anyhow::Result<Vec<(usize, Processed)>>> = std::thread::scope(|scope| {
+        let mut conns: Vec<&mut AnyConnection> = Vec::with_capacity(workers);
+        conns.push(&mut *conn);
+        conns.extend(extra.iter_mut().map(|c| &mut **c));
+        let handles: Vec<_> = conns
+            .into_iter()
+            .enumerate()
+            .map(|(w, c)| {
+                let mine: Vec<usize> = first.iter().copied().skip(w).step_by(workers).collect();
+                scope.spawn(move || mine.into_iter().map(|i| store(c, &items[i]).map(|p| (i, p))).collect::<anyhow::Result<Vec<_>>>())
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("an import store thread stopped"))))
+            .collect()
+    });
+    for part in done {
+        for (i, p) in part? {
+            results[i] = Some(p);
+        }
+    }
+    for i in later {
+        results[i] = Some(store(conn, &items[i])?);
+    }
+    results
+        .into_iter()
+        .map(|r| r.ok_or_else(|| anyhow::anyhow!("a mail of the batch was not stored")))
+        .collect()
 }
 
 /// Import every path; stops at the first storage error (re-running is safe).
@@ -198,7 +267,29 @@ pub fn run_import_batched(
     dry_run: bool,
     batch: usize,
 ) -> anyhow::Result<(Summary, f64)> {
+    run_import_with(intake, conn, Vec::new(), paths, dry_run, batch)
+}
+
+/// [`run_import_batched`] with further connections that store at the same time (used on
+/// PostgreSQL only, where each mail commits on its own; ignored on SQLite and in a dry run).
+pub fn run_import_with<'a>(
+    intake: &'a Intake,
+    conn: &'a mut AnyConnection,
+    mut extra: Vec<&'a mut AnyConnection>,
+    paths: &[PathBuf],
+    dry_run: bool,
+    batch: usize,
+) -> anyhow::Result<(Summary, f64)> {
+    if dry_run || matches!(conn, AnyConnection::Sqlite(_)) {
+        extra.clear();
+    }
+    if !dry_run {
+        for c in extra.iter_mut() {
+            crate::db::bulk_session(c, true)?;
+        }
+    }
     let mut b = Batcher {
+        extra,
         batch: batch.max(1),
         intake,
         conn,
@@ -214,8 +305,11 @@ pub fn run_import_batched(
     }
     let result = paths.iter().try_for_each(|p| import_path(&mut b, p)).and_then(|()| b.flush());
     if !dry_run {
-        // Back to durable commits before the connection goes back to its pool.
+        // Back to durable commits before the connections go back to their pool.
         crate::db::bulk_session(b.conn, false)?;
+        for c in b.extra.iter_mut() {
+            crate::db::bulk_session(c, false)?;
+        }
     }
     result?;
     Ok((b.summary.clone(), b.progress.finish()))
@@ -273,5 +367,16 @@ fn import_path(b: &mut Batcher<'_>, path: &Path) -> anyhow::Result<()> {
             }
             Ok(())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_mail_that_names_others_is_told_apart() {
+        assert!(super::names_other_mails(b"Subject: x\r\nIn-Reply-To: <a@b>\r\n\r\nbody"));
+        assert!(super::names_other_mails(b"references: <a@b>\n\nbody"));
+        assert!(!super::names_other_mails(b"Subject: x\r\n\r\nIn-Reply-To: <a@b>\r\n"));
+        assert!(!super::names_other_mails(b"X-References-Count: 2\n\nbody"));
     }
 }
