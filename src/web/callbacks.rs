@@ -5,14 +5,13 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use maud::{html, Markup};
 use serde::Serialize;
 
 use super::layout::{field_error, html_response, page, print_button, random_token};
-use super::public::{client_ip, file};
+use super::public::{client_ip, consent_field, csrf_token, file, with_csrf, CSRF_COOKIE};
 use super::AppState;
 use crate::domain::Channel;
 use crate::error::ApiError;
@@ -21,7 +20,6 @@ use crate::intake::web_form::WebFiled;
 use crate::mailer::templates::fecha_larga;
 
 /// The same cookie as the filing form: one token per browser.
-const CSRF_COOKIE: &str = "pqrs_csrf";
 const NAV: [(&str, &str); 3] = [("Radicar una PQRS", "/radicar"), ("Te llamamos", "/te-llamamos"), ("Consultar estado", "/consulta")];
 const ACTOR: &str = "te_llamamos";
 
@@ -101,26 +99,15 @@ fn form_page(input: &CallbackInput, errors: &BTreeMap<String, String>, csrf: &st
             label for="preferred_time" { "Horario en que prefiere que lo llamemos (opcional)" }
             input type="text" id="preferred_time" name="preferred_time" value=(input.preferred_time) maxlength="200" aria-describedby=[described("preferred_time")];
             (field_error(errors, "preferred_time"))
-            label {
-                input type="checkbox" id="consent" name="consent" checked[input.consent] aria-describedby=[described("consent")];
-                " Autorizo el tratamiento de mis datos personales para atender esta solicitud, conforme a la Ley 1581 de 2012. *"
-            }
-            (field_error(errors, "consent"))
+            (consent_field(input.consent, errors))
             button type="submit" { "Solicitar la llamada" }
         }
     })
 }
 
-fn with_csrf(status: StatusCode, token: &str, m: Markup) -> HttpResponse {
-    let mut res = html_response(status, m);
-    let cookie = Cookie::build(CSRF_COOKIE, token.to_string()).path("/").http_only(true).same_site(SameSite::Strict).finish();
-    let _ = res.add_cookie(&cookie);
-    res
-}
-
 /// `GET /te-llamamos`.
 pub async fn form(req: HttpRequest) -> HttpResponse {
-    let token = req.cookie(CSRF_COOKIE).map(|c| c.value().to_string()).filter(|t| t.len() == 64).unwrap_or_else(random_token);
+    let token = csrf_token(&req);
     with_csrf(StatusCode::OK, &token, form_page(&CallbackInput::default(), &BTreeMap::new(), &token))
 }
 

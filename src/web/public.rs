@@ -21,7 +21,7 @@ use crate::error::ApiError;
 use crate::intake::web_form::{self, FilingInput, ValidFiling, WebFiled, DOCUMENT_TYPES};
 use crate::mailer::templates::fecha_larga;
 
-const CSRF_COOKIE: &str = "pqrs_csrf";
+pub(super) const CSRF_COOKIE: &str = "pqrs_csrf";
 const NAV: [(&str, &str); 2] = [("Radicar una PQRS", "/radicar"), ("Consultar estado", "/consulta")];
 
 pub fn client_ip(req: &HttpRequest) -> std::net::IpAddr {
@@ -151,17 +151,31 @@ fn form_page(input: &FilingInput, errors: &BTreeMap<String, String>, csrf: &str)
                 input type="file" id="attachments" name="attachments" multiple aria-describedby="attachments-hint";
                 (field_error(errors, "attachments"))
             }
-            label {
-                input type="checkbox" id="consent" name="consent" checked[input.consent] aria-describedby=[described("consent")];
-                " Autorizo el tratamiento de mis datos personales para atender esta solicitud, conforme a la Ley 1581 de 2012. *"
-            }
-            (field_error(errors, "consent"))
+            (consent_field(input.consent, errors))
             button type="submit" { "Radicar" }
         }
     })
 }
 
-fn with_csrf(status: StatusCode, token: &str, m: Markup) -> HttpResponse {
+/// The data-protection consent checkbox of the public forms (Ley 1581 de 2012), with its error.
+pub(super) fn consent_field(checked: bool, errors: &BTreeMap<String, String>) -> Markup {
+    let described = errors.contains_key("consent").then(|| "consent-error".to_string());
+    html! {
+        label {
+            input type="checkbox" id="consent" name="consent" checked[checked] aria-describedby=[described];
+            " Autorizo el tratamiento de mis datos personales para atender esta solicitud, conforme a la Ley 1581 de 2012. *"
+        }
+        (field_error(errors, "consent"))
+    }
+}
+
+/// The caller's CSRF token (its cookie's, when it has a well-formed one) or a new one.
+pub(super) fn csrf_token(req: &HttpRequest) -> String {
+    req.cookie(CSRF_COOKIE).map(|c| c.value().to_string()).filter(|t| t.len() == 64).unwrap_or_else(random_token)
+}
+
+/// `m` with the CSRF cookie set to `token` (double-submit: the form carries the same token).
+pub(super) fn with_csrf(status: StatusCode, token: &str, m: Markup) -> HttpResponse {
     let mut res = html_response(status, m);
     let cookie = Cookie::build(CSRF_COOKIE, token.to_string()).path("/").http_only(true).same_site(SameSite::Strict).finish();
     let _ = res.add_cookie(&cookie);
@@ -169,7 +183,7 @@ fn with_csrf(status: StatusCode, token: &str, m: Markup) -> HttpResponse {
 }
 
 pub async fn form(req: HttpRequest) -> HttpResponse {
-    let token = req.cookie(CSRF_COOKIE).map(|c| c.value().to_string()).filter(|t| t.len() == 64).unwrap_or_else(random_token);
+    let token = csrf_token(&req);
     with_csrf(StatusCode::OK, &token, form_page(&FilingInput::default(), &BTreeMap::new(), &token))
 }
 
