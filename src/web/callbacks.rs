@@ -8,10 +8,9 @@ use std::collections::BTreeMap;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use maud::{html, Markup};
-use serde::Serialize;
 
 use super::layout::{field_error, html_response, page, print_button, random_token};
-use super::public::{client_ip, consent_field, csrf_token, file, with_csrf, CSRF_COOKIE};
+use super::public::{consent_field, created, csrf_token, error_summary, file, idempotency_key, rate_limited, with_csrf, CSRF_COOKIE};
 use super::AppState;
 use crate::domain::Channel;
 use crate::error::ApiError;
@@ -19,48 +18,16 @@ use crate::intake::callback::{self, CallbackInput};
 use crate::intake::web_form::WebFiled;
 use crate::mailer::templates::fecha_larga;
 
-/// The same cookie as the filing form: one token per browser.
 const NAV: [(&str, &str); 3] = [("Radicar una PQRS", "/radicar"), ("Te llamamos", "/te-llamamos"), ("Consultar estado", "/consulta")];
 const ACTOR: &str = "te_llamamos";
-
-fn rate_limited(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
-    if state.limiter.allow(client_ip(req)) {
-        Ok(())
-    } else {
-        Err(ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", "Demasiadas solicitudes desde su conexión. Espere un minuto e intente de nuevo."))
-    }
-}
-
-#[derive(Serialize)]
-struct Created<'a> {
-    radicado: &'a str,
-    received_at: chrono::DateTime<chrono::Utc>,
-    due_date: Option<chrono::NaiveDate>,
-    status_url: String,
-}
 
 /// `POST /api/v1/callbacks`: `{name, phone, email?, topic, preferred_time?, consent}` → 201
 /// `{radicado, status_url}`; 422 with Spanish messages per field.
 pub async fn api_create(req: HttpRequest, state: web::Data<AppState>, body: web::Json<CallbackInput>) -> Result<HttpResponse, ApiError> {
     rate_limited(&state, &req)?;
     let valid = callback::validate(body.into_inner()).map_err(ApiError::validation)?;
-    let key = req
-        .headers()
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(|s| format!("callback:{}", s.chars().take(200).collect::<String>()));
-    let filed = file(&state, valid.into_filing(), key, Channel::TeLlamamos, ACTOR.into()).await?;
-    let base = state.config.settings.public_base_url.trim_end_matches('/');
-    let mut res = HttpResponse::Created();
-    if filed.repeated {
-        res.insert_header(("Idempotent-Replayed", "true"));
-    }
-    Ok(res.json(Created {
-        radicado: &filed.radicado,
-        received_at: filed.received_at,
-        due_date: filed.due_date,
-        status_url: format!("{base}/consulta?radicado={}", filed.radicado),
-    }))
+    let filed = file(&state, valid.into_filing(), idempotency_key(&req, "callback:"), Channel::TeLlamamos, ACTOR.into()).await?;
+    Ok(created(&state, &filed))
 }
 
 fn form_page(input: &CallbackInput, errors: &BTreeMap<String, String>, csrf: &str) -> Markup {
@@ -68,12 +35,7 @@ fn form_page(input: &CallbackInput, errors: &BTreeMap<String, String>, csrf: &st
     page("Te llamamos", &NAV, html! {
         h1 { "Te llamamos: pida que la entidad lo llame" }
         p { "Déjenos su número y el tema; un funcionario lo llamará. Su solicitud recibe un número de radicado y un término de respuesta como cualquier PQRS. Los campos marcados con * son obligatorios." }
-        @if !errors.is_empty() {
-            div.errors role="alert" tabindex="-1" {
-                p { strong { "Revise los campos marcados:" } }
-                ul { @for (f, m) in errors { li { a href=(format!("#{f}")) { (m) } } } }
-            }
-        }
+        (error_summary(errors))
         form method="post" action="/te-llamamos" novalidate {
             input type="hidden" name="csrf" value=(csrf);
             div.hp aria-hidden="true" {

@@ -28,7 +28,7 @@ pub fn client_ip(req: &HttpRequest) -> std::net::IpAddr {
     req.peer_addr().map(|a| a.ip()).unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]))
 }
 
-fn rate_limited(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
+pub(super) fn rate_limited(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
     if state.limiter.allow(client_ip(req)) {
         Ok(())
     } else {
@@ -74,19 +74,43 @@ pub async fn api_create_filing(req: HttpRequest, state: web::Data<AppState>, pay
         return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Envíe JSON (application/json) o un formulario multipart/form-data."));
     };
     let valid = web_form::validate(input, uploads).map_err(ApiError::validation)?;
-    let key = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(|s| s.chars().take(200).collect::<String>());
-    let filed = file(&state, valid, key, Channel::RadicadorWeb, "radicador_web".into()).await?;
+    let filed = file(&state, valid, idempotency_key(&req, ""), Channel::RadicadorWeb, "radicador_web".into()).await?;
+    Ok(created(&state, &filed))
+}
+
+/// The request's `Idempotency-Key` (at most 200 characters), after `prefix`.
+pub(super) fn idempotency_key(req: &HttpRequest, prefix: &str) -> Option<String> {
+    req.headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(|s| format!("{prefix}{}", s.chars().take(200).collect::<String>()))
+}
+
+/// 201 with the filing's radicado, dates and status URL (`Idempotent-Replayed` on a retry).
+pub(super) fn created(state: &AppState, filed: &WebFiled) -> HttpResponse {
     let base = state.config.settings.public_base_url.trim_end_matches('/');
     let mut res = HttpResponse::Created();
     if filed.repeated {
         res.insert_header(("Idempotent-Replayed", "true"));
     }
-    Ok(res.json(Created {
+    res.json(Created {
         radicado: &filed.radicado,
         received_at: filed.received_at,
         due_date: filed.due_date,
         status_url: format!("{base}/consulta?radicado={}", filed.radicado),
-    }))
+    })
+}
+
+/// The list of a form's errors, each a link to its field.
+pub(super) fn error_summary(errors: &BTreeMap<String, String>) -> Markup {
+    html! {
+        @if !errors.is_empty() {
+            div.errors role="alert" tabindex="-1" {
+                p { strong { "Revise los campos marcados:" } }
+                ul { @for (f, m) in errors { li { a href=(format!("#{f}")) { (m) } } } }
+            }
+        }
+    }
 }
 
 fn form_page(input: &FilingInput, errors: &BTreeMap<String, String>, csrf: &str) -> Markup {
@@ -94,12 +118,7 @@ fn form_page(input: &FilingInput, errors: &BTreeMap<String, String>, csrf: &str)
     page("Radicar una PQRS", &NAV, html! {
         h1 { "Radicar una petición, queja, reclamo, sugerencia o denuncia" }
         p { "Los campos marcados con * son obligatorios. Recibirá el número de radicado en esta página y en su correo." }
-        @if !errors.is_empty() {
-            div.errors role="alert" tabindex="-1" {
-                p { strong { "Revise los campos marcados:" } }
-                ul { @for (f, m) in errors { li { a href=(format!("#{f}")) { (m) } } } }
-            }
-        }
+        (error_summary(errors))
         form method="post" action="/radicar" enctype="multipart/form-data" novalidate {
             input type="hidden" name="csrf" value=(csrf);
             div.hp aria-hidden="true" {
