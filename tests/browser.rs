@@ -1,81 +1,132 @@
-//! A real browser (headless Chromium driven through ChromeDriver's WebDriver protocol) works the
-//! staff app: triage logs in and reassigns a case, the department logs in and answers it, and the
-//! timeline shows both steps. Screenshots are saved under `test-artifacts/browser/` (not
-//! committed).
+//! A real browser (headless Chromium driven by fantoccini through ChromeDriver) works the public
+//! site and the staff app, and axe-core checks every HTML page for WCAG 2.1 A and AA violations.
+//!
+//! - The citizen side: the home page, the filing form (empty, after a failed submit with its
+//!   error summary, the confirmation), the status lookup and its result, "Te llamamos" (form, error
+//!   summary, confirmation).
+//! - The staff side: triage logs in and reassigns a case, the department logs in and answers it,
+//!   and the timeline shows both steps; the inbox, triage, the case page (with a timeline and an
+//!   attachment, its action forms opened too), verbal petitions, the report and the oficio.
+//!
+//! axe-core (pinned in `tests/servers.sh`, installed there from the npm registry outside the
+//! repository; `PQRS_TEST_AXE` names its `axe.min.js`) is injected with WebDriver's execute-script
+//! and run with execute-async-script on each page, rules tagged [`AXE_TAGS`]. Any violation fails
+//! the test, listed with its rule id, impact, help and the offending nodes' CSS targets.
+//! [`AXE_PAGES`] names every HTML GET route of `src/web/mod.rs`; `every_html_route_is_checked_by_axe`
+//! reads the route table and fails when a route is neither there nor in [`NOT_HTML`], and the
+//! browser test fails when it did not check each of [`AXE_PAGES`].
+//!
+//! Screenshots are saved under `test-artifacts/browser/` (not committed). Runs on both backends.
 
 mod common;
 
+use std::collections::BTreeSet;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use base64::Engine;
-use common::{server_envs, Backend, TestApp, TestDb, PASSWORD};
+use common::{backend_tests, server_envs, Backend, TestApp, TestDb, PASSWORD};
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use pqrs::intake::{Outcome, RawMail, Source};
 use serde_json::{json, Value};
 
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+/// The axe-core rule tags run on every page: WCAG 2.0 and 2.1, levels A and AA.
+const AXE_TAGS: [&str; 4] = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
 
-struct Driver {
-    child: Child,
-    base: String,
-    session: String,
-    http: awc::Client,
+/// Every GET route of the app that renders HTML, spelled as in `src/web/mod.rs`. The browser test
+/// runs axe-core on each (and on the pages the form posts render) and fails if it missed one.
+const AXE_PAGES: &[&str] = &[
+    "/",
+    "/radicar",
+    "/te-llamamos",
+    "/consulta",
+    "/personal",
+    "/bandeja",
+    "/triage",
+    "/casos/{radicado}",
+    "/staff/oficios/{radicado}",
+    "/verbal",
+    "/reportes/canal-virtual",
+];
+
+/// GET routes that render no HTML page, with the reason (every `/api/` route is JSON).
+const NOT_HTML: &[(&str, &str)] = &[
+    ("/healthz", "JSON health report"),
+    ("/metrics", "Prometheus text format"),
+    ("layout::PRINT_JS_PATH", "the print buttons' JavaScript file"),
+    ("/casos/{radicado}/adjuntos/{id}", "an attachment download (the file's own type)"),
+];
+
+/// Runs axe-core on the document; `arguments[0]` is the list of tags.
+const RUN_AXE: &str = r#"
+const done = arguments[arguments.length - 1];
+axe.run(document, { runOnly: { type: 'tag', values: arguments[0] }, resultTypes: ['violations'] })
+  .then(r => done({
+    version: axe.version,
+    passes: r.passes.length,
+    violations: r.violations.map(v => ({
+      id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+      nodes: v.nodes.map(n => ({ target: n.target, summary: n.failureSummary }))
+    }))
+  }))
+  .catch(e => done({ error: String(e && e.stack || e) }));
+"#;
+
+struct Browser {
+    c: Client,
+    driver: Child,
+    axe: String,
+    /// Routes axe-core checked, and what it found.
+    checked: BTreeSet<&'static str>,
+    violations: Vec<String>,
+    _profile: tempfile::TempDir,
 }
 
-impl Driver {
-    async fn start(chromedriver: &str, chromium: &str) -> Driver {
+impl Browser {
+    async fn start(chromedriver: &str, chromium: &str, axe_js: &str) -> Browser {
+        let axe = std::fs::read_to_string(axe_js).unwrap_or_else(|e| panic!("read axe-core from {axe_js}: {e}"));
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new(chromedriver).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("chromedriver");
-        let base = format!("http://127.0.0.1:{port}");
-        let http = awc::Client::builder().timeout(Duration::from_secs(60)).finish();
-        let mut caps = None;
+        let driver = Command::new(chromedriver).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("chromedriver");
+        let profile = tempfile::tempdir().expect("tempdir");
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("chrome"));
+        caps.insert("goog:chromeOptions".into(), json!({"binary": chromium, "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+            "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--disable-dev-shm-usage", "--window-size=1280,1600", format!("--user-data-dir={}", profile.path().display())]}));
+        let mut builder = ClientBuilder::new(HttpConnector::new());
+        builder.capabilities(caps);
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last = None;
         for _ in 0..100 {
-            let req = http.post(format!("{base}/session")).send_json(&json!({"capabilities": {"alwaysMatch": {
-                "browserName": "chrome",
-                "goog:chromeOptions": {"binary": chromium, "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--disable-dev-shm-usage", "--window-size=1280,1600", format!("--user-data-dir={}", std::env::temp_dir().join(format!("pqrs-chrome-{port}")).display())]}
-            }}})).await;
-            if let Ok(mut r) = req {
-                let v: Value = r.json().limit(1 << 20).await.unwrap_or_default();
-                if let Some(id) = v["value"]["sessionId"].as_str() {
-                    caps = Some(id.to_string());
-                    break;
-                }
+            match builder.connect(&url).await {
+                Ok(c) => return Browser { c, driver, axe, checked: BTreeSet::new(), violations: Vec::new(), _profile: profile },
+                Err(e) => last = Some(e),
             }
             actix_web::rt::time::sleep(Duration::from_millis(100)).await;
         }
-        Driver { child, base, session: caps.expect("WebDriver session"), http }
+        panic!("no WebDriver session from ChromeDriver on {url}: {last:?}");
     }
-    async fn cmd(&self, method: &str, path: &str, body: Value) -> Value {
-        let url = format!("{}/session/{}{}", self.base, self.session, path);
-        let req = match method {
-            "GET" => self.http.get(url).send().await,
-            _ => self.http.post(url).send_json(&body).await,
-        };
-        let mut res = req.expect("webdriver request");
-        let v: Value = res.json().limit(50 << 20).await.expect("webdriver json");
-        assert!(v["value"]["error"].is_null(), "{method} {path}: {v}");
-        v["value"].clone()
-    }
+
     async fn go(&self, url: &str) {
-        self.cmd("POST", "/url", json!({ "url": url })).await;
+        self.c.goto(url).await.unwrap_or_else(|e| panic!("go to {url}: {e}"));
     }
-    async fn find(&self, css: &str) -> String {
-        let v = self.cmd("POST", "/element", json!({"using": "css selector", "value": css})).await;
-        v[ELEMENT].as_str().unwrap().to_string()
+
+    async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        self.c.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("find {css}: {e}"))
     }
+
     async fn click(&self, css: &str) {
-        let e = self.find(css).await;
-        self.cmd("POST", &format!("/element/{e}/click"), json!({})).await;
+        self.find(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
+
     async fn type_in(&self, css: &str, text: &str) {
-        let e = self.find(css).await;
-        self.cmd("POST", &format!("/element/{e}/value"), json!({ "text": text })).await;
+        self.find(css).await.send_keys(text).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));
     }
+
     async fn source(&self) -> String {
-        self.cmd("GET", "/source", json!({})).await.as_str().unwrap_or_default().to_string()
+        self.c.source().await.expect("page source")
     }
+
     /// The page source once it contains `needle` (navigation after a form post may lag).
     async fn wait_for(&self, needle: &str) -> String {
         for _ in 0..100 {
@@ -85,71 +136,233 @@ impl Driver {
             }
             actix_web::rt::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("the page never showed {needle:?}");
+        panic!("the page never showed {needle:?}; it shows:\n{}", self.source().await);
     }
+
     async fn screenshot(&self, name: &str) {
-        let v = self.cmd("GET", "/screenshot", json!({})).await;
-        let png = base64::engine::general_purpose::STANDARD.decode(v.as_str().unwrap()).unwrap();
+        let png = self.c.screenshot().await.expect("screenshot");
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("test-artifacts/browser");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join(name), png).unwrap();
     }
-    async fn login(&self, app: &str, email: &str) {
+
+    async fn login(&self, app: &str, email: &str, password: &str) {
         self.go(&format!("{app}/personal")).await;
         self.type_in("#email", email).await;
-        self.type_in("#password", PASSWORD).await;
+        self.type_in("#password", password).await;
         self.click("button[type=submit]").await;
     }
-}
 
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
+    /// Opens every `<details>` of the page, so axe-core also sees what they hide.
+    async fn open_details(&self) {
+        self.c.execute("document.querySelectorAll('details').forEach(d => d.open = true)", vec![]).await.expect("open details");
+    }
+
+    /// Runs axe-core on the current page (`what` says which, `route` is its GET route in
+    /// [`AXE_PAGES`]) and records its violations.
+    async fn axe(&mut self, route: &'static str, what: &str) {
+        assert!(AXE_PAGES.contains(&route), "{route} is not in AXE_PAGES");
+        self.checked.insert(route);
+        self.c.execute(&self.axe, vec![]).await.expect("inject axe-core");
+        let r: Value = self.c.execute_async(RUN_AXE, vec![json!(AXE_TAGS)]).await.expect("run axe-core");
+        if let Some(e) = r["error"].as_str() {
+            panic!("axe-core failed on {what}: {e}");
+        }
+        let url = self.c.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+        let violations = r["violations"].as_array().cloned().unwrap_or_default();
+        // A run that checked nothing proves nothing.
+        assert!(r["passes"].as_u64().unwrap_or(0) > 0, "axe-core passed no rule on {what} ({url}): {r}");
+        eprintln!("axe-core {}: {what} ({url}): {} rules passed, {} violated", r["version"].as_str().unwrap_or("?"), r["passes"], violations.len());
+        for v in violations {
+            let mut s = format!("{what} ({url}): {} [{}] {} ({})", v["id"].as_str().unwrap_or(""), v["impact"].as_str().unwrap_or(""),
+                v["help"].as_str().unwrap_or(""), v["helpUrl"].as_str().unwrap_or(""));
+            for n in v["nodes"].as_array().into_iter().flatten() {
+                s.push_str(&format!("\n      {} — {}", n["target"], n["summary"].as_str().unwrap_or("").replace('\n', " ")));
+            }
+            self.violations.push(s);
+        }
+    }
+
+    /// Fails on any recorded violation and on any page of [`AXE_PAGES`] axe-core did not check.
+    fn assert_accessible(&self) {
+        assert!(self.violations.is_empty(), "axe-core found {} WCAG 2.1 A/AA violation(s):\n  {}", self.violations.len(), self.violations.join("\n  "));
+        let missed: Vec<_> = AXE_PAGES.iter().filter(|p| !self.checked.contains(*p)).collect();
+        assert!(missed.is_empty(), "axe-core did not check {missed:?}");
     }
 }
 
-#[actix_web::test]
-async fn triage_reassigns_and_the_department_answers_in_a_real_browser() {
-    let Some([chromedriver, chromium]) = server_envs(["PQRS_TEST_CHROMEDRIVER", "PQRS_TEST_CHROMIUM"]) else { return };
-    let db = TestDb::new(Backend::Sqlite);
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+/// A mail with a PDF attachment, so the case page lists one.
+fn mail_with_attachment() -> String {
+    "Message-ID: <browser@x>\r\nFrom: Ana Pérez <ana@example.com>\r\nTo: contacto@anm.gov.co\r\nSubject: Pregunta sobre mi trámite\r\n\
+     MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n\
+     --b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nBuenos días, quisiera saber en qué va mi solicitud de cesión de derechos del título.\r\n\
+     --b1\r\nContent-Type: application/pdf; name=\"cedula.pdf\"\r\nContent-Disposition: attachment; filename=\"cedula.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+     JVBERi0xLjQKJcfsj6IKMSAwIG9iago8PD4+CmVuZG9iagp0cmFpbGVyCjw8Pj4KJSVFT0YK\r\n--b1--\r\n"
+        .to_string()
+}
+
+backend_tests!(#[actix_web::test] async fn citizens_and_staff_work_the_site_in_a_real_browser_and_axe_finds_no_violation);
+
+async fn citizens_and_staff_work_the_site_in_a_real_browser_and_axe_finds_no_violation(backend: Backend) {
+    let Some([chromedriver, chromium, axe_js]) = server_envs(["PQRS_TEST_CHROMEDRIVER", "PQRS_TEST_CHROMIUM", "PQRS_TEST_AXE"]) else { return };
+    let db = TestDb::new(backend);
     let intake = db.intake();
-    let raw = "Message-ID: <browser@x>\r\nFrom: Ana Pérez <ana@example.com>\r\nTo: contacto@anm.gov.co\r\nSubject: Pregunta sobre mi trámite\r\n\
-               Content-Type: text/plain; charset=utf-8\r\n\r\nBuenos días, quisiera saber en qué va mi solicitud de cesión de derechos del título.\r\n";
+    let raw = mail_with_attachment();
     let m = RawMail { bytes: raw.as_bytes(), source: Source::Pipe, source_ref: None, source_time: None };
     let Outcome::Case { radicado, .. } = intake.process(&mut db.conn(), m, false).unwrap() else { panic!() };
     db.add_staff("triage@anm.test", "triage", None);
     db.add_staff("oaj@anm.test", "department", Some("OAJ"));
-    let app = TestApp::builder(Backend::Sqlite).db(db).spawn().await;
+    let app = TestApp::builder(backend).db(db).spawn().await;
     let base = &app.base;
+    let mut d = Browser::start(&chromedriver, &chromium, &axe_js).await;
 
-    let d = Driver::start(&chromedriver, &chromium).await;
+    // The citizen: home, the filing form, a failed submit, a filing, the status lookup.
+    d.go(&format!("{base}/")).await;
+    d.axe("/", "home").await;
+    d.go(&format!("{base}/radicar")).await;
+    d.axe("/radicar", "filing form").await;
+    d.click("form[action='/radicar'] button[type=submit]").await;
+    d.wait_for("Revise los campos marcados").await;
+    d.screenshot("01-filing-errors.png").await;
+    d.axe("/radicar", "filing form after a failed submit").await;
+    d.type_in("#name", "Ana Pérez").await;
+    d.type_in("#email", "ana.web@example.com").await;
+    d.type_in("#subject", "Solicitud de copia del expediente").await;
+    d.type_in("#message", "Solicito copia del expediente del título minero, por favor.").await;
+    let consent = d.find("#consent").await;
+    if !consent.is_selected().await.unwrap() {
+        consent.click().await.unwrap();
+    }
+    d.click("form[action='/radicar'] button[type=submit]").await;
+    let page = d.wait_for("Su solicitud fue radicada").await;
+    d.screenshot("02-filing-confirmation.png").await;
+    d.axe("/radicar", "filing confirmation").await;
+    let filed = page.split("Número de radicado: <strong").nth(1).and_then(|s| s.split('>').nth(1)).and_then(|s| s.split('<').next()).unwrap().to_string();
+    d.go(&format!("{base}/consulta")).await;
+    d.axe("/consulta", "status lookup").await;
+    d.type_in("#radicado", &filed).await;
+    d.type_in("#email", "ana.web@example.com").await;
+    d.click("form[action='/consulta'] button[type=submit]").await;
+    d.wait_for(&format!("Radicado {filed}")).await;
+    d.axe("/consulta", "status lookup result").await;
+    d.go(&format!("{base}/consulta")).await;
+    d.type_in("#radicado", &filed).await;
+    d.type_in("#email", "otra@example.com").await;
+    d.click("form[action='/consulta'] button[type=submit]").await;
+    d.wait_for("No encontramos una solicitud").await;
+    d.axe("/consulta", "status lookup, not found").await;
+
+    // "Te llamamos": the form, a failed submit, the confirmation.
+    d.go(&format!("{base}/te-llamamos")).await;
+    d.axe("/te-llamamos", "callback form").await;
+    d.click("form[action='/te-llamamos'] button[type=submit]").await;
+    d.wait_for("Revise los campos marcados").await;
+    d.axe("/te-llamamos", "callback form after a failed submit").await;
+    d.type_in("#name", "Luis Gómez").await;
+    d.type_in("#phone", "300 123 4567").await;
+    d.type_in("#topic", "Quiero saber cómo legalizar una mina pequeña.").await;
+    let consent = d.find("#consent").await;
+    if !consent.is_selected().await.unwrap() {
+        consent.click().await.unwrap();
+    }
+    d.click("form[action='/te-llamamos'] button[type=submit]").await;
+    d.wait_for("Recibimos su solicitud").await;
+    d.axe("/te-llamamos", "callback confirmation").await;
+
+    // Staff login: a wrong password, then triage.
+    d.go(&format!("{base}/personal")).await;
+    d.axe("/personal", "staff login").await;
+    d.login(base, "triage@anm.test", "no es la clave").await;
+    d.wait_for("Correo o contraseña incorrectos").await;
+    d.axe("/personal", "staff login after a wrong password").await;
+
     // Triage: the inbox lists the case; reassign it to OAJ with a reason.
-    d.login(base, "triage@anm.test").await;
+    d.login(base, "triage@anm.test", PASSWORD).await;
     d.wait_for(&radicado).await;
-    d.screenshot("01-triage-inbox.png").await;
+    d.screenshot("03-triage-inbox.png").await;
+    d.axe("/bandeja", "inbox (triage)").await;
+    d.go(&format!("{base}/triage")).await;
+    d.wait_for("Por revisar").await;
+    d.axe("/triage", "triage queue").await;
+    d.go(&format!("{base}/verbal")).await;
+    d.axe("/verbal", "verbal petition form").await;
+    d.go(&format!("{base}/reportes/canal-virtual")).await;
+    d.axe("/reportes/canal-virtual", "virtual-channel report").await;
+    d.go(&format!("{base}/casos/{radicado}")).await;
+    d.wait_for("cedula.pdf").await;
+    d.axe("/casos/{radicado}", "case page").await;
+    d.open_details().await;
+    d.axe("/casos/{radicado}", "case page with its action forms open").await;
     d.go(&format!("{base}/casos/{radicado}")).await;
     d.click("#accion-asignar > summary").await;
-    d.click("#accion-asignar select[name=department] option[value=OAJ]").await;
+    d.find("#accion-asignar select[name=department]").await.select_by_value("OAJ").await.expect("choose OAJ");
     d.type_in("#accion-asignar input[name=reason]", "Es una consulta jurídica").await;
     d.click("#accion-asignar button[type=submit]").await;
     d.wait_for("Dependencia: <strong>OAJ</strong>").await;
-    d.screenshot("02-triage-reassigned.png").await;
+    d.screenshot("04-triage-reassigned.png").await;
     d.click("form[action='/salir'] button").await;
     d.wait_for("Ingreso de funcionarios").await;
 
     // The department: sees it, answers it.
-    d.login(base, "oaj@anm.test").await;
+    d.login(base, "oaj@anm.test", PASSWORD).await;
     d.wait_for(&radicado).await;
+    d.axe("/bandeja", "inbox (department)").await;
     d.go(&format!("{base}/casos/{radicado}")).await;
     d.click("#accion-responder > summary").await;
     d.type_in("#accion-responder textarea[name=text]", "Su solicitud de cesión está en estudio; le informaremos la decisión.").await;
     d.click("#accion-responder button[type=submit]").await;
     let page = d.wait_for("Estado: <strong>Respondido</strong>").await;
-    d.screenshot("03-department-answered.png").await;
+    d.screenshot("05-department-answered.png").await;
     let timeline = page.split("<h2>Historial</h2>").nth(1).unwrap();
     for step in ["Radicado", "Asignado", "Es una consulta jurídica", "Respondido", "oaj@anm.test", "triage@anm.test"] {
         assert!(timeline.contains(step), "timeline lacks {step}");
     }
-    let _ = d.cmd("POST", "/url", json!({"url": "about:blank"})).await;
+    d.axe("/casos/{radicado}", "case page after the answer").await;
+    d.click("a[href^='/staff/oficios/']").await;
+    d.wait_for("Radicado de salida").await;
+    d.screenshot("06-oficio.png").await;
+    d.axe("/staff/oficios/{radicado}", "oficio").await;
+
+    d.assert_accessible();
+    let _ = d.c.clone().close().await;
     app.stop().await;
+}
+
+/// The GET routes of the app's route table (`src/web/mod.rs`): a string literal, or the name of
+/// the constant that holds the path.
+fn get_routes() -> BTreeSet<String> {
+    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/web/mod.rs")).expect("read src/web/mod.rs");
+    // A path opens `route(`, `resource(` or `api(`; `web::get()` is a GET on the last path seen.
+    let re = regex::Regex::new(r#"(?:route|resource|api)\(\s*(?:"([^"]*)"|((?:[a-z_]+::)*[A-Z][A-Z0-9_]*))|(web::get\(\))"#).unwrap();
+    let mut path: Option<String> = None;
+    let mut routes = BTreeSet::new();
+    for c in re.captures_iter(&src) {
+        if c.get(3).is_some() {
+            routes.insert(path.clone().expect("web::get() before any path in src/web/mod.rs"));
+        } else {
+            path = Some(c.get(1).or(c.get(2)).unwrap().as_str().to_string());
+        }
+    }
+    routes
+}
+
+/// Each HTML page of the route table is in the axe-core list (or excluded with a reason), and
+/// each listed page is still a route.
+#[test]
+fn every_html_route_is_checked_by_axe() {
+    let routes = get_routes();
+    let unlisted: Vec<_> = routes
+        .iter()
+        .filter(|r| !r.starts_with("/api/") && !AXE_PAGES.contains(&r.as_str()) && !NOT_HTML.iter().any(|(p, _)| p == r))
+        .collect();
+    assert!(unlisted.is_empty(), "GET routes of src/web/mod.rs that axe-core does not check: {unlisted:?}; add each HTML page to AXE_PAGES in tests/browser.rs (and visit it in the browser test), or to NOT_HTML with the reason");
+    let stale: Vec<_> = AXE_PAGES.iter().chain(NOT_HTML.iter().map(|(p, _)| p)).filter(|p| !routes.contains(**p)).collect();
+    assert!(stale.is_empty(), "listed in tests/browser.rs but not a GET route of src/web/mod.rs: {stale:?}");
 }

@@ -2,13 +2,18 @@
 # Test servers on loopback: PostgreSQL, Dovecot (IMAP 14143, IMAPS 14993) and aiosmtpd SMTP sinks
 # (plain 12525, STARTTLS 12587, implicit TLS 12465) that deliver into the Dovecot user's Maildir.
 #   tests/servers.sh ensure   install what is missing (Debian packages, as root) and start it;
-#                             also Chromium and ChromeDriver for the browser test
+#                             also Chromium and ChromeDriver for the browser test, and axe-core
+#                             (npm, pinned below) for its accessibility checks
 #   tests/servers.sh env      print the PQRS_TEST_* variables for the running servers
 #   tests/servers.sh stop     stop what ensure started (not a PostgreSQL the machine already ran)
 # Adapted from the project's tested recipe; state lives under $PQRS_TEST_STATE (default
 # /tmp/pqrs-test-servers). Dovecot keeps an inherited stderr open, so it never runs on a pipe.
 set -euo pipefail
 R=${PQRS_TEST_STATE:-/tmp/pqrs-test-servers}
+# axe-core from the npm registry, pinned, installed outside the repository (never vendored).
+AXE_VERSION=4.14.1
+AXE_DIR=${PQRS_TEST_AXE_DIR:-$R/axe-core-$AXE_VERSION}
+AXE_JS=$AXE_DIR/node_modules/axe-core/axe.min.js
 PG_PORT=5432 IMAP_PORT=14143 IMAPS_PORT=14993 SMTP_PORT=12525 SMTP_STARTTLS_PORT=12587 SMTP_TLS_PORT=12465
 
 log() { echo "servers: $*" >&2; }
@@ -157,10 +162,20 @@ ensure_browser() {
   command -v chromedriver >/dev/null && command -v chromium >/dev/null || apt_install chromium chromium-driver
 }
 
+ensure_axe() {
+  [ -f "$AXE_JS" ] && return 0
+  command -v npm >/dev/null || apt_install npm
+  log "installing axe-core $AXE_VERSION into $AXE_DIR"
+  mkdir -p "$AXE_DIR"
+  npm install --prefix "$AXE_DIR" --no-save --no-package-lock --no-audit --no-fund --loglevel=error "axe-core@$AXE_VERSION" >/dev/null
+  [ -f "$AXE_JS" ] || { log "npm did not install $AXE_JS"; return 1; }
+}
+
 ensure() {
   ensure_postgres
   ensure_mail
   ensure_browser
+  ensure_axe
   log "all test servers up"
 }
 
@@ -170,6 +185,7 @@ export PQRS_TEST_PG_URL=$(cat "$R"/pg-url)
 export PQRS_TEST_IMAP=127.0.0.1:$IMAP_PORT PQRS_TEST_IMAPS=127.0.0.1:$IMAPS_PORT PQRS_TEST_CA=$R/tls/ca.pem
 export PQRS_TEST_MAILDIR_ROOT=$R/vmail
 export PQRS_TEST_CHROMEDRIVER=$(command -v chromedriver || true) PQRS_TEST_CHROMIUM=$(command -v chromium || true)
+export PQRS_TEST_AXE=$([ -f "$AXE_JS" ] && echo "$AXE_JS")
 export PQRS_TEST_SMTP=127.0.0.1:$SMTP_PORT PQRS_TEST_SMTP_STARTTLS=127.0.0.1:$SMTP_STARTTLS_PORT PQRS_TEST_SMTP_TLS=127.0.0.1:$SMTP_TLS_PORT
 ENV
 }

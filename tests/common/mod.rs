@@ -438,6 +438,7 @@ fn server_of(name: &str, value: &str) -> (&'static str, Probe) {
         n if n.starts_with("PQRS_TEST_SMTP") => ("the SMTP sink (aiosmtpd)", Probe::Tcp(value.to_string())),
         "PQRS_TEST_CHROMEDRIVER" => ("ChromeDriver", Probe::File(value.to_string())),
         "PQRS_TEST_CHROMIUM" => ("Chromium", Probe::File(value.to_string())),
+        "PQRS_TEST_AXE" => ("axe-core (npm; tests/servers.sh ensure installs it)", Probe::File(value.to_string())),
         _ => ("a test server", Probe::None),
     }
 }

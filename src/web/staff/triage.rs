@@ -61,8 +61,10 @@ pub async fn triage(caller: Option<Caller>, state: web::Data<AppState>) -> HttpR
                                 input type="hidden" name="department" value=(code);
                                 input type="hidden" name="kind" value=(c.kind.as_str());
                                 input type="hidden" name="reason" value="Corrección de triage";
-                                button type="submit" title=(dept_name(code)) style="margin:0" aria-label=(format!("Asignar a {} ({})", dept_name(code), code)) {
-                                    (code) " · " (format!("{:.0} %", score * 100.0))
+                                // The accessible name starts with the visible text (WCAG 2.5.3, label in name).
+                                @let shown = format!("{code} · {:.0} %", score * 100.0);
+                                button type="submit" title=(dept_name(code)) style="margin:0" aria-label=(format!("{shown}: asignar a {}", dept_name(code))) {
+                                    (shown)
                                 }
                             }
                         }
