@@ -172,6 +172,24 @@ pub enum ReportCommand {
     },
     /// Rebuild the report rollup from the stored messages and mails (audit or repair).
     Rebuild,
+    /// The monthly "Informe de Servicios y Atención al Usuario": interactions per channel,
+    /// correo contacto against Radicador Web, the PQRS followed up per department, the month's
+    /// Ley 1712 figures and the satisfaction survey per channel (print-ready HTML, or JSON).
+    Informe {
+        #[arg(long)]
+        year: i32,
+        /// 1 to 12.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=12))]
+        month: u32,
+        #[arg(long, value_enum, default_value = "html")]
+        format: InformeFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum InformeFormat {
+    Html,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]

@@ -14,6 +14,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod health;
+pub mod informe;
 pub mod intake;
 pub mod jobs;
 pub mod mailer;

@@ -231,6 +231,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Report { command: pqrs::cli::ReportCommand::Informe { year, month, format } } => {
+            let config = load()?;
+            let policy = pqrs::policy::Policy::load(&config)?;
+            let rules = pqrs::routing::RuleSet::load_dir(&config.settings.rules_dir)?;
+            let pool = pqrs::startup::open_store(&config)?;
+            let today = pqrs::time::bogota_date(chrono::Utc::now());
+            let informe = pqrs::informe::informe(&mut *pool.get()?, &policy.deadlines, rules.departments(), year, month, today)?;
+            match format {
+                pqrs::cli::InformeFormat::Json => println!("{}", serde_json::to_string_pretty(&informe)?),
+                pqrs::cli::InformeFormat::Html => print!("{}", informe.to_document(&config.settings.entity_name, None)),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Report { command: pqrs::cli::ReportCommand::Rebuild } => {
             let config = load()?;
             let pool = pqrs::startup::open_store(&config)?;

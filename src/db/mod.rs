@@ -17,6 +17,7 @@
 pub mod alerts;
 pub mod cases;
 pub mod communications;
+pub mod informe;
 pub mod intake;
 pub mod lease;
 pub mod lifecycle;

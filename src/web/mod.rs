@@ -94,7 +94,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/staff/oficios/{radicado}", web::get().to(staff::oficio_page))
     .route("/verbal", web::get().to(staff::verbal_form))
     .route("/verbal", web::post().to(staff::verbal_submit))
-    .route("/reportes/canal-virtual", web::get().to(staff::report_page));
+    .route("/reportes/canal-virtual", web::get().to(staff::report_page))
+    .route("/reportes/informe", web::get().to(staff::informe_page));
 }
 
 /// Run blocking database work off the async workers, with a pooled connection.

@@ -7,6 +7,7 @@
 mod case_page;
 mod html;
 mod inbox;
+mod informe_page;
 mod login;
 mod notification;
 mod oficio;
@@ -18,6 +19,7 @@ mod verbal;
 pub use case_page::{attachment, case_action, case_page};
 pub use html::sanitize_mail_html;
 pub use inbox::inbox;
+pub use informe_page::{informe_page, MonthQ};
 pub use login::{login, login_form, logout, CsrfForm, LoginForm};
 pub use oficio::oficio_page;
 pub use report_page::{report_page, YearQ};
@@ -43,6 +45,7 @@ fn nav(caller: &Caller) -> Vec<(&'static str, &'static str)> {
     v.push(("Petición verbal", "/verbal"));
     if caller.may_report() {
         v.push(("Reporte", "/reportes/canal-virtual"));
+        v.push(("Informe mensual", "/reportes/informe"));
     }
     v
 }
