@@ -47,6 +47,7 @@ const AXE_PAGES: &[&str] = &[
     "/staff/oficios/{radicado}",
     "/verbal",
     "/reportes/canal-virtual",
+    "/reportes/informe",
 ];
 
 /// GET routes that render no HTML page, with the reason (every `/api/` route is JSON).
@@ -198,6 +199,12 @@ impl Drop for Browser {
     }
 }
 
+/// The radicado a confirmation page shows.
+fn radicado_on(page: &str) -> String {
+    let r = page.split("Número de radicado: <strong").nth(1).and_then(|s| s.split('>').nth(1)).and_then(|s| s.split('<').next());
+    r.unwrap_or_else(|| panic!("no radicado on the page:\n{page}")).to_string()
+}
+
 /// A mail with a PDF attachment, so the case page lists one.
 fn mail_with_attachment() -> String {
     "Message-ID: <browser@x>\r\nFrom: Ana Pérez <ana@example.com>\r\nTo: contacto@anm.gov.co\r\nSubject: Pregunta sobre mi trámite\r\n\
@@ -244,7 +251,7 @@ async fn citizens_and_staff_work_the_site_in_a_real_browser_and_axe_finds_no_vio
     let page = d.wait_for("Su solicitud fue radicada").await;
     d.screenshot("02-filing-confirmation.png").await;
     d.axe("/radicar", "filing confirmation").await;
-    let filed = page.split("Número de radicado: <strong").nth(1).and_then(|s| s.split('>').nth(1)).and_then(|s| s.split('<').next()).unwrap().to_string();
+    let filed = radicado_on(&page);
     d.go(&format!("{base}/consulta")).await;
     d.axe("/consulta", "status lookup").await;
     d.type_in("#radicado", &filed).await;
@@ -273,8 +280,9 @@ async fn citizens_and_staff_work_the_site_in_a_real_browser_and_axe_finds_no_vio
         consent.click().await.unwrap();
     }
     d.click("form[action='/te-llamamos'] button[type=submit]").await;
-    d.wait_for("Recibimos su solicitud").await;
+    let page = d.wait_for("Recibimos su solicitud").await;
     d.axe("/te-llamamos", "callback confirmation").await;
+    let callback = radicado_on(&page);
 
     // Staff login: a wrong password, then triage.
     d.go(&format!("{base}/personal")).await;
@@ -293,13 +301,31 @@ async fn citizens_and_staff_work_the_site_in_a_real_browser_and_axe_finds_no_vio
     d.axe("/triage", "triage queue").await;
     d.go(&format!("{base}/verbal")).await;
     d.axe("/verbal", "verbal petition form").await;
+    // The browser's own validation stops an empty submit (required fields); the page's error
+    // message is what the server's redirect shows.
+    d.go(&format!("{base}/verbal?error=El%20asunto%20es%20obligatorio.")).await;
+    d.wait_for("El asunto es obligatorio.").await;
+    d.axe("/verbal", "verbal petition form with an error").await;
     d.go(&format!("{base}/reportes/canal-virtual")).await;
     d.axe("/reportes/canal-virtual", "virtual-channel report").await;
+    d.go(&format!("{base}/reportes/informe")).await;
+    d.wait_for("Informe de").await;
+    d.axe("/reportes/informe", "monthly informe").await;
+    d.go(&format!("{base}/reportes/informe?year=1&month=13")).await;
+    d.wait_for("se muestra el mes actual").await;
+    d.axe("/reportes/informe", "monthly informe after a bad month").await;
     d.go(&format!("{base}/casos/{radicado}")).await;
     d.wait_for("cedula.pdf").await;
     d.axe("/casos/{radicado}", "case page").await;
     d.open_details().await;
     d.axe("/casos/{radicado}", "case page with its action forms open").await;
+    d.go(&format!("{base}/casos/{callback}")).await;
+    d.wait_for("Registrar llamada").await;
+    d.open_details().await;
+    d.axe("/casos/{radicado}", "case page of a callback request, its forms open").await;
+    d.go(&format!("{base}/casos/19990000000000")).await;
+    d.wait_for("Caso no encontrado").await;
+    d.axe("/casos/{radicado}", "case page, not found").await;
     d.go(&format!("{base}/casos/{radicado}")).await;
     d.click("#accion-asignar > summary").await;
     d.find("#accion-asignar select[name=department]").await.select_by_value("OAJ").await.expect("choose OAJ");
