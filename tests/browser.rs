@@ -200,6 +200,10 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        // A test that panics never ends its WebDriver session: killing ChromeDriver alone would
+        // leave its Chromium running (re-parented to init, busy on a core). Its processes are the
+        // ones started with this test's own profile directory.
+        let _ = Command::new("pkill").arg("-KILL").arg("-f").arg(format!("user-data-dir={}", self._profile.path().display())).status();
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
