@@ -3,6 +3,8 @@
 //! is found in one `RegexSet` pass per text, the candidate rules are evaluated (strong, weak and
 //! subject modes), and the rules walked decide the department, kind, urgency and tags.
 
+use fixedbitset::FixedBitSet;
+
 use super::learned::{self, Learned, RuleScores};
 use super::compile::{
     Compiled, Field, MetaField, Node, Op, META_NAMES, ZONE_BODY, ZONE_NAMES, ZONE_QUOTED,
@@ -49,25 +51,25 @@ impl RuleSet {
         let originals: [&str; 4] = [subject, &z.own, &z.signature, &z.quoted];
         let folded: [Folded; 4] = originals.map(fold);
 
-        let mut text_bits: [Bits; 4] = Default::default();
+        let mut text_bits: [FixedBitSet; 4] = Default::default();
         for (zone, f) in folded.iter().enumerate() {
-            text_bits[zone] = Bits::new(c.text_regexes.len());
+            text_bits[zone] = FixedBitSet::with_capacity(c.text_regexes.len());
             if f.text.is_empty() {
                 continue;
             }
             for i in c.text_set.matches(&f.text).iter() {
-                text_bits[zone].set(i);
+                text_bits[zone].insert(i);
             }
         }
 
         let meta = meta_values(input);
-        let mut meta_bits: [Bits; 6] = Default::default();
+        let mut meta_bits: [FixedBitSet; 6] = Default::default();
         for (k, values) in meta.iter().enumerate() {
-            meta_bits[k] = Bits::new(c.meta_regexes.len());
+            meta_bits[k] = FixedBitSet::with_capacity(c.meta_regexes.len());
             for (_, f) in values {
                 if !f.is_empty() {
                     for i in c.meta_set.matches(f).iter() {
-                        meta_bits[k].set(i);
+                        meta_bits[k].insert(i);
                     }
                 }
             }
@@ -77,38 +79,38 @@ impl RuleSet {
         let entities = entities::extract(
             &[&folded[0].text, &folded[1].text, &folded[2].text, &folded[3].text],
             &self.regions,
-            &|zone, k| text_bits[zone].get(base + k),
+            &|zone, k| text_bits[zone].contains(base + k),
         );
 
         // Candidate rules: owners of a pattern that hit, and the always-checked ones.
-        let mut candidate = Bits::new(c.rules.len());
+        let mut candidate = FixedBitSet::with_capacity(c.rules.len());
         for bits in &text_bits {
-            for p in bits.iter() {
+            for p in bits.ones() {
                 for &r in &c.text_pat_rules[p] {
-                    candidate.set(r as usize);
+                    candidate.insert(r as usize);
                 }
             }
         }
         for bits in &meta_bits {
-            for p in bits.iter() {
+            for p in bits.ones() {
                 for &r in &c.meta_pat_rules[p] {
-                    candidate.set(r as usize);
+                    candidate.insert(r as usize);
                 }
             }
         }
         for &r in &c.always {
-            candidate.set(r as usize);
+            candidate.insert(r as usize);
         }
 
         let ev = Eval { c, text_bits: &text_bits, meta_bits: &meta_bits, folded: &folded, meta: &meta, entities: &entities };
         // Re-evaluations that cannot change anything are skipped: the weak one when signature and
         // quoted text matched no pattern, the subject one when the subject holds none of the rule's.
-        let weak_zones_hit = text_bits[ZONE_SIGNATURE].any() || text_bits[ZONE_QUOTED].any();
+        let weak_zones_hit = !text_bits[ZONE_SIGNATURE].is_clear() || !text_bits[ZONE_QUOTED].is_clear();
         let mut fired: Vec<(i64, usize, bool)> = Vec::new(); // (effective priority, rule, weak)
-        for r in candidate.iter() {
+        for r in candidate.ones() {
             let rule = &c.rules[r];
             if ev.node(&rule.when, Mode::Strong) {
-                let in_subject = c.rule_text_pats[r].iter().any(|&p| text_bits[ZONE_SUBJECT].get(p as usize));
+                let in_subject = c.rule_text_pats[r].iter().any(|&p| text_bits[ZONE_SUBJECT].contains(p as usize));
                 let bonus = if in_subject && ev.node(&rule.when, Mode::Subject) && ev.witness_in_subject(&rule.when) { SUBJECT_BONUS } else { 0 };
                 fired.push((rule.priority.saturating_add(bonus), r, false));
             } else if weak_zones_hit && ev.node(&rule.when, Mode::Weak) {
@@ -262,40 +264,6 @@ fn decide<'r>(c: &Compiled, walked: &[(i64, usize, bool)], value: impl Fn(usize)
     (chosen, out)
 }
 
-/// A fixed-size bit set.
-#[derive(Default, Clone)]
-struct Bits(Vec<u64>);
-
-impl Bits {
-    fn new(n: usize) -> Bits {
-        Bits(vec![0; n.div_ceil(64)])
-    }
-    fn set(&mut self, i: usize) {
-        if let Some(w) = self.0.get_mut(i / 64) {
-            *w |= 1 << (i % 64);
-        }
-    }
-    fn any(&self) -> bool {
-        self.0.iter().any(|&w| w != 0)
-    }
-    fn get(&self, i: usize) -> bool {
-        self.0.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
-    }
-    fn iter(&self) -> impl Iterator<Item = usize> + '_ {
-        self.0.iter().enumerate().flat_map(|(wi, &w)| {
-            let mut w = w;
-            std::iter::from_fn(move || {
-                if w == 0 {
-                    return None;
-                }
-                let b = w.trailing_zeros() as usize;
-                w &= w - 1;
-                Some(wi * 64 + b)
-            })
-        })
-    }
-}
-
 /// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
 fn truncate(s: &str, max: usize) -> &str {
     if s.len() <= max {
@@ -340,8 +308,8 @@ enum Mode {
 /// Evaluation of rule conditions against one prepared message.
 struct Eval<'a> {
     c: &'a Compiled,
-    text_bits: &'a [Bits; 4],
-    meta_bits: &'a [Bits; 6],
+    text_bits: &'a [FixedBitSet; 4],
+    meta_bits: &'a [FixedBitSet; 6],
     folded: &'a [Folded; 4],
     meta: &'a [Vec<(String, String)>; 6],
     entities: &'a Entities,
@@ -375,8 +343,8 @@ impl Eval<'_> {
     fn leaf(&self, i: usize, weak: Mode) -> bool {
         let leaf = &self.c.leaves[i];
         match (&leaf.op, leaf.field) {
-            (Op::Set(p), Field::Meta(m)) => self.meta_bits[m as usize].get(*p),
-            (Op::Set(p), f) => Self::zones(f, weak).iter().any(|&z| self.text_bits[z].get(*p)),
+            (Op::Set(p), Field::Meta(m)) => self.meta_bits[m as usize].contains(*p),
+            (Op::Set(p), f) => Self::zones(f, weak).iter().any(|&z| self.text_bits[z].contains(*p)),
             (Op::EntityRegex(re), Field::Entity(k)) => k.values(self.entities).iter().any(|v| re.is_match(&fold(v).text)),
             (Op::EntityRegex(_), _) => false,
             (Op::Equals(opts), Field::Meta(m)) => self.meta[m as usize].iter().any(|(_, f)| opts.contains(f)),
@@ -402,7 +370,7 @@ impl Eval<'_> {
     fn witness_in_subject(&self, when: &Node) -> bool {
         self.witness(when, Mode::Subject).is_some_and(|i| {
             let leaf = &self.c.leaves[i];
-            matches!((&leaf.op, leaf.field), (Op::Set(p), Field::Text | Field::Subject | Field::AllText) if self.text_bits[ZONE_SUBJECT].get(*p))
+            matches!((&leaf.op, leaf.field), (Op::Set(p), Field::Text | Field::Subject | Field::AllText) if self.text_bits[ZONE_SUBJECT].contains(*p))
         })
     }
 
@@ -419,7 +387,7 @@ impl Eval<'_> {
             (Op::Set(p), f) => {
                 let re = &self.c.text_regexes[*p];
                 for &z in Self::zones(f, weak) {
-                    if !self.text_bits[z].get(*p) {
+                    if !self.text_bits[z].contains(*p) {
                         continue;
                     }
                     if let Some(m) = re.find(&self.folded[z].text) {
