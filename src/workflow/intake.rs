@@ -8,8 +8,9 @@
 //! (`crate::intake`) only read mail and hand over [`RawMail`]; this module combines parsing,
 //! routing, the deadline policy, the store (`db::intake`) and the acknowledgement.
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
+use arc_swap::ArcSwap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -65,7 +66,9 @@ pub struct Intake {
     pub config: Arc<Config>,
     /// The calendar and terms in force (replaced on reload).
     pub policy: Arc<crate::policy::LivePolicy>,
-    rules: RwLock<Arc<RuleSet>>,
+    /// Read on every mail, replaced on SIGHUP: a lock-free swap, so routing never waits for a
+    /// reload and a reload never waits for routing.
+    rules: ArcSwap<RuleSet>,
     parse_opts: ParseOptions,
 }
 
@@ -88,7 +91,7 @@ impl Intake {
             own_domains: vec![config.settings.message_id_domain.to_ascii_lowercase()],
         };
         let policy = Arc::new(crate::policy::LivePolicy::new(Arc::unwrap_or_clone(policy)));
-        Intake { config, policy, rules: RwLock::new(rules), parse_opts }
+        Intake { config, policy, rules: ArcSwap::new(rules), parse_opts }
     }
 
     /// Load everything from the configuration's rules folder.
@@ -112,19 +115,14 @@ impl Intake {
         }
     }
 
+    /// The routing rules in force now (a reload after this call does not change the ones returned).
     pub fn rules(&self) -> Arc<RuleSet> {
-        match self.rules.read() {
-            Ok(g) => g.clone(),
-            Err(p) => p.into_inner().clone(),
-        }
+        self.rules.load_full()
     }
 
     /// Replace the routing rules (after they loaded and validated).
     pub fn set_rules(&self, rules: Arc<RuleSet>) {
-        match self.rules.write() {
-            Ok(mut g) => *g = rules,
-            Err(p) => *p.into_inner() = rules,
-        }
+        self.rules.store(rules);
     }
 
     pub fn parse_options(&self) -> &ParseOptions {
