@@ -28,10 +28,15 @@ pub struct ApiError {
     pub fields: BTreeMap<String, String>,
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
+/// The body of every error response (the OpenAPI schema `Error`).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Error)]
+pub struct ErrorBody<'a> {
+    /// Stable machine code, e.g. `not_found`, `validation_failed`.
     error: &'a str,
+    /// Spanish, for people.
     message: &'a str,
+    /// Spanish per-field messages (422).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     fields: &'a BTreeMap<String, String>,
 }
@@ -85,7 +90,7 @@ impl ResponseError for ApiError {
         self.status
     }
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(Body {
+        HttpResponse::build(self.status).json(ErrorBody {
             error: self.code,
             message: &self.message,
             fields: &self.fields,

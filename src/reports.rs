@@ -29,8 +29,9 @@ pub const MONTH_NAMES: [&str; 12] = [
     "Enero", "Febrero", "Marzo", "Abril", "Mayo", "Junio", "Julio", "Agosto", "Septiembre", "Octubre", "Noviembre", "Diciembre",
 ];
 
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct MonthRow {
+    /// 1 to 12 (0 in the totals row).
     pub month: u32,
     pub name: String,
     pub correo_contacto: i64,
@@ -42,9 +43,10 @@ pub struct MonthRow {
     pub internal: i64,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct VirtualChannel {
     pub year: i32,
+    #[schema(min_items = 12, max_items = 12)]
     pub months: Vec<MonthRow>,
     pub totals: MonthRow,
 }
@@ -119,44 +121,63 @@ impl VirtualChannel {
 /// `desistimiento_tacito`, `desistimiento_expreso`, `rejected`, `archived`, `open`. `denied`, `extended`,
 /// `suspended` and `open_overdue` are subsets of those; `annulled` is apart (a filing error, not a
 /// petition: in no other figure).
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, utoipa::ToSchema)]
+#[schema(description = "Cada caso no anulado está en exactamente una de: respondidas (a tiempo, fuera de término, notificación pendiente, notificación fallida), trasladadas, desistimiento tácito, desistimiento expreso, rechazadas, archivadas sin aclarar (art. 19), en trámite; su suma es recibidas. Las anuladas van aparte.")]
 pub struct PqrsFigures {
     /// Petitions filed in the period (effective filing day), annulled ones excluded.
+    #[schema(minimum = 0)]
     pub received: i64,
     /// Answered and the answer reached the citizen (first accepted delivery of the answer mail, or
     /// the answer itself without e-mail) by the due date.
+    #[schema(minimum = 0)]
     pub answered_on_time: i64,
     /// Answered, reaching the citizen after the due date.
+    #[schema(minimum = 0)]
     pub answered_late: i64,
     /// Answers denying what was asked, with their legal basis (a subset of the answered).
+    #[schema(minimum = 0)]
     pub denied: i64,
     /// Answered, the answer mail not yet accepted by the mail server (judged when it is).
+    #[schema(minimum = 0)]
     pub notification_pending: i64,
     /// Answered, the answer mail failed or bounced (nothing accepted): the citizen has no answer.
+    #[schema(minimum = 0)]
     pub notification_failed: i64,
     /// Sent to the competent entity (art. 21).
+    #[schema(minimum = 0)]
     pub transferred: i64,
     /// Tacit desistimiento: the citizen did not complete the petition within the month (art. 17).
+    #[schema(minimum = 0)]
     pub desistimiento_tacito: i64,
     /// Express desistimiento: the citizen withdrew the petition (art. 18).
+    #[schema(minimum = 0)]
     pub desistimiento_expreso: i64,
     /// Rejected as disrespectful (art. 19).
+    #[schema(minimum = 0)]
     pub rejected: i64,
     /// Unclear, returned to the citizen and archived without a clarification (art. 19).
+    #[schema(minimum = 0)]
     pub archived: i64,
     /// Cases whose term was extended (any outcome).
+    #[schema(minimum = 0)]
     pub extended: i64,
     /// Cases that had a requerimiento (the clock was suspended, art. 17; any outcome).
+    #[schema(minimum = 0)]
     pub suspended: i64,
     /// Still in the entity's hands (radicado, asignado, en trámite, requerimiento).
+    #[schema(minimum = 0)]
     pub open: i64,
     /// Open, past the due date on the report day, and not suspended.
+    #[schema(minimum = 0)]
     pub open_overdue: i64,
     /// Annulled (a filing error): counted apart, in no other figure.
+    #[schema(minimum = 0)]
     pub annulled: i64,
     /// Business days from the effective filing day to the answer reaching the citizen, net of
     /// the days the clock was suspended; over `answered_on_time + answered_late`.
+    #[schema(required)]
     pub mean_business_days_to_answer: Option<f64>,
+    #[schema(required)]
     pub max_business_days_to_answer: Option<i64>,
     #[serde(skip)]
     days_sum: i64,
@@ -216,7 +237,7 @@ impl PqrsFigures {
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct PqrsReport {
     pub from: NaiveDate,
     pub to: NaiveDate,

@@ -101,7 +101,7 @@ pub fn list(conn: &mut AnyConnection, f: &CaseFilter) -> QueryResult<(Vec<CaseRo
         Sort::ReceivedAsc => q.order(cases::id.asc()),
     };
     let per = f.per_page.clamp(1, 200);
-    let mut rows: Vec<CaseRow> = q.offset(f.page.max(0) * per).limit(per + 1).load(conn)?;
+    let mut rows: Vec<CaseRow> = q.offset(f.page.max(0).saturating_mul(per)).limit(per + 1).load(conn)?;
     let more = rows.len() as i64 > per;
     rows.truncate(per as usize);
     Ok((rows, more))
@@ -121,7 +121,7 @@ pub fn events(conn: &mut AnyConnection, case_id: i64) -> QueryResult<Vec<CaseEve
 }
 
 /// A message of a case, as staff see it.
-#[derive(Debug, Clone, Queryable, serde::Serialize)]
+#[derive(Debug, Clone, Queryable, serde::Serialize, utoipa::ToSchema)]
 pub struct CaseMessage {
     pub id: i64,
     pub direction: String,
@@ -129,6 +129,7 @@ pub struct CaseMessage {
     pub subject: String,
     pub from_addr: Option<String>,
     pub from_name: Option<String>,
+    #[schema(value_type = String)]
     pub received_at: chrono::NaiveDateTime,
     pub body_text: String,
     pub body_html: Option<String>,
@@ -143,7 +144,7 @@ pub fn case_messages(conn: &mut AnyConnection, case_id: i64) -> QueryResult<Vec<
         .load(conn)
 }
 
-#[derive(Debug, Clone, Queryable, serde::Serialize)]
+#[derive(Debug, Clone, Queryable, serde::Serialize, utoipa::ToSchema)]
 pub struct AttachmentMeta {
     pub id: i64,
     pub message_row_id: i64,

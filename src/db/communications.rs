@@ -396,11 +396,12 @@ pub fn signer_department(c: &mut AnyConnection, email: &str) -> QueryResult<Opti
 
 /// A communication with what staff see beside it: its mail's outbox status (e-mail only) and
 /// its attachments.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CommunicationDetail {
     #[serde(flatten)]
     pub row: CommunicationRow,
     /// `pending`, `sending`, `sent`, `failed` or `cancelled`; None when not mailed.
+    #[schema(required)]
     pub outbox_status: Option<String>,
     pub attachments: Vec<AttachmentMeta>,
 }

@@ -166,11 +166,12 @@ pub struct NewAttachment {
     pub created_at: NaiveDateTime,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = case_events)]
 pub struct CaseEvent {
     pub id: i64,
     pub case_id: i64,
+    #[schema(value_type = String)]
     pub at: NaiveDateTime,
     pub actor: String,
     pub event_type: String,
@@ -363,27 +364,34 @@ pub fn bump_monthly(conn: &mut AnyConnection, month: &str, channel: &str, kind: 
 
 /// One outgoing communication of a case (an oficio with its outgoing radicado), whatever the
 /// channel: see `db::communications`.
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = communications)]
 pub struct CommunicationRow {
     pub id: i64,
     pub case_id: i64,
+    /// Radicado de salida (tipo 1).
     pub radicado: String,
     /// `respuesta`, `requerimiento`, `prorroga`, `traslado`, ...
     pub purpose: String,
     /// `email`, `fisico` (printed, by post or in person) or `publicacion` (anonymous petitions).
+    #[schema(schema_with = crate::web::api_doc::communication_channels)]
     pub channel: String,
     pub addressee_name: String,
     pub addressee_address: String,
     pub subject: String,
     pub body: String,
+    #[schema(value_type = String)]
     pub created_at: NaiveDateTime,
     /// The staff user (e-mail) who acted, or `sistema`.
     pub created_by: String,
+    #[schema(required)]
     pub outbox_id: Option<i64>,
     /// The stored record (`messages`, direction `out`) holding the attachments, when any.
+    #[schema(required)]
     pub message_row_id: Option<i64>,
+    #[schema(required, value_type = Option<String>)]
     pub annulled_at: Option<NaiveDateTime>,
+    #[schema(required)]
     pub annulled_reason: Option<String>,
 }
 

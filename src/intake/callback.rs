@@ -10,17 +10,23 @@ use serde::{Deserialize, Serialize};
 use crate::intake::web_form::{FieldErrors, FilingInput, ValidFiling};
 
 /// The fields of a callback request (JSON keys and form field names).
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct CallbackInput {
+    #[schema(required, min_length = 2, max_length = 200)]
     pub name: String,
+    #[schema(required, max_length = 30)]
     pub phone: String,
+    #[schema(max_length = 254)]
     pub email: String,
     /// What the citizen wants to talk about.
+    #[schema(required, min_length = 5, max_length = 2000)]
     pub topic: String,
     /// When the citizen prefers to be called (free text: "mañanas", "después de las 3 p. m.").
+    #[schema(max_length = 200)]
     pub preferred_time: String,
     /// Consent to personal-data processing (Ley 1581 de 2012).
+    #[schema(required)]
     pub consent: bool,
     /// Honeypot: people never see it, so it must stay empty.
     pub website: String,

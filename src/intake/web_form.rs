@@ -35,19 +35,28 @@ pub const DOCUMENT_TYPES: [(&str, &str); 4] =
     [("CC", "Cédula de ciudadanía"), ("CE", "Cédula de extranjería"), ("NIT", "NIT"), ("PA", "Pasaporte")];
 
 /// The fields of a filing as submitted (JSON keys and form field names).
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct FilingInput {
     pub anonymous: bool,
+    #[schema(max_length = 200)]
     pub name: String,
+    #[schema(schema_with = crate::web::api_doc::document_types)]
     pub document_type: String,
+    #[schema(max_length = 20)]
     pub document_number: String,
+    #[schema(max_length = 254)]
     pub email: String,
+    #[schema(max_length = 30)]
     pub phone: String,
+    #[schema(max_length = 100)]
     pub municipality: String,
     /// Optional PQRS kind; the routing rules decide when empty.
+    #[schema(schema_with = crate::web::api_doc::filing_kinds)]
     pub kind: String,
+    #[schema(max_length = 200)]
     pub subject: String,
+    #[schema(max_length = 20000)]
     pub message: String,
     /// Consent to personal-data processing (Ley 1581 de 2012).
     pub consent: bool,

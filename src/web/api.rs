@@ -8,9 +8,14 @@ use super::AppState;
 use crate::auth::Caller;
 use crate::error::ApiError;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct YearQuery {
+    /// The calendar year (America/Bogota).
+    #[param(required = true, minimum = 2000, maximum = 2100)]
     pub year: Option<i32>,
+    /// `json` (default) or `csv` (also chosen by `Accept: text/csv`).
+    #[param(schema_with = super::api_doc::report_formats)]
     pub format: Option<String>,
 }
 
@@ -20,6 +25,20 @@ fn wants_csv(req: &HttpRequest, format: Option<&str>) -> bool {
 }
 
 /// `GET /api/v1/metrics/virtual-channel?year=YYYY` (JSON, or CSV with `Accept: text/csv` or `?format=csv`).
+#[utoipa::path(get, path = "/api/v1/metrics/virtual-channel", tag = "reportes",
+    summary = "Correos entrantes y salientes del canal virtual por mes",
+    security(("bearer" = [])),
+    params(YearQuery),
+    responses(
+        (status = 200, description = "Reporte", content(
+            (crate::reports::VirtualChannel = "application/json"),
+            (String = "text/csv"),
+        )),
+        (status = 400, description = "Petición mal formada", body = crate::error::ErrorBody),
+        (status = 401, description = "Sin credenciales válidas", body = crate::error::ErrorBody),
+        (status = 403, description = "Sin permiso", body = crate::error::ErrorBody),
+        (status = 503, description = "Servicio no disponible", body = crate::error::ErrorBody),
+    ))]
 pub async fn virtual_channel(req: HttpRequest, caller: Caller, state: web::Data<AppState>, q: web::Query<YearQuery>) -> Result<HttpResponse, ApiError> {
     if !caller.may_report() {
         return Err(ApiError::forbidden());
@@ -41,15 +60,36 @@ pub async fn virtual_channel(req: HttpRequest, caller: Caller, state: web::Data<
     Ok(HttpResponse::Ok().json(report))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RangeQuery {
+    /// First day (effective filing day), `AAAA-MM-DD`.
+    #[param(required = true, value_type = String, format = Date)]
     pub from: Option<String>,
+    /// Last day, `AAAA-MM-DD` (at most 10 years after `from`).
+    #[param(required = true, value_type = String, format = Date)]
     pub to: Option<String>,
+    /// `json` (default) or `csv` (also chosen by `Accept: text/csv`).
+    #[param(schema_with = super::api_doc::report_formats)]
     pub format: Option<String>,
 }
 
 /// `GET /api/v1/metrics/pqrs?from=YYYY-MM-DD&to=YYYY-MM-DD`: Ley 1712 figures (JSON, or CSV
 /// with `Accept: text/csv` or `?format=csv`: one line per group, Spanish column names).
+#[utoipa::path(get, path = "/api/v1/metrics/pqrs", tag = "reportes",
+    summary = "Cifras de PQRS (Ley 1712) por tipo, dependencia y canal",
+    security(("bearer" = [])),
+    params(RangeQuery),
+    responses(
+        (status = 200, description = "Cifras", content(
+            (crate::reports::PqrsReport = "application/json"),
+            (String = "text/csv"),
+        )),
+        (status = 400, description = "Petición mal formada", body = crate::error::ErrorBody),
+        (status = 401, description = "Sin credenciales válidas", body = crate::error::ErrorBody),
+        (status = 403, description = "Sin permiso", body = crate::error::ErrorBody),
+        (status = 503, description = "Servicio no disponible", body = crate::error::ErrorBody),
+    ))]
 pub async fn pqrs(req: HttpRequest, caller: Caller, state: web::Data<AppState>, q: web::Query<RangeQuery>) -> Result<HttpResponse, ApiError> {
     if !caller.may_report() {
         return Err(ApiError::forbidden());

@@ -23,6 +23,17 @@ const ACTOR: &str = "te_llamamos";
 
 /// `POST /api/v1/callbacks`: `{name, phone, email?, topic, preferred_time?, consent}` → 201
 /// `{radicado, status_url}`; 422 with Spanish messages per field.
+#[utoipa::path(post, path = "/api/v1/callbacks", tag = "público",
+    summary = "Te llamamos: pedir que la entidad llame al ciudadano (canal te_llamamos, con radicado y término)",
+    params(("Idempotency-Key" = Option<String>, Header, max_length = 200, description = "Un reintento con la misma clave radica una sola vez")),
+    request_body = CallbackInput,
+    responses(
+        (status = 201, description = "Radicada", body = super::public::Created),
+        (status = 400, description = "Petición mal formada", body = crate::error::ErrorBody),
+        (status = 422, description = "Datos inválidos, con mensajes por campo", body = crate::error::ErrorBody),
+        (status = 429, description = "Demasiadas solicitudes", body = crate::error::ErrorBody),
+        (status = 503, description = "Servicio no disponible", body = crate::error::ErrorBody),
+    ))]
 pub async fn api_create(req: HttpRequest, state: web::Data<AppState>, body: web::Json<CallbackInput>) -> Result<HttpResponse, ApiError> {
     rate_limited(&state, &req)?;
     let valid = callback::validate(body.into_inner()).map_err(ApiError::validation)?;

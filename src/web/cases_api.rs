@@ -17,7 +17,7 @@ use crate::policy::Policy;
 use crate::workflow::lifecycle::{self, Action, ActionError};
 
 /// A case as lists and the API show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CaseSummary {
     pub radicado: String,
     pub department: String,
@@ -27,12 +27,17 @@ pub struct CaseSummary {
     pub priority: String,
     pub needs_review: bool,
     pub subject: String,
+    #[schema(required)]
     pub citizen_name: Option<String>,
+    #[schema(value_type = String)]
     pub received_at: NaiveDateTime,
+    #[schema(required)]
     pub due_date: Option<NaiveDate>,
     /// Business days left (negative: overdue by); None when the clock does not run.
+    #[schema(required)]
     pub days_left: Option<i64>,
     /// `green` | `amber` | `red`, or `paused` (requerimiento), `none` (closed or no term).
+    #[schema(schema_with = super::api_doc::traffic_lights)]
     pub traffic_light: String,
 }
 
@@ -68,7 +73,8 @@ pub fn summarize(c: &CaseRow, policy: &Policy, today: NaiveDate) -> CaseSummary 
     }
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     pub status: Option<String>,
     pub department: Option<String>,
@@ -115,9 +121,12 @@ pub fn filter_for(caller: &Caller, q: &ListQuery, policy: &Policy, today: NaiveD
     f
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = CaseList)]
 struct ListPage {
     items: Vec<CaseSummary>,
+    /// The next page's `next` parameter; null on the last page.
+    #[schema(required)]
     next: Option<String>,
 }
 
@@ -129,6 +138,16 @@ fn require_staff(caller: &Caller) -> Result<(), ApiError> {
     }
 }
 
+#[utoipa::path(get, path = "/api/v1/cases", tag = "casos", summary = "Casos del alcance del usuario",
+    security(("bearer" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "Página de casos", body = ListPage),
+        (status = 400, description = "Petición mal formada", body = crate::error::ErrorBody),
+        (status = 401, description = "Sin credenciales válidas", body = crate::error::ErrorBody),
+        (status = 403, description = "Sin permiso", body = crate::error::ErrorBody),
+        (status = 503, description = "Servicio no disponible", body = crate::error::ErrorBody),
+    ))]
 pub async fn list(caller: Caller, state: web::Data<AppState>, q: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
     require_staff(&caller)?;
     let policy = state.intake.policy.clone();
@@ -143,7 +162,7 @@ pub async fn list(caller: Caller, state: web::Data<AppState>, q: web::Query<List
 }
 
 /// The full case for the API: summary, citizen, routing, timeline, messages, attachments.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct CaseDetail {
     #[serde(flatten)]
     pub summary: CaseSummary,
@@ -187,6 +206,15 @@ pub fn load_detail(c: &mut crate::db::AnyConnection, caller: &Caller, radicado: 
     Ok((case, detail))
 }
 
+#[utoipa::path(get, path = "/api/v1/cases/{radicado}", tag = "casos", summary = "Un caso con su historial",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Caso", body = CaseDetail),
+        (status = 401, description = "Sin credenciales válidas", body = crate::error::ErrorBody),
+        (status = 403, description = "Sin permiso", body = crate::error::ErrorBody),
+        (status = 404, description = "No encontrado (o fuera del alcance del usuario)", body = crate::error::ErrorBody),
+        (status = 503, description = "Servicio no disponible", body = crate::error::ErrorBody),
+    ))]
 pub async fn get(caller: Caller, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     require_staff(&caller)?;
     let policy = state.intake.policy.clone();
@@ -197,21 +225,30 @@ pub async fn get(caller: Caller, state: web::Data<AppState>, path: web::Path<Str
 }
 
 /// An action request (`action` names it; other fields as the action needs).
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
 pub struct ActionRequest {
+    #[schema(schema_with = super::api_doc::actions)]
     pub action: String,
     pub department: Option<String>,
     pub assignee: Option<String>,
     pub reason: Option<String>,
     pub message: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
     pub new_due: Option<String>,
     pub entity: Option<String>,
     pub text: Option<String>,
+    #[schema(schema_with = super::api_doc::kinds)]
     pub kind: Option<String>,
+    /// completion_received: the day it arrived; citizen_extension: the day the citizen asked.
+    #[schema(value_type = Option<String>, format = Date)]
     pub date: Option<String>,
+    /// completion_received: how it arrived (radicado físico, presencial, ...).
     pub via: Option<String>,
+    /// respond_denying: the legal basis of the denial.
     pub legal_basis: Option<String>,
+    /// annul: who approved the annulment.
     pub approved_by: Option<String>,
+    #[schema(schema_with = super::api_doc::priorities)]
     pub priority: Option<String>,
 }
 
@@ -306,12 +343,36 @@ pub async fn run_actions(state: &AppState, caller: &Caller, radicado: String, re
     Ok(row)
 }
 
+#[utoipa::path(post, path = "/api/v1/cases/{radicado}/actions", tag = "casos",
+    summary = "Acción sobre un caso (asignar, requerimiento, prórroga, traslado, responder, cerrar, anular, reclasificar)",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Caso actualizado", body = CaseSummary),
+        (status = 400, description = "Petición mal formada", body = crate::error::ErrorBody),
+        (status = 401, description = "Sin credenciales válidas", body = crate::error::ErrorBody),
+        (status = 403, description = "Sin permiso", body = crate::error::ErrorBody),
+        (status = 404, description = "No encontrado (o fuera del alcance del usuario)", body = crate::error::ErrorBody),
+        (status = 409, description = "Acción rechazada por el estado del caso", body = crate::error::ErrorBody),
+        (status = 422, description = "Datos inválidos, con mensajes por campo", body = crate::error::ErrorBody),
+        (status = 503, description = "Servicio no disponible", body = crate::error::ErrorBody),
+    ))]
 pub async fn act(caller: Caller, state: web::Data<AppState>, path: web::Path<String>, body: web::Json<ActionRequest>) -> Result<HttpResponse, ApiError> {
     let row = run_action(&state, &caller, path.into_inner(), body.into_inner()).await?;
     let today = crate::time::bogota_date(Utc::now());
     Ok(HttpResponse::Ok().json(summarize(&row, &state.intake.policy, today)))
 }
 
+#[utoipa::path(get, path = "/api/v1/cases/{radicado}/attachments/{id}", tag = "casos", summary = "Descargar un anexo",
+    security(("bearer" = [])),
+    params(("radicado" = String, Path), ("id" = i64, Path)),
+    responses(
+        (status = 200, description = "El archivo", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 400, description = "Petición mal formada", body = crate::error::ErrorBody),
+        (status = 401, description = "Sin credenciales válidas", body = crate::error::ErrorBody),
+        (status = 403, description = "Sin permiso", body = crate::error::ErrorBody),
+        (status = 404, description = "No encontrado (o fuera del alcance del usuario)", body = crate::error::ErrorBody),
+        (status = 503, description = "Servicio no disponible", body = crate::error::ErrorBody),
+    ))]
 pub async fn attachment(caller: Caller, state: web::Data<AppState>, path: web::Path<(String, i64)>) -> Result<HttpResponse, ApiError> {
     require_staff(&caller)?;
     let (radicado, id) = path.into_inner();

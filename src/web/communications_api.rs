@@ -10,7 +10,8 @@ use crate::auth::Caller;
 use crate::db::communications::{self, CommunicationDetail};
 use crate::error::ApiError;
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Communication)]
 struct Item {
     #[serde(flatten)]
     detail: CommunicationDetail,
@@ -18,11 +19,22 @@ struct Item {
     oficio_url: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = CommunicationList)]
 struct Page {
     items: Vec<Item>,
 }
 
+#[utoipa::path(get, path = "/api/v1/cases/{radicado}/communications", tag = "casos",
+    summary = "Comunicaciones de salida del caso (oficios con radicado de salida, canal, anexos y estado del correo)",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Comunicaciones", body = Page),
+        (status = 401, description = "Sin credenciales válidas", body = crate::error::ErrorBody),
+        (status = 403, description = "Sin permiso", body = crate::error::ErrorBody),
+        (status = 404, description = "No encontrado (o fuera del alcance del usuario)", body = crate::error::ErrorBody),
+        (status = 503, description = "Servicio no disponible", body = crate::error::ErrorBody),
+    ))]
 pub async fn list(caller: Caller, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     if !caller.is_staff() {
         return Err(ApiError::forbidden());

@@ -15,6 +15,40 @@ use serde_json::json;
 use super::AppState;
 pub use crate::health::HealthState;
 
+/// The documented core of the health body (the handler builds it with `json!`; the other
+/// members are described in the module docs). 200 and 503 share it.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct Health {
+    #[schema(schema_with = health_statuses)]
+    status: String,
+    /// This instance's id.
+    instance: String,
+    database: HealthDatabase,
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct HealthDatabase {
+    #[schema(schema_with = database_statuses)]
+    status: String,
+    /// `sqlite` or `postgres`.
+    backend: String,
+}
+
+fn health_statuses() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String).enum_values(Some(["ok", "degraded", "unavailable"])).build()
+}
+
+fn database_statuses() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String).enum_values(Some(["ok", "unavailable"])).build()
+}
+
+#[utoipa::path(get, path = "/healthz", tag = "servicio", summary = "Estado del servicio",
+    responses(
+        (status = 200, description = "Base de datos disponible", body = Health),
+        (status = 503, description = "Base de datos no disponible", body = Health),
+    ))]
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let pool = state.pool.clone();
     let db = web::block(move || -> Result<(i64, i64, Vec<crate::db::lease::Lease>), String> {

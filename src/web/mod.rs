@@ -2,6 +2,7 @@
 //! functions through `web::block`; they never run diesel on an async worker.
 
 pub mod api;
+pub mod api_doc;
 pub mod callbacks;
 pub mod caller;
 pub mod cases_api;

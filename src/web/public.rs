@@ -49,15 +49,35 @@ pub async fn file(state: &AppState, v: ValidFiling, key: Option<String>, channel
     Ok(filed)
 }
 
-#[derive(Serialize)]
-struct Created<'a> {
+/// The 201 body of a filing (the OpenAPI schema `FilingCreated`).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = FilingCreated)]
+pub(super) struct Created<'a> {
+    #[schema(pattern = "^20[0-9]{2}[0-9]{3}[0-9]{6,7}[123]$")]
     radicado: &'a str,
+    #[schema(value_type = String)]
     received_at: chrono::DateTime<Utc>,
+    #[schema(required)]
     due_date: Option<NaiveDate>,
     status_url: String,
 }
 
 /// `POST /api/v1/filings`: JSON or multipart; `Idempotency-Key` files a retried request once.
+#[utoipa::path(post, path = "/api/v1/filings", summary = "Radicar una PQRS (Radicador Web)", tag = "público",
+    params(("Idempotency-Key" = Option<String>, Header, max_length = 200, description = "Un reintento con la misma clave radica una sola vez")),
+    request_body(content(
+        (crate::intake::web_form::FilingInput = "application/json"),
+        (super::api_doc::FilingMultipart = "multipart/form-data"),
+    )),
+    responses(
+        (status = 201, description = "Radicada", body = Created),
+        (status = 400, description = "Petición mal formada", body = crate::error::ErrorBody),
+        (status = 413, description = "Demasiado grande", body = crate::error::ErrorBody),
+        (status = 415, description = "Tipo de contenido no soportado", body = crate::error::ErrorBody),
+        (status = 422, description = "Datos inválidos, con mensajes por campo", body = crate::error::ErrorBody),
+        (status = 429, description = "Demasiadas solicitudes", body = crate::error::ErrorBody),
+        (status = 503, description = "Servicio no disponible", body = crate::error::ErrorBody),
+    ))]
 pub async fn api_create_filing(req: HttpRequest, state: web::Data<AppState>, payload: web::Payload) -> Result<HttpResponse, ApiError> {
     rate_limited(&state, &req)?;
     let ct = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_ascii_lowercase();
@@ -260,18 +280,22 @@ fn confirmation(f: &WebFiled, input: &FilingInput) -> Markup {
 }
 
 /// What the citizen may see of a case.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PublicStatus {
     pub radicado: String,
     pub status: String,
+    /// The status in Spanish.
     pub status_label: String,
+    #[schema(value_type = String)]
     pub received_at: NaiveDateTime,
+    #[schema(required)]
     pub due_date: Option<NaiveDate>,
     pub timeline: Vec<PublicEvent>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PublicEvent {
+    #[schema(value_type = String)]
     pub at: NaiveDateTime,
     pub label: String,
 }
@@ -311,11 +335,14 @@ pub fn lookup(conn: &mut crate::db::AnyConnection, radicado: &str, email: &str) 
     Ok(Some(PublicStatus { radicado: case.radicado, status: case.status.to_string(), status_label, received_at: case.received_at, due_date: case.due_date, timeline }))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[schema(as = StatusQuery)]
 pub struct LookupForm {
     #[serde(default)]
+    #[schema(required)]
     pub radicado: String,
     #[serde(default)]
+    #[schema(required)]
     pub email: String,
 }
 
@@ -323,6 +350,16 @@ async fn do_lookup(state: &AppState, f: LookupForm) -> Result<Option<PublicStatu
     super::with_conn(state, move |c| Ok(lookup(c, &f.radicado, &f.email)?)).await
 }
 
+/// `POST /api/v1/status`: a case's public status by radicado and e-mail (a wrong pair: 404).
+#[utoipa::path(post, path = "/api/v1/status", summary = "Consultar el estado (radicado + correo)", tag = "público",
+    request_body = LookupForm,
+    responses(
+        (status = 200, description = "Estado", body = PublicStatus),
+        (status = 400, description = "Petición mal formada", body = crate::error::ErrorBody),
+        (status = 404, description = "No encontrado (o fuera del alcance del usuario)", body = crate::error::ErrorBody),
+        (status = 429, description = "Demasiadas solicitudes", body = crate::error::ErrorBody),
+        (status = 503, description = "Servicio no disponible", body = crate::error::ErrorBody),
+    ))]
 pub async fn api_status(req: HttpRequest, state: web::Data<AppState>, body: web::Json<LookupForm>) -> Result<HttpResponse, ApiError> {
     rate_limited(&state, &req)?;
     match do_lookup(&state, body.into_inner()).await? {
