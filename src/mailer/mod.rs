@@ -42,6 +42,9 @@ pub enum SendError {
 enum Backend {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
     Files(PathBuf),
+    /// lettre's in-memory transport, for the unit tests below: it records what it was handed.
+    #[cfg(test)]
+    Stub(lettre::transport::stub::AsyncStubTransport),
 }
 
 /// Delivers one outgoing mail.
@@ -95,6 +98,8 @@ impl Mailer {
         match &self.backend {
             Backend::Smtp(_) => "smtp".into(),
             Backend::Files(dir) => format!("files in {}", dir.display()),
+            #[cfg(test)]
+            Backend::Stub(_) => "stub".into(),
         }
     }
 
@@ -155,6 +160,9 @@ impl Mailer {
                     SendError::Transient(e.to_string())
                 }
             }),
+            // The stub's one error stands for a lost connection: worth retrying.
+            #[cfg(test)]
+            Backend::Stub(t) => t.send(msg).await.map_err(|e| SendError::Transient(e.to_string())),
             Backend::Files(dir) => {
                 let dir = dir.clone();
                 let name = format!("{:08}-{}.eml", row.id, sanitize(&row.message_id));
@@ -314,6 +322,97 @@ pub async fn run_outbox_worker(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lettre::transport::stub::AsyncStubTransport;
+    use mail_parser::MimeHeaders;
+
+    fn stub_mailer(t: &AsyncStubTransport) -> Mailer {
+        Mailer {
+            backend: Backend::Stub(t.clone()),
+            from: "Atención al ciudadano <contacto@anm.gov.co>".parse().unwrap(),
+            instance: "test".into(),
+        }
+    }
+
+    fn row(internal: bool) -> OutboxRow {
+        let t = chrono::NaiveDate::from_ymd_opt(2026, 3, 10).unwrap().and_hms_opt(15, 0, 0).unwrap();
+        OutboxRow {
+            id: 7,
+            case_id: Some(1),
+            purpose: "acuse".into(),
+            internal,
+            radicado: Some("20261000000012".into()),
+            to_addr: "Ana Pérez <ana@example.com>".into(),
+            subject: "Radicado 20261000000012: acuse de recibo".into(),
+            body_text: "Recibimos su petición.\n".into(),
+            message_id: "r1.abc@pqrs.example".into(),
+            in_reply_to: Some("orig1@example.com".into()),
+            status: crate::domain::OutboxStatus::Sending,
+            attempts: 0,
+            next_attempt_at: t,
+            last_error: None,
+            created_at: t,
+            sent_at: None,
+            sent_month: None,
+            bounce_message_row_id: None,
+            claimed_by: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_row_is_handed_to_the_transport_with_its_envelope_threading_and_auto_submitted() {
+        let t = AsyncStubTransport::new_ok();
+        stub_mailer(&t).send(&row(false)).await.unwrap();
+        let sent = t.messages().await;
+        assert_eq!(sent.len(), 1);
+        let (env, text) = &sent[0];
+        assert_eq!(env.from().map(|a| a.to_string()).as_deref(), Some("contacto@anm.gov.co"));
+        assert_eq!(env.to().iter().map(|a| a.to_string()).collect::<Vec<_>>(), ["ana@example.com"]);
+        for h in [
+            "Message-ID: <r1.abc@pqrs.example>",
+            "In-Reply-To: <orig1@example.com>",
+            "References: <orig1@example.com>",
+            "Auto-Submitted: auto-replied",
+            "Content-Type: text/plain",
+        ] {
+            assert!(text.contains(h), "missing {h} in:\n{text}");
+        }
+        // Parsed back, the text and the subject (encoded, it has no non-ASCII here) come through.
+        let parsed = mail_parser::MessageParser::default().parse(text.as_bytes()).unwrap();
+        assert_eq!(parsed.subject(), Some("Radicado 20261000000012: acuse de recibo"));
+        assert_eq!(parsed.body_text(0).as_deref().map(str::trim_end), Some("Recibimos su petición."));
+    }
+
+    #[tokio::test]
+    async fn internal_mail_is_not_auto_submitted_and_files_go_as_attachments() {
+        let t = AsyncStubTransport::new_ok();
+        let file = OutgoingAttachment { filename: "oficio.pdf".into(), content_type: "application/pdf".into(), bytes: b"%PDF-1.4 x".to_vec() };
+        stub_mailer(&t).send_with(&row(true), &[file]).await.unwrap();
+        let (_, text) = t.messages().await.pop().unwrap();
+        assert!(!text.contains("Auto-Submitted"), "{text}");
+        let parsed = mail_parser::MessageParser::default().parse(text.as_bytes()).unwrap();
+        let att = parsed.attachment(0).expect("the file as an attachment");
+        assert_eq!(att.attachment_name(), Some("oficio.pdf"));
+        assert_eq!(att.contents(), b"%PDF-1.4 x");
+        assert_eq!(parsed.body_text(0).as_deref().map(str::trim_end), Some("Recibimos su petición."));
+    }
+
+    #[tokio::test]
+    async fn a_transport_error_is_transient_and_a_bad_recipient_is_permanent_and_never_sent() {
+        let failing = AsyncStubTransport::new_error();
+        assert!(matches!(stub_mailer(&failing).send(&row(false)).await, Err(SendError::Transient(_))));
+        assert_eq!(failing.messages().await.len(), 1, "the message reached the transport");
+
+        let t = AsyncStubTransport::new_ok();
+        let mut bad = row(false);
+        bad.to_addr = "no es una dirección".into();
+        assert!(matches!(stub_mailer(&t).send(&bad).await, Err(SendError::Permanent(_))));
+        let mut bad_file = row(false);
+        bad_file.to_addr = "ana@example.com".into();
+        let file = OutgoingAttachment { filename: "x.bin".into(), content_type: "not a type".into(), bytes: vec![1] };
+        assert!(matches!(stub_mailer(&t).send_with(&bad_file, &[file]).await, Err(SendError::Permanent(_))));
+        assert!(t.messages().await.is_empty(), "an unbuildable mail reached the transport");
+        assert_eq!(stub_mailer(&t).describe(), "stub");
+    }
 
     #[test]
     fn url_host_handles_userinfo_ports_and_queries() {
