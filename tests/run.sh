@@ -11,6 +11,7 @@ eval "$(bash tests/servers.sh env)"
 # skipping: a run that silently skipped a server would prove nothing (tests/common/mod.rs).
 export PQRS_TEST_REQUIRE_SERVERS=1
 export PROPTEST_CASES=${PROPTEST_CASES:-1000}   # tests/fuzz.rs: bounded fuzzing in CI
+export INSTA_UPDATE=no   # tests/snapshots.rs: a changed output fails; never write or accept new snapshots
 
 LOG=$(mktemp)
 trap 'rm -f "$LOG"' EXIT
