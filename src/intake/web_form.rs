@@ -54,11 +54,12 @@ pub struct FilingInput {
     /// Optional PQRS kind; the routing rules decide when empty.
     #[schema(schema_with = crate::web::api_doc::filing_kinds)]
     pub kind: String,
-    #[schema(max_length = 200)]
+    #[schema(required, min_length = 3, max_length = 200)]
     pub subject: String,
-    #[schema(max_length = 20000)]
+    #[schema(required, min_length = 10, max_length = 20000)]
     pub message: String,
     /// Consent to personal-data processing (Ley 1581 de 2012).
+    #[schema(required)]
     pub consent: bool,
     /// Honeypot: people never see it, so it must stay empty.
     pub website: String,

@@ -25,7 +25,7 @@ fn wants_csv(req: &HttpRequest, format: Option<&str>) -> bool {
 }
 
 /// `GET /api/v1/metrics/virtual-channel?year=YYYY` (JSON, or CSV with `Accept: text/csv` or `?format=csv`).
-#[utoipa::path(get, path = "/api/v1/metrics/virtual-channel", tag = "reportes",
+#[utoipa::path(get, path = "/api/v1/metrics/virtual-channel", operation_id = "virtual_channel_report", tag = "reportes",
     summary = "Correos entrantes y salientes del canal virtual por mes",
     security(("bearer" = [])),
     params(YearQuery),
@@ -76,7 +76,7 @@ pub struct RangeQuery {
 
 /// `GET /api/v1/metrics/pqrs?from=YYYY-MM-DD&to=YYYY-MM-DD`: Ley 1712 figures (JSON, or CSV
 /// with `Accept: text/csv` or `?format=csv`: one line per group, Spanish column names).
-#[utoipa::path(get, path = "/api/v1/metrics/pqrs", tag = "reportes",
+#[utoipa::path(get, path = "/api/v1/metrics/pqrs", operation_id = "pqrs_report", tag = "reportes",
     summary = "Cifras de PQRS (Ley 1712) por tipo, dependencia y canal",
     security(("bearer" = [])),
     params(RangeQuery),

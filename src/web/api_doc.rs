@@ -115,9 +115,27 @@ pub fn document() -> serde_json::Value {
     serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serializes")
 }
 
+/// The document, built once.
+fn cached() -> &'static serde_json::Value {
+    static DOC: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    DOC.get_or_init(document)
+}
+
 /// `GET /api/v1/openapi.json`.
 pub async fn serve() -> HttpResponse {
-    HttpResponse::Ok().json(document())
+    HttpResponse::Ok().json(cached())
+}
+
+/// The methods the document lists for a route pattern, as an `Allow` header value (`GET, POST`);
+/// None for a path it does not describe.
+pub fn allowed_methods(pattern: &str) -> Option<String> {
+    let item = cached()["paths"].get(pattern)?.as_object()?;
+    let methods: Vec<String> = ["get", "post", "put", "delete", "patch"]
+        .iter()
+        .filter(|m| item.contains_key(**m))
+        .map(|m| m.to_ascii_uppercase())
+        .collect();
+    (!methods.is_empty()).then(|| methods.join(", "))
 }
 
 /// A filing sent as `multipart/form-data`: the fields of [`FilingInput`] plus the files.

@@ -23,7 +23,7 @@ const ACTOR: &str = "te_llamamos";
 
 /// `POST /api/v1/callbacks`: `{name, phone, email?, topic, preferred_time?, consent}` → 201
 /// `{radicado, status_url}`; 422 with Spanish messages per field.
-#[utoipa::path(post, path = "/api/v1/callbacks", tag = "público",
+#[utoipa::path(post, path = "/api/v1/callbacks", operation_id = "create_callback", tag = "público",
     summary = "Te llamamos: pedir que la entidad llame al ciudadano (canal te_llamamos, con radicado y término)",
     params(("Idempotency-Key" = Option<String>, Header, max_length = 200, description = "Un reintento con la misma clave radica una sola vez")),
     request_body = CallbackInput,

@@ -138,7 +138,7 @@ fn require_staff(caller: &Caller) -> Result<(), ApiError> {
     }
 }
 
-#[utoipa::path(get, path = "/api/v1/cases", tag = "casos", summary = "Casos del alcance del usuario",
+#[utoipa::path(get, path = "/api/v1/cases", operation_id = "list_cases", tag = "casos", summary = "Casos del alcance del usuario",
     security(("bearer" = [])),
     params(ListQuery),
     responses(
@@ -206,7 +206,7 @@ pub fn load_detail(c: &mut crate::db::AnyConnection, caller: &Caller, radicado: 
     Ok((case, detail))
 }
 
-#[utoipa::path(get, path = "/api/v1/cases/{radicado}", tag = "casos", summary = "Un caso con su historial",
+#[utoipa::path(get, path = "/api/v1/cases/{radicado}", operation_id = "get_case", tag = "casos", summary = "Un caso con su historial",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Caso", body = CaseDetail),
@@ -343,7 +343,7 @@ pub async fn run_actions(state: &AppState, caller: &Caller, radicado: String, re
     Ok(row)
 }
 
-#[utoipa::path(post, path = "/api/v1/cases/{radicado}/actions", tag = "casos",
+#[utoipa::path(post, path = "/api/v1/cases/{radicado}/actions", operation_id = "case_action", tag = "casos",
     summary = "Acción sobre un caso (asignar, requerimiento, prórroga, traslado, responder, cerrar, anular, reclasificar)",
     security(("bearer" = [])),
     responses(
@@ -362,11 +362,11 @@ pub async fn act(caller: Caller, state: web::Data<AppState>, path: web::Path<Str
     Ok(HttpResponse::Ok().json(summarize(&row, &state.intake.policy, today)))
 }
 
-#[utoipa::path(get, path = "/api/v1/cases/{radicado}/attachments/{id}", tag = "casos", summary = "Descargar un anexo",
+#[utoipa::path(get, path = "/api/v1/cases/{radicado}/attachments/{id}", operation_id = "get_attachment", tag = "casos", summary = "Descargar un anexo",
     security(("bearer" = [])),
     params(("radicado" = String, Path), ("id" = i64, Path)),
     responses(
-        (status = 200, description = "El archivo", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "El archivo", content(("application/octet-stream"))),
         (status = 400, description = "Petición mal formada", body = crate::error::ErrorBody),
         (status = 401, description = "Sin credenciales válidas", body = crate::error::ErrorBody),
         (status = 403, description = "Sin permiso", body = crate::error::ErrorBody),

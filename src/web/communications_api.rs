@@ -25,7 +25,7 @@ struct Page {
     items: Vec<Item>,
 }
 
-#[utoipa::path(get, path = "/api/v1/cases/{radicado}/communications", tag = "casos",
+#[utoipa::path(get, path = "/api/v1/cases/{radicado}/communications", operation_id = "list_communications", tag = "casos",
     summary = "Comunicaciones de salida del caso (oficios con radicado de salida, canal, anexos y estado del correo)",
     security(("bearer" = [])),
     responses(

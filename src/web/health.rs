@@ -44,7 +44,7 @@ fn database_statuses() -> utoipa::openapi::Object {
     utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String).enum_values(Some(["ok", "unavailable"])).build()
 }
 
-#[utoipa::path(get, path = "/healthz", tag = "servicio", summary = "Estado del servicio",
+#[utoipa::path(get, path = "/healthz", operation_id = "health", tag = "servicio", summary = "Estado del servicio",
     responses(
         (status = 200, description = "Base de datos disponible", body = Health),
         (status = 503, description = "Base de datos no disponible", body = Health),

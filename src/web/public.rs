@@ -63,7 +63,7 @@ pub(super) struct Created<'a> {
 }
 
 /// `POST /api/v1/filings`: JSON or multipart; `Idempotency-Key` files a retried request once.
-#[utoipa::path(post, path = "/api/v1/filings", summary = "Radicar una PQRS (Radicador Web)", tag = "público",
+#[utoipa::path(post, path = "/api/v1/filings", operation_id = "create_filing", summary = "Radicar una PQRS (Radicador Web)", tag = "público",
     params(("Idempotency-Key" = Option<String>, Header, max_length = 200, description = "Un reintento con la misma clave radica una sola vez")),
     request_body(content(
         (crate::intake::web_form::FilingInput = "application/json"),
@@ -351,7 +351,7 @@ async fn do_lookup(state: &AppState, f: LookupForm) -> Result<Option<PublicStatu
 }
 
 /// `POST /api/v1/status`: a case's public status by radicado and e-mail (a wrong pair: 404).
-#[utoipa::path(post, path = "/api/v1/status", summary = "Consultar el estado (radicado + correo)", tag = "público",
+#[utoipa::path(post, path = "/api/v1/status", operation_id = "public_status", summary = "Consultar el estado (radicado + correo)", tag = "público",
     request_body = LookupForm,
     responses(
         (status = 200, description = "Estado", body = PublicStatus),
