@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::maildir::{detect_source, list_maildir, SourceKind};
+use super::maildir::{detect_source, list_maildir, maildir_folders, SourceKind};
 use super::mbox::{MboxError, MboxReader};
 use super::pipeline::{DryRun, Intake, Processed, RawMail, Source};
 use crate::db::AnyConnection;
@@ -323,17 +323,22 @@ fn import_path(b: &mut Batcher<'_>, path: &Path) -> anyhow::Result<()> {
             b.push(Item { bytes, source_ref: path.display().to_string(), source_time: None })
         }
         SourceKind::Maildir => {
-            let entries = list_maildir(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-            for e in entries {
-                let bytes = match std::fs::read(&e.path) {
-                    Ok(b) => b,
-                    // Moved by a mail client while we listed: not ours to lose; say so and go on.
-                    Err(err) => {
-                        tracing::warn!(path = %e.path.display(), error = %err, "cannot read; skipped");
-                        continue;
-                    }
-                };
-                b.push(Item { bytes, source_ref: e.path.display().to_string(), source_time: e.delivered_at })?;
+            // The inbox, then each Maildir++ subfolder (`.Enviados`, `.Archivo.2024`, ...).
+            let folders = maildir_folders(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            for folder in folders {
+                // Listed one folder at a time, each file read only when it is pushed: streaming.
+                let entries = list_maildir(&folder).map_err(|e| anyhow::anyhow!("{}: {e}", folder.display()))?;
+                for e in entries {
+                    let bytes = match std::fs::read(&e.path) {
+                        Ok(b) => b,
+                        // Moved by a mail client while we listed: not ours to lose; say so and go on.
+                        Err(err) => {
+                            tracing::warn!(path = %e.path.display(), error = %err, "cannot read; skipped");
+                            continue;
+                        }
+                    };
+                    b.push(Item { bytes, source_ref: e.path.display().to_string(), source_time: e.delivered_at })?;
+                }
             }
             Ok(())
         }

@@ -145,6 +145,34 @@ pub fn list_maildir(path: impl AsRef<Path>) -> io::Result<Vec<MaildirEntry>> {
     Ok(entries)
 }
 
+/// The folders of a Maildir to import: the Maildir itself (the inbox) first, then its Maildir++
+/// subfolders (`.Enviados`, `.Archivo.2024`, ...: the direct children whose name starts with `.`
+/// and that are Maildirs themselves), sorted by name. Maildir++ keeps every subfolder flat
+/// under the root, the hierarchy in the name, so one level is walked.
+///
+/// Not mail-parser's `mailbox::maildir::FolderIterator`: it yields each folder's message
+/// iterator with only a name, not the folder's path, and its message iterator dates a mail by
+/// the file's modification time alone (reset by a copy or a restore from backup, where the file
+/// name keeps the delivery time), cannot sort by delivery time without reading every file first,
+/// and stops at the first file it cannot read (a mail a client moved meanwhile), where
+/// [`list_maildir`] skips it.
+pub fn maildir_folders(root: impl AsRef<Path>) -> io::Result<Vec<PathBuf>> {
+    let root = root.as_ref();
+    let mut subs: Vec<PathBuf> = fs::read_dir(root)?
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with('.') && name != "." && name != ".." && is_maildir(e.path())
+        })
+        .map(|e| e.path())
+        .collect();
+    subs.sort();
+    let mut out = vec![root.to_path_buf()];
+    out.extend(subs);
+    Ok(out)
+}
+
 /// The delivery time encoded in a Maildir file name: its leading digits as unix seconds, when they
 /// are followed by `.` and fall between 1990-01-01 and 2100-01-01 UTC.
 pub fn delivery_time_from_name(name: &str) -> Option<DateTime<Utc>> {
@@ -248,6 +276,24 @@ mod tests {
         assert_eq!(c.delivered_at_source, DeliveryTimeSource::ModifiedTime);
         let age = Utc::now() - c.delivered_at.expect("mtime");
         assert!(age.num_seconds().abs() < 3600);
+    }
+
+    #[test]
+    fn maildir_plus_plus_subfolders_come_after_the_inbox() {
+        let tmp = TempDir::new();
+        let md = tmp.0.join("Maildir");
+        make_maildir(&md);
+        make_maildir(&md.join(".Enviados"));
+        make_maildir(&md.join(".Archivo.2024"));
+        fs::create_dir_all(md.join(".sin-maildir")).expect("mkdir");
+        fs::create_dir_all(md.join("otra")).expect("mkdir");
+        fs::write(md.join(".Archivo.2024/maildirfolder"), "").expect("write");
+        let names: Vec<String> = maildir_folders(&md)
+            .expect("folders")
+            .iter()
+            .map(|p| p.strip_prefix(&md).unwrap().display().to_string())
+            .collect();
+        assert_eq!(names, ["", ".Archivo.2024", ".Enviados"]);
     }
 
     #[test]

@@ -16,6 +16,20 @@
 //! - Text before the first `From ` line (a file that is not quite an mbox) is still yielded as a
 //!   message, without a date: nothing in the file is skipped silently.
 //!
+//! Why not mail-parser's own reader (`mail_parser::mailbox::mbox::MessageIterator`): it streams
+//! too and un-escapes `>From ` the same way, but it loses what this one keeps, each of which
+//! `mail_parsers_mbox_reader_loses_what_this_one_keeps` below shows on one file:
+//! - the `From ` line date's zone (`... 2026 -0500` is read as UTC, five hours off for Colombian
+//!   servers) and [`MboxReader::assume_utc_offset`] for zoneless lines; a date it cannot read
+//!   becomes 0 (1970), not "unknown";
+//! - the text before the first `From ` line, dropped silently;
+//! - the blank-line rule: any line starting with `From ` (an unescaped body line of a sloppy
+//!   writer) starts a new message;
+//! - the separating empty line, left at the end of each message (so the same mail imported from
+//!   an mbox and from an .eml would differ by a byte);
+//! - a bound on memory: a line or message of any size is read whole (here 64 KiB pieces and
+//!   [`MboxReader::max_message_size`]), and no byte offset for error reports.
+//!
 //! Neighbours: `parse/` turns each [`MboxMessage::raw`] into an `InboundMessage`;
 //! `maildir.rs` has [`super::maildir::detect_source`], which tells an mbox from a Maildir or .eml.
 
@@ -405,6 +419,47 @@ mod tests {
             .into_iter()
             .map(|r| String::from_utf8(r.expect("message").raw).expect("utf-8"))
             .collect()
+    }
+
+    /// The reasons, in the module documentation, for keeping this reader instead of
+    /// mail-parser's: if mail-parser's reader gains them, this test says so.
+    #[test]
+    fn mail_parsers_mbox_reader_loses_what_this_one_keeps() {
+        let mbox = concat!(
+            "texto suelto antes del primer separador\n",
+            "\n",
+            "From ana@example.com Tue Mar 10 10:00:00 2026 -0500\n",
+            "Subject: uno\n",
+            "\n",
+            "linea\n",
+            "From aqui en adelante, una linea sin escapar\n",
+            "\n",
+            "From beto@example.com Tue Mar 10 11:00:00 2026 -0500\n",
+            "Subject: dos\n",
+            "\n",
+            ">From citado\n",
+        );
+        let theirs: Vec<mail_parser::mailbox::mbox::Message> =
+            mail_parser::mailbox::mbox::MessageIterator::new(Cursor::new(mbox.as_bytes())).map(|m| m.expect("read")).collect();
+        let ours: Vec<MboxMessage> = read_all(mbox.as_bytes()).into_iter().map(|r| r.expect("ok")).collect();
+        // Both un-escape `>From `.
+        assert!(theirs.last().unwrap().contents().ends_with(b"\nFrom citado\n"));
+        assert!(ours.last().unwrap().raw.ends_with(b"\nFrom citado\n"));
+        // The text before the first separator: kept here, dropped there.
+        assert_eq!(ours[0].raw, b"texto suelto antes del primer separador\n");
+        assert!(theirs.iter().all(|m| !m.contents().starts_with(b"texto suelto")));
+        // The unescaped body line after a non-empty line: kept in the body here, a new message there.
+        assert_eq!(ours.len(), 3);
+        assert_eq!(theirs.len(), 3, "texto suelto dropped, the body line split off");
+        assert!(ours[1].raw.ends_with(b"linea\nFrom aqui en adelante, una linea sin escapar\n"));
+        assert_eq!(theirs[1].contents(), b"\n");
+        // The zone of the From line: 15:00 UTC here; there 10:00 read as UTC, five hours off.
+        assert_eq!(ours[1].from_line_date, Some("2026-03-10T15:00:00Z".parse().unwrap()));
+        let t0 = DateTime::<Utc>::from_timestamp(theirs[0].internal_date() as i64, 0).unwrap();
+        assert_eq!(t0, "2026-03-10T10:00:00Z".parse::<DateTime<Utc>>().unwrap());
+        // The separating empty line: removed here (ours[1] ends with its last body line, ours[2]
+        // has none), left in the message there (theirs[1] is nothing but that line).
+        assert_eq!(ours[2].raw, b"Subject: dos\n\nFrom citado\n");
     }
 
     #[test]
