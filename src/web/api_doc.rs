@@ -112,7 +112,24 @@ fn describe(schema: &mut utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>
 
 /// The document as JSON.
 pub fn document() -> serde_json::Value {
-    serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serializes")
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).expect("the OpenAPI document serializes");
+    // utoipa 5 writes a link's `operationId` and `requestBody` in snake case (fixed in utoipa 6,
+    // which needs a newer Rust than this crate's): rename them.
+    for item in doc.get_mut("paths").and_then(|p| p.as_object_mut()).into_iter().flat_map(|p| p.values_mut()) {
+        for op in item.as_object_mut().into_iter().flat_map(|i| i.values_mut()) {
+            for response in op.get_mut("responses").and_then(|r| r.as_object_mut()).into_iter().flat_map(|r| r.values_mut()) {
+                for link in response.get_mut("links").and_then(|l| l.as_object_mut()).into_iter().flat_map(|l| l.values_mut()) {
+                    let Some(link) = link.as_object_mut() else { continue };
+                    for (snake, camel) in [("operation_id", "operationId"), ("operation_ref", "operationRef"), ("request_body", "requestBody")] {
+                        if let Some(v) = link.remove(snake) {
+                            link.insert(camel.to_string(), v);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    doc
 }
 
 /// The document, built once.

@@ -28,7 +28,11 @@ const ACTOR: &str = "te_llamamos";
     params(("Idempotency-Key" = Option<String>, Header, max_length = 200, description = "Un reintento con la misma clave radica una sola vez")),
     request_body = CallbackInput,
     responses(
-        (status = 201, description = "Radicada", body = super::public::Created),
+        (status = 201, description = "Radicada", body = super::public::Created, links(
+            ("GetCase" = (operation_id = "get_case", parameters(("radicado" = "$response.body#/radicado")))),
+            ("CaseAction" = (operation_id = "case_action", parameters(("radicado" = "$response.body#/radicado")))),
+            ("ListCommunications" = (operation_id = "list_communications", parameters(("radicado" = "$response.body#/radicado")))),
+        )),
         (status = 400, description = "Petición mal formada", body = crate::error::ErrorBody),
         (status = 422, description = "Datos inválidos, con mensajes por campo", body = crate::error::ErrorBody),
         (status = 429, description = "Demasiadas solicitudes", body = crate::error::ErrorBody),
@@ -37,7 +41,7 @@ const ACTOR: &str = "te_llamamos";
 pub async fn api_create(req: HttpRequest, state: web::Data<AppState>, body: web::Json<CallbackInput>) -> Result<HttpResponse, ApiError> {
     rate_limited(&state, &req)?;
     let valid = callback::validate(body.into_inner()).map_err(ApiError::validation)?;
-    let filed = file(&state, valid.into_filing(), idempotency_key(&req, "callback:"), Channel::TeLlamamos, ACTOR.into()).await?;
+    let filed = file(&state, valid.into_filing(), idempotency_key(&req, "callback:")?, Channel::TeLlamamos, ACTOR.into()).await?;
     Ok(created(&state, &filed))
 }
 

@@ -70,7 +70,11 @@ pub(super) struct Created<'a> {
         (super::api_doc::FilingMultipart = "multipart/form-data"),
     )),
     responses(
-        (status = 201, description = "Radicada", body = Created),
+        (status = 201, description = "Radicada", body = Created, links(
+            ("GetCase" = (operation_id = "get_case", parameters(("radicado" = "$response.body#/radicado")))),
+            ("CaseAction" = (operation_id = "case_action", parameters(("radicado" = "$response.body#/radicado")))),
+            ("ListCommunications" = (operation_id = "list_communications", parameters(("radicado" = "$response.body#/radicado")))),
+        )),
         (status = 400, description = "Petición mal formada", body = crate::error::ErrorBody),
         (status = 413, description = "Demasiado grande", body = crate::error::ErrorBody),
         (status = 415, description = "Tipo de contenido no soportado", body = crate::error::ErrorBody),
@@ -94,16 +98,18 @@ pub async fn api_create_filing(req: HttpRequest, state: web::Data<AppState>, pay
         return Err(ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "Envíe JSON (application/json) o un formulario multipart/form-data."));
     };
     let valid = web_form::validate(input, uploads).map_err(ApiError::validation)?;
-    let filed = file(&state, valid, idempotency_key(&req, ""), Channel::RadicadorWeb, "radicador_web".into()).await?;
+    let filed = file(&state, valid, idempotency_key(&req, "")?, Channel::RadicadorWeb, "radicador_web".into()).await?;
     Ok(created(&state, &filed))
 }
 
-/// The request's `Idempotency-Key` (at most 200 characters), after `prefix`.
-pub(super) fn idempotency_key(req: &HttpRequest, prefix: &str) -> Option<String> {
-    req.headers()
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(|s| format!("{prefix}{}", s.chars().take(200).collect::<String>()))
+/// The request's `Idempotency-Key`, after `prefix`; a key over 200 characters is refused (400)
+/// rather than cut, so two long keys never share a filing.
+pub(super) fn idempotency_key(req: &HttpRequest, prefix: &str) -> Result<Option<String>, ApiError> {
+    match req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()) {
+        Some(s) if s.chars().count() > 200 => Err(ApiError::bad_request("El encabezado Idempotency-Key admite hasta 200 caracteres.")),
+        Some(s) => Ok(Some(format!("{prefix}{s}"))),
+        None => Ok(None),
+    }
 }
 
 /// 201 with the filing's radicado, dates and status URL (`Idempotent-Replayed` on a retry).
