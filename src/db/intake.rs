@@ -45,6 +45,11 @@ pub struct CaseDraft {
     pub linked_radicado: Option<String>,
     /// Who files: `system` for intake, a staff e-mail for verbal petitions.
     pub actor: String,
+    /// Web, API and verbal filings (Res. 1519 Anexo 2): requester type, postal answer, notice
+    /// version; stored with the case. None for mail.
+    pub requester: Option<crate::intake::requester::RequesterDetails>,
+    /// The optional statistics-only answers, stored apart.
+    pub demographics: Option<crate::intake::requester::Demographics>,
 }
 
 /// Attachment metadata to store with the message.
@@ -328,6 +333,79 @@ pub fn add_event(
     Ok(())
 }
 
+/// The requester details and statistics-only answers of a filing, in its transaction. A
+/// niña, niño o adolescente's petition is a priority (Ley 1755 de 2015 art. 20).
+fn store_requester(
+    c: &mut AnyConnection,
+    case_id: i64,
+    requester: Option<&crate::intake::requester::RequesterDetails>,
+    demographics: Option<&crate::intake::requester::Demographics>,
+) -> QueryResult<()> {
+    use super::schema::{filing_demographics as fd, requester_details as rd};
+    if let Some(r) = requester {
+        diesel::insert_into(rd::table)
+            .values((
+                rd::case_id.eq(case_id),
+                rd::requester_type.eq(&r.requester_type),
+                rd::razon_social.eq(&r.razon_social),
+                rd::reply_by.eq(&r.reply_by),
+                rd::postal_address.eq(&r.postal_address),
+                rd::region.eq(&r.region),
+                rd::country.eq(&r.country),
+                rd::privacy_notice_version.eq(&r.privacy_notice_version),
+            ))
+            .execute(c)?;
+        if r.requester_type == "nna" {
+            diesel::update(cases::table.find(case_id))
+                .set((cases::priority.eq("alta"), cases::priority_reason.eq(crate::domain::PriorityReason::Menor.as_str())))
+                .execute(c)?;
+        }
+    }
+    if let Some(d) = demographics.filter(|d| !d.is_empty()) {
+        diesel::insert_into(fd::table)
+            .values((
+                fd::case_id.eq(case_id),
+                fd::ethnic_group.eq(&d.ethnic_group),
+                fd::disability.eq(&d.disability),
+                fd::conflict_victim.eq(&d.conflict_victim),
+                fd::gender.eq(&d.gender),
+                fd::age_range.eq(&d.age_range),
+            ))
+            .execute(c)?;
+    }
+    Ok(())
+}
+
+/// The requester details of a case, if it was filed with them.
+pub fn requester_of(conn: &mut AnyConnection, case_id: i64) -> QueryResult<Option<crate::intake::requester::RequesterDetails>> {
+    use super::schema::requester_details as rd;
+    let row: Option<(String, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>, Option<String>)> = rd::table
+        .find(case_id)
+        .select((rd::requester_type, rd::razon_social, rd::reply_by, rd::postal_address, rd::region, rd::country, rd::privacy_notice_version))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(requester_type, razon_social, reply_by, postal_address, region, country, privacy_notice_version)| {
+        crate::intake::requester::RequesterDetails { requester_type, razon_social, reply_by, postal_address, region, country, privacy_notice_version }
+    }))
+}
+
+/// The statistics-only answers of a case (admin and report use; never shown on the case).
+pub fn demographics_of(conn: &mut AnyConnection, case_id: i64) -> QueryResult<Option<crate::intake::requester::Demographics>> {
+    use super::schema::filing_demographics as fd;
+    let row: Option<(Option<String>, Option<String>, Option<String>, Option<String>, Option<String>)> = fd::table
+        .find(case_id)
+        .select((fd::ethnic_group, fd::disability, fd::conflict_victim, fd::gender, fd::age_range))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(ethnic_group, disability, conflict_victim, gender, age_range)| crate::intake::requester::Demographics {
+        ethnic_group,
+        disability,
+        conflict_victim,
+        gender,
+        age_range,
+    }))
+}
+
 /// File a new case: message, case with a fresh radicado, attachments, first event and
 /// acknowledgement, in one transaction.
 pub fn file_new_case(
@@ -386,6 +464,7 @@ pub fn file_new_case(
             .set(messages::case_id.eq(case.id))
             .execute(c)?;
         store_attachments(c, message_row_id, Some(case.id), attachment_list)?;
+        store_requester(c, case.id, draft.requester.as_ref(), draft.demographics.as_ref())?;
         add_event(
             c,
             case.id,

@@ -314,6 +314,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    requester_details (case_id) {
+        case_id -> BigInt,
+        requester_type -> Text,
+        razon_social -> Nullable<Text>,
+        reply_by -> Nullable<Text>,
+        postal_address -> Nullable<Text>,
+        region -> Nullable<Text>,
+        country -> Nullable<Text>,
+        privacy_notice_version -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    filing_demographics (case_id) {
+        case_id -> BigInt,
+        ethnic_group -> Nullable<Text>,
+        disability -> Nullable<Text>,
+        conflict_victim -> Nullable<Text>,
+        gender -> Nullable<Text>,
+        age_range -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(requester_details -> cases (case_id));
+diesel::joinable!(filing_demographics -> cases (case_id));
 diesel::joinable!(sessions -> staff_users (user_id));
 diesel::joinable!(combined_ack_members -> cases (case_id));
 diesel::joinable!(routing_examples -> cases (case_id));
@@ -346,4 +372,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     leases,
     inbound_spool,
     combined_ack_members,
+    requester_details,
+    filing_demographics,
 );

@@ -19,6 +19,7 @@ pub mod mbox;
 pub mod spool;
 pub mod door;
 pub mod parse;
+pub mod requester;
 /// The intake workflow, under the name the doors and tests use.
 pub use crate::workflow::intake as pipeline;
 pub mod synthetic;

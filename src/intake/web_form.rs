@@ -14,6 +14,7 @@ use lettre::message::{Attachment as MailAttachment, Mailbox, MultiPart, SinglePa
 use serde::{Deserialize, Serialize};
 
 use crate::domain::PetitionKind;
+use crate::intake::requester;
 
 /// Limits on a filing (also documented on the form).
 pub const MAX_ATTACHMENTS: usize = 5;
@@ -31,8 +32,17 @@ pub const ALLOWED_TYPES: [(&str, &str); 9] = [
     ("txt", "text/plain"),
     ("zip", "application/zip"),
 ];
-pub const DOCUMENT_TYPES: [(&str, &str); 4] =
-    [("CC", "Cédula de ciudadanía"), ("CE", "Cédula de extranjería"), ("NIT", "NIT"), ("PA", "Pasaporte")];
+pub const DOCUMENT_TYPES: [(&str, &str); 9] = [
+    ("CC", "Cédula de ciudadanía"),
+    ("CE", "Cédula de extranjería"),
+    ("TI", "Tarjeta de identidad"),
+    ("RC", "Registro civil de nacimiento"),
+    ("NUIP", "NUIP"),
+    ("PA", "Pasaporte"),
+    ("PEP", "Permiso especial de permanencia (PEP)"),
+    ("PPT", "Permiso por protección temporal (PPT)"),
+    ("NIT", "NIT (persona jurídica)"),
+];
 
 /// The fields of a filing as submitted (JSON keys and form field names).
 #[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
@@ -63,6 +73,35 @@ pub struct FilingInput {
     pub consent: bool,
     /// Honeypot: people never see it, so it must stay empty.
     pub website: String,
+    /// Res. 1519 Anexo 2: `natural` (default), `juridica`, `anonimo` (same as `anonymous`), `nna`.
+    #[schema(schema_with = crate::intake::requester::requester_type_schema)]
+    pub requester_type: String,
+    /// Persona jurídica: its razón social (its NIT, with check digit, in `document_number`).
+    #[schema(max_length = 200)]
+    pub razon_social: String,
+    /// How the answer is to be received: `email` (default when an e-mail is given) or `postal`.
+    #[schema(schema_with = crate::intake::requester::reply_by_schema)]
+    pub reply_by: String,
+    /// Postal answer: street address (with `municipality`, `region` and `country`).
+    #[schema(max_length = 200)]
+    pub address: String,
+    /// Postal answer: departamento.
+    #[schema(max_length = 100)]
+    pub region: String,
+    /// Postal answer: país (default Colombia).
+    #[schema(max_length = 100)]
+    pub country: String,
+    /// Optional, statistics only (enfoque diferencial).
+    #[schema(schema_with = crate::intake::requester::ethnic_group_schema)]
+    pub ethnic_group: String,
+    #[schema(schema_with = crate::intake::requester::disability_schema)]
+    pub disability: String,
+    #[schema(schema_with = crate::intake::requester::conflict_victim_schema)]
+    pub conflict_victim: String,
+    #[schema(schema_with = crate::intake::requester::gender_schema)]
+    pub gender: String,
+    #[schema(schema_with = crate::intake::requester::age_range_schema)]
+    pub age_range: String,
 }
 
 /// A file sent with a filing.
@@ -150,6 +189,17 @@ pub fn validate(mut input: FilingInput, uploads: Vec<Upload>) -> Result<ValidFil
         ("message", &mut input.message, 20_000),
         ("kind", &mut input.kind, 40),
         ("document_type", &mut input.document_type, 10),
+        ("requester_type", &mut input.requester_type, 20),
+        ("razon_social", &mut input.razon_social, 200),
+        ("reply_by", &mut input.reply_by, 20),
+        ("address", &mut input.address, 200),
+        ("region", &mut input.region, 100),
+        ("country", &mut input.country, 100),
+        ("ethnic_group", &mut input.ethnic_group, 40),
+        ("disability", &mut input.disability, 40),
+        ("conflict_victim", &mut input.conflict_victim, 40),
+        ("gender", &mut input.gender, 40),
+        ("age_range", &mut input.age_range, 40),
     ] {
         *value = clean(value);
         if value.chars().count() > max {
@@ -161,11 +211,12 @@ pub fn validate(mut input: FilingInput, uploads: Vec<Upload>) -> Result<ValidFil
     if !input.website.trim().is_empty() {
         err("website", "Deje este campo vacío.");
     }
+    requester::check(&mut input, &mut err);
     if !input.anonymous {
         if input.name.is_empty() {
             err("name", "Escriba su nombre o marque la radicación anónima.");
         }
-        if input.email.is_empty() {
+        if input.email.is_empty() && input.reply_by == "email" {
             err("email", "Escriba su correo electrónico para recibir el radicado y la respuesta.");
         }
     }
@@ -260,10 +311,17 @@ pub fn raw_record(v: &ValidFiling, message_id: &str, now: DateTime<Utc>, kind_la
     let doc = DOCUMENT_TYPES.iter().find(|(c, _)| *c == i.document_type).map(|(_, l)| *l).unwrap_or("");
     let text = format!(
         "Radicación por el Radicador Web\n\nNombre: {}\nDocumento: {} {}\nCorreo: {}\nTeléfono: {}\nMunicipio: {}\n\
-         Tipo indicado por el ciudadano: {}\nAutoriza tratamiento de datos: sí\nAnónima: {}\n\nAsunto: {}\n\n{}\n",
+         Tipo indicado por el ciudadano: {}\nAutoriza tratamiento de datos: sí (aviso versión {})\nAnónima: {}\n\
+         Tipo de solicitante: {}{}\nRespuesta por: {}{}\n\nAsunto: {}\n\n{}\n",
         if i.anonymous && i.name.is_empty() { "(anónimo)" } else { &i.name },
         doc, i.document_number, i.email, i.phone, i.municipality, kind_label,
-        if i.anonymous { "sí" } else { "no" }, i.subject, i.message
+        requester::PRIVACY_NOTICE_VERSION,
+        if i.anonymous { "sí" } else { "no" },
+        requester::label_of(&requester::REQUESTER_TYPES, &i.requester_type).unwrap_or("Persona natural"),
+        if i.razon_social.is_empty() { String::new() } else { format!("\nRazón social: {}", i.razon_social) },
+        requester::label_of(&requester::REPLY_BY, &i.reply_by).unwrap_or("(sin indicar)"),
+        if i.reply_by == "postal" { format!("\nDirección: {}, {}, {}, {}", i.address, i.municipality, i.region, i.country) } else { String::new() },
+        i.subject, i.message
     );
     let mut mp = MultiPart::mixed().singlepart(SinglePart::builder().header(ContentType::TEXT_PLAIN).body(text));
     for (name, ct, bytes) in &v.attachments {

@@ -179,6 +179,9 @@ pub struct CaseDetail {
     pub attachments: Vec<cases::AttachmentMeta>,
     /// Every outgoing communication (oficio) of the case, with its outgoing radicado.
     pub communications: Vec<crate::db::communications::CommunicationDetail>,
+    /// Web, API and verbal filings: requester type, razón social, how the answer is received, the
+    /// privacy notice accepted (Res. 1519 Anexo 2). Null for mail.
+    pub requester: Option<crate::intake::requester::RequesterDetails>,
 }
 
 /// Load a case in the caller's scope (recording the view of personal data) with everything.
@@ -202,6 +205,7 @@ pub fn load_detail(c: &mut crate::db::AnyConnection, caller: &Caller, radicado: 
         messages: cases::case_messages(c, case.id)?,
         attachments: cases::case_attachments(c, case.id)?,
         communications: crate::db::communications::details_for_case(c, case.id)?,
+        requester: crate::db::intake::requester_of(c, case.id)?,
     };
     Ok((case, detail))
 }

@@ -77,5 +77,16 @@ pub fn input_from_fields(f: &BTreeMap<String, String>) -> FilingInput {
         message: get("message"),
         consent: tick("consent"),
         website: get("website"),
+        requester_type: get("requester_type"),
+        razon_social: get("razon_social"),
+        reply_by: get("reply_by"),
+        address: get("address"),
+        region: get("region"),
+        country: get("country"),
+        ethnic_group: get("ethnic_group"),
+        disability: get("disability"),
+        conflict_victim: get("conflict_victim"),
+        gender: get("gender"),
+        age_range: get("age_range"),
     }
 }

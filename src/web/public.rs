@@ -19,6 +19,7 @@ use crate::db::models::CaseRow;
 use crate::domain::{Channel, PetitionKind};
 use crate::error::ApiError;
 use crate::intake::web_form::{self, FilingInput, ValidFiling, WebFiled, DOCUMENT_TYPES};
+use crate::intake::requester::{demographic, DEMOGRAPHICS, PRIVACY_NOTICE, PRIVACY_NOTICE_VERSION, REPLY_BY, REQUESTER_TYPES};
 use crate::mailer::templates::fecha_larga;
 
 pub(super) const CSRF_COOKIE: &str = "pqrs_csrf";
@@ -152,11 +153,22 @@ fn form_page(input: &FilingInput, errors: &BTreeMap<String, String>, csrf: &str)
                 input type="text" id="website" name="website" tabindex="-1" autocomplete="off";
             }
             fieldset {
+                legend { "Tipo de solicitante *" }
+                @for (i, (code, label)) in REQUESTER_TYPES.iter().enumerate() {
+                    @let checked = input.requester_type == *code || (input.requester_type.is_empty() && (if input.anonymous { *code == "anonimo" } else { *code == "natural" }));
+                    label { input type="radio" id=[(i == 0).then_some("requester_type")] name="requester_type" value=(code) checked[checked] aria-describedby=[described("requester_type")]; " " (label) }
+                }
+                p.hint { "Anónimo: no se piden nombre, documento ni correo; no recibirá acuse ni podrá consultar el estado, y la respuesta se publica. Niña, niño o adolescente: su petición se atiende con prioridad." }
+                (field_error(errors, "requester_type"))
+            }
+            fieldset {
                 legend { "Sus datos" }
-                label { input type="checkbox" name="anonymous" checked[input.anonymous]; " Quiero radicar de forma anónima (no recibirá respuesta por correo)" }
-                label for="name" { "Nombre completo *" }
+                label for="name" { "Nombre completo (de la persona, o de quien representa a la persona jurídica) *" }
                 input type="text" id="name" name="name" value=(input.name) maxlength="200" autocomplete="name" aria-describedby=[described("name")];
                 (field_error(errors, "name"))
+                label for="razon_social" { "Razón social (solo persona jurídica)" }
+                input type="text" id="razon_social" name="razon_social" value=(input.razon_social) maxlength="200" autocomplete="organization" aria-describedby=[described("razon_social")];
+                (field_error(errors, "razon_social"))
                 label for="document_type" { "Tipo de documento" }
                 select id="document_type" name="document_type" aria-describedby=[described("document_type")] {
                     option value="" { "(sin documento)" }
@@ -164,17 +176,35 @@ fn form_page(input: &FilingInput, errors: &BTreeMap<String, String>, csrf: &str)
                 }
                 (field_error(errors, "document_type"))
                 label for="document_number" { "Número de documento" }
-                input type="text" id="document_number" name="document_number" value=(input.document_number) maxlength="20" inputmode="numeric" aria-describedby=[described("document_number")];
+                p.hint id="document_number-hint" { "Persona jurídica: el NIT con su dígito de verificación, por ejemplo 900123456-7." }
+                input type="text" id="document_number" name="document_number" value=(input.document_number) maxlength="20" aria-describedby=(described("document_number").map(|e| format!("document_number-hint {e}")).unwrap_or_else(|| "document_number-hint".into()));
                 (field_error(errors, "document_number"))
-                label for="email" { "Correo electrónico *" }
+                label for="email" { "Correo electrónico (obligatorio si quiere la respuesta por correo)" }
                 input type="email" id="email" name="email" value=(input.email) maxlength="254" autocomplete="email" aria-describedby=[described("email")];
                 (field_error(errors, "email"))
                 label for="phone" { "Teléfono" }
                 input type="tel" id="phone" name="phone" value=(input.phone) maxlength="30" autocomplete="tel" aria-describedby=[described("phone")];
                 (field_error(errors, "phone"))
+            }
+            fieldset {
+                legend { "¿Cómo quiere recibir la respuesta?" }
+                @for (i, (code, label)) in REPLY_BY.iter().enumerate() {
+                    label { input type="radio" id=[(i == 0).then_some("reply_by")] name="reply_by" value=(code) checked[input.reply_by == *code || (input.reply_by.is_empty() && *code == "email")] aria-describedby=[described("reply_by")]; " " (label) }
+                }
+                (field_error(errors, "reply_by"))
+                p.hint { "Para la respuesta por correo postal escriba la dirección completa." }
+                label for="address" { "Dirección" }
+                input type="text" id="address" name="address" value=(input.address) maxlength="200" autocomplete="street-address" aria-describedby=[described("address")];
+                (field_error(errors, "address"))
                 label for="municipality" { "Municipio" }
-                input type="text" id="municipality" name="municipality" value=(input.municipality) maxlength="100" aria-describedby=[described("municipality")];
+                input type="text" id="municipality" name="municipality" value=(input.municipality) maxlength="100" autocomplete="address-level2" aria-describedby=[described("municipality")];
                 (field_error(errors, "municipality"))
+                label for="region" { "Departamento" }
+                input type="text" id="region" name="region" value=(input.region) maxlength="100" autocomplete="address-level1" aria-describedby=[described("region")];
+                (field_error(errors, "region"))
+                label for="country" { "País" }
+                input type="text" id="country" name="country" value=(if input.country.is_empty() { "Colombia" } else { &input.country }) maxlength="100" autocomplete="country-name" aria-describedby=[described("country")];
+                (field_error(errors, "country"))
             }
             fieldset {
                 legend { "Su solicitud" }
@@ -196,6 +226,19 @@ fn form_page(input: &FilingInput, errors: &BTreeMap<String, String>, csrf: &str)
                 input type="file" id="attachments" name="attachments" multiple aria-describedby="attachments-hint";
                 (field_error(errors, "attachments"))
             }
+            fieldset {
+                legend { "Enfoque diferencial (opcional, solo con fines estadísticos)" }
+                p.hint { "Estas respuestas no se muestran en su caso ni cambian su trámite; la entidad solo las usa en cifras agregadas." }
+                @for (field, legend, options) in DEMOGRAPHICS {
+                    label for=(field) { (legend) }
+                    select id=(field) name=(field) aria-describedby=[described(field)] {
+                        option value="" { "(sin responder)" }
+                        @for (code, label) in options.iter() { option value=(code) selected[demographic(input, field) == *code] { (label) } }
+                    }
+                    (field_error(errors, field))
+                }
+            }
+            p.hint id="privacy-notice" { "Aviso de privacidad (versión " (PRIVACY_NOTICE_VERSION) "): " (PRIVACY_NOTICE) }
             (consent_field(input.consent, errors))
             button type="submit" { "Radicar" }
         }

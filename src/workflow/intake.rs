@@ -316,6 +316,8 @@ impl Intake {
             entities: serde_json::to_value(&decision.entities).unwrap_or_default(),
             linked_radicado: linked,
             actor: "system".into(),
+            requester: None,
+            demographics: None,
         };
         let ack_to = citizen.map(|a| clean(&a.email, 320));
         let in_reply_to = new_message.message_id.clone();

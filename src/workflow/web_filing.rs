@@ -118,6 +118,8 @@ impl Intake {
             entities: serde_json::to_value(&decision.entities).unwrap_or_default(),
             linked_radicado: None,
             actor: actor.to_string(),
+            requester: Some(crate::intake::requester::RequesterDetails::of(i)),
+            demographics: Some(crate::intake::requester::Demographics::of(i)),
         };
         let ack_to = opt(&i.email);
         let out = filing::file_new_case(

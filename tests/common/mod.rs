@@ -408,6 +408,8 @@ pub fn draft(received_at: DateTime<Utc>) -> pqrs::workflow::CaseDraft {
         entities: serde_json::json!({}),
         linked_radicado: None,
         actor: "system".into(),
+        requester: None,
+        demographics: None,
     }
 }
 

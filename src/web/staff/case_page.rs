@@ -78,10 +78,11 @@ pub async fn case_page(caller: Option<Caller>, state: web::Data<AppState>, path:
             Some(id) => crate::db::notification::bounce_excerpt(c, id)?,
             None => None,
         };
-        Ok((failure, bounce, crate::db::notification::communications(c, case_for_proof.id)?))
+        let requester = crate::db::intake::requester_of(c, case_for_proof.id)?;
+        Ok((failure, bounce, crate::db::notification::communications(c, case_for_proof.id)?, requester))
     })
     .await;
-    let (failure, bounce, mails) = match proof {
+    let (failure, bounce, mails, requester) = match proof {
         Ok(x) => x,
         Err(e) => return html_response(e.status, page("Error", &[], html! { p { (e.message) } })),
     };
@@ -125,6 +126,7 @@ pub async fn case_page(caller: Option<Caller>, state: web::Data<AppState>, path:
             p.small { "Documento: " (case.citizen_doc_type.clone().unwrap_or_default()) " " (case.citizen_doc_number.clone().unwrap_or_default())
                 " · Teléfono: " (case.citizen_phone.clone().unwrap_or_default()) " · Municipio: " (case.citizen_municipality.clone().unwrap_or_default()) }
         }
+        @if let Some(r) = &requester { (requester_block(r)) }
         h2 { "Clasificación automática" }
         div.card.small {
             @if rules.is_empty() { p { "Ninguna regla decidió: el caso quedó para revisión de triage." } }
@@ -344,4 +346,21 @@ pub async fn case_action(caller: Option<Caller>, state: web::Data<AppState>, pat
 pub async fn attachment(caller: Option<Caller>, state: web::Data<AppState>, path: web::Path<(String, i64)>) -> Result<HttpResponse, ApiError> {
     let caller = caller.filter(|c| c.is_staff()).ok_or_else(ApiError::not_found)?;
     cases_api::attachment(caller, state, path).await
+}
+
+/// "Datos del solicitante" (Res. 1519 Anexo 2): requester type, razón social, how the answer is
+/// received and the notice accepted. The statistics-only answers are never shown here.
+fn requester_block(r: &crate::intake::requester::RequesterDetails) -> Markup {
+    use crate::intake::requester::{label_of, REPLY_BY, REQUESTER_TYPES};
+    html! {
+        div.card {
+            h3 { "Datos del solicitante" }
+            p { "Tipo de solicitante: " strong { (label_of(&REQUESTER_TYPES, &r.requester_type).unwrap_or(&r.requester_type)) }
+                @if r.requester_type == "nna" { " · atención prioritaria (art. 20, Ley 1755 de 2015)" } }
+            @if let Some(rs) = &r.razon_social { p { "Razón social: " (rs) } }
+            p { "Respuesta por: " (r.reply_by.as_deref().and_then(|c| label_of(&REPLY_BY, c)).unwrap_or("(no pidió respuesta)"))
+                @if let Some(a) = &r.postal_address { " · " (a) ", " (r.region.clone().unwrap_or_default()) ", " (r.country.clone().unwrap_or_default()) } }
+            p.small { "Aviso de privacidad aceptado: " (r.privacy_notice_version.clone().map(|v| format!("versión {v}")).unwrap_or_else(|| "ninguno".into())) }
+        }
+    }
 }

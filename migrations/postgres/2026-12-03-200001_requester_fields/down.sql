@@ -1,0 +1,2 @@
+DROP TABLE filing_demographics;
+DROP TABLE requester_details;
