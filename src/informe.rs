@@ -66,6 +66,9 @@ pub struct Informe {
     pub department_names: BTreeMap<String, String>,
     /// The Ley 1712 figures of the petitions filed in the month.
     pub pqrs: PqrsReport,
+    /// The optional enfoque-diferencial answers of the month's filings, counted: field -> answer
+    /// code -> filings (only filings that answered are in a field's counts).
+    pub enfoque_diferencial: BTreeMap<&'static str, BTreeMap<String, i64>>,
 }
 
 /// The informe of `year`-`month` (a calendar month in Bogotá), seen on `today`.
@@ -143,7 +146,16 @@ pub fn informe(
             t.open_at_month_end += f.open_at_month_end;
         }
     }
+    let mut enfoque_diferencial: BTreeMap<&'static str, BTreeMap<String, i64>> = BTreeMap::new();
+    for answers in crate::db::informe::demographics(conn, from, to)? {
+        for ((field, _, _), answer) in crate::intake::requester::DEMOGRAPHICS.iter().zip(answers) {
+            if let Some(a) = answer {
+                *enfoque_diferencial.entry(*field).or_default().entry(a).or_default() += 1;
+            }
+        }
+    }
     Ok(Informe {
+        enfoque_diferencial,
         year,
         month,
         month_name: MONTH_NAMES[month as usize - 1],
@@ -292,7 +304,27 @@ impl Informe {
                     }
                 }
 
-                h2 { "5. Satisfacción, percepción, confianza y claridad" }
+                h2 { "5. Enfoque diferencial" }
+                @if self.enfoque_diferencial.is_empty() {
+                    p { "Ninguna radicación del mes respondió las preguntas opcionales de enfoque diferencial." }
+                } @else {
+                    p.small { "Respuestas opcionales, solo con fines estadísticos, de las radicaciones del mes: solo cifras agregadas." }
+                    @for (field, legend, options) in crate::intake::requester::DEMOGRAPHICS {
+                        @if let Some(counts) = self.enfoque_diferencial.get(field) {
+                            table {
+                                caption { (legend) }
+                                thead { tr { th scope="col" { "Respuesta" } th scope="col" { "Radicaciones" } } }
+                                tbody {
+                                    @for (code, n) in counts {
+                                        tr { th scope="row" { (crate::intake::requester::label_of(options, code).unwrap_or(code)) } td { (n) } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+
+                h2 { "6. Satisfacción, percepción, confianza y claridad" }
                 @if let Some(s) = survey { (s) } @else { p { "Sin encuestas de satisfacción registradas en el mes." } }
             }
         }

@@ -49,6 +49,9 @@ fn web(intake: &Intake, db: &TestDb, channel: Channel, who: &str, day: NaiveDate
         subject: "Regalías".into(),
         message: "Quiero pagar las regalías de mi título por cuotas.".into(),
         consent: true,
+        // Two of the filings answer the optional enfoque-diferencial questions.
+        ethnic_group: if matches!(who, "web" | "ventanilla") { "raizal".into() } else { String::new() },
+        gender: if who == "web" { "mujer".into() } else { String::new() },
         ..Default::default()
     };
     intake.file_web(&mut db.conn(), validate(input, vec![]).unwrap(), None, channel, "prueba", on(day)).unwrap().radicado
@@ -170,6 +173,11 @@ fn the_informe_counts_a_known_month_exactly(backend: Backend) {
     // The month's Ley 1712 figures: the seven of March, one answered.
     assert_eq!(inf.pqrs.totals.received, 7);
     assert_eq!(inf.pqrs.by_channel["te_llamamos"].received, 1);
+
+    // The optional enfoque-diferencial answers, counted only.
+    assert_eq!(inf.enfoque_diferencial["ethnic_group"]["raizal"], 2, "{:?}", inf.enfoque_diferencial);
+    assert_eq!(inf.enfoque_diferencial["gender"].values().sum::<i64>(), 1);
+    assert!(!inf.enfoque_diferencial.contains_key("disability"));
 
     // The HTML carries each chart (inline SVG with an accessible name) and its table.
     let html = inf.to_document("Agencia Nacional de Minería", None);

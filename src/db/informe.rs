@@ -34,3 +34,17 @@ pub fn followed_cases(conn: &mut AnyConnection, last_day: NaiveDate, since: Naiv
         .order(cases::id)
         .load(conn)
 }
+
+/// The statistics-only answers (enfoque diferencial) of the filings whose effective filing day is
+/// in `from..=to`: (ethnic_group, disability, conflict_victim, gender, age_range) per filing that
+/// gave any. Only counted, never listed per case.
+pub fn demographics(conn: &mut AnyConnection, from: NaiveDate, to: NaiveDate) -> QueryResult<Vec<[Option<String>; 5]>> {
+    use super::schema::filing_demographics as fd;
+    let rows: Vec<(Option<String>, Option<String>, Option<String>, Option<String>, Option<String>)> = fd::table
+        .inner_join(cases::table)
+        .filter(cases::effective_date.between(from, to))
+        .filter(cases::status.ne("anulado"))
+        .select((fd::ethnic_group, fd::disability, fd::conflict_victim, fd::gender, fd::age_range))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(a, b, c, d, e)| [a, b, c, d, e]).collect())
+}
