@@ -11,7 +11,6 @@ pub mod forms;
 pub mod health;
 pub mod layout;
 pub mod metrics;
-pub mod openapi;
 pub mod public;
 pub mod ratelimit;
 pub mod staff;
@@ -37,12 +36,10 @@ pub struct AppState {
     pub limiter: Arc<ratelimit::RateLimiter>,
 }
 
-/// 405 for a method a resource does not serve (with `Allow`), as JSON.
+/// 405 for a method a resource does not serve (with `Allow`: the methods the OpenAPI document
+/// lists for it), as JSON.
 async fn method_not_allowed(req: actix_web::HttpRequest) -> actix_web::HttpResponse {
-    let allow = match req.match_pattern().as_deref() {
-        Some("/api/v1/filings") | Some("/api/v1/callbacks") | Some("/api/v1/status") | Some("/api/v1/cases/{radicado}/actions") => "POST",
-        _ => "GET",
-    };
+    let allow = req.match_pattern().and_then(|p| api_doc::allowed_methods(&p)).unwrap_or_else(|| "GET".into());
     actix_web::HttpResponse::MethodNotAllowed()
         .insert_header(("Allow", allow))
         .json(serde_json::json!({"error": "method_not_allowed", "message": "Método no permitido."}))
@@ -77,7 +74,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(api("/api/v1/status").route(web::post().to(public::api_status)))
     .service(api("/api/v1/metrics/virtual-channel").route(web::get().to(api::virtual_channel)))
     .service(api("/api/v1/metrics/pqrs").route(web::get().to(api::pqrs)))
-    .service(api("/api/v1/openapi.json").route(web::get().to(openapi::serve)))
+    .service(api("/api/v1/openapi.json").route(web::get().to(api_doc::serve)))
     .service(api("/api/v1/cases").route(web::get().to(cases_api::list)))
     .service(api("/api/v1/cases/{radicado}").route(web::get().to(cases_api::get)))
     .service(api("/api/v1/cases/{radicado}/actions").route(web::post().to(cases_api::act)))
