@@ -75,6 +75,10 @@ pub struct Settings {
     /// renewal; the holder renews it every third of it, so a dead holder is replaced by another
     /// instance within about this long.
     pub lease_secs: u64,
+    /// Reverse proxies (addresses or networks, e.g. `["10.0.0.0/8"]`; in the environment a comma
+    /// separated list) whose `Forwarded` / `X-Forwarded-For` header names the client, for the
+    /// rate limit and the access log. Empty = the headers are ignored and the peer is the client.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for Settings {
@@ -104,6 +108,7 @@ impl Default for Settings {
             routing_model: true,
             instance_id: String::new(),
             lease_secs: 10,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -129,6 +134,8 @@ pub struct Config {
     pub listen: SocketAddr,
     pub unit: UnitCode,
     pub cutoff: NaiveTime,
+    /// `settings.trusted_proxies`, parsed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Config {
@@ -193,6 +200,9 @@ impl Config {
                         })
                     }
                 },
+                toml::Value::Array(_) => toml::Value::Array(
+                    value.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| toml::Value::String(s.into())).collect(),
+                ),
                 _ => toml::Value::String(value.clone()),
             };
             merged.insert(key, v);
@@ -241,12 +251,14 @@ impl Config {
         if settings.lease_secs < 2 || settings.lease_secs > 3600 {
             return Err(bad("lease_secs", "must be between 2 and 3600".into()));
         }
+        let trusted_proxies =
+            crate::web::client_addr::parse_trusted(&settings.trusted_proxies).map_err(|m| bad("trusted_proxies", m))?;
         let mut settings = settings;
         settings.instance_id = settings.instance_id.trim().to_string();
         if settings.instance_id.is_empty() {
             settings.instance_id = default_instance_id();
         }
-        Ok(Config { settings, database, listen, unit, cutoff })
+        Ok(Config { settings, database, listen, unit, cutoff, trusted_proxies })
     }
 
     pub fn maildir(&self) -> PathBuf {
@@ -340,6 +352,19 @@ mod tests {
         assert_eq!(c.settings.instance_id, "web-1");
         let e = Config::load_from(None, &env(&[("PQRS_LEASE_SECS", "1")])).unwrap_err().to_string();
         assert!(e.contains("lease_secs"), "{e}");
+    }
+
+    #[test]
+    fn trusted_proxies_come_from_the_file_or_a_comma_separated_variable() {
+        assert!(Config::load_from(None, &env(&[])).unwrap().trusted_proxies.is_empty());
+        let c = Config::load_from(None, &env(&[("PQRS_TRUSTED_PROXIES", "10.0.0.0/8, ::1")])).unwrap();
+        assert_eq!(c.trusted_proxies.len(), 2);
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("pqrs.toml");
+        std::fs::write(&f, "trusted_proxies = [\"192.0.2.1\"]\n").unwrap();
+        assert_eq!(Config::load_from(Some(&f), &env(&[])).unwrap().trusted_proxies.len(), 1);
+        let e = Config::load_from(None, &env(&[("PQRS_TRUSTED_PROXIES", "proxy.local")])).unwrap_err().to_string();
+        assert!(e.contains("trusted_proxies"), "{e}");
     }
 
     #[test]

@@ -100,7 +100,12 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
-                .wrap(actix_web::middleware::Logger::new("%a \"%r\" %s %b %Dms").log_target("http"))
+                // %{client}xi: the client address the rate limit uses (forwarded behind a trusted proxy).
+                .wrap(
+                    actix_web::middleware::Logger::new("%{client}xi \"%r\" %s %b %Dms")
+                        .custom_request_replace("client", |req| crate::web::public::client_ip(req.request()).to_string())
+                        .log_target("http"),
+                )
                 .configure(crate::web::configure)
         })
         .shutdown_timeout(30)

@@ -5,6 +5,7 @@ pub mod api;
 pub mod api_doc;
 pub mod callbacks;
 pub mod caller;
+pub mod client_addr;
 pub mod cases_api;
 pub mod communications_api;
 pub mod forms;

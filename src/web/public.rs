@@ -25,8 +25,11 @@ use crate::mailer::templates::fecha_larga;
 pub(super) const CSRF_COOKIE: &str = "pqrs_csrf";
 const NAV: [(&str, &str); 2] = [("Radicar una PQRS", "/radicar"), ("Consultar estado", "/consulta")];
 
+/// The client's address: the forwarded one behind a trusted proxy, else the peer
+/// (`super::client_addr`).
 pub fn client_ip(req: &HttpRequest) -> std::net::IpAddr {
-    req.peer_addr().map(|a| a.ip()).unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]))
+    let trusted = req.app_data::<web::Data<AppState>>().map(|s| &s.config.trusted_proxies[..]).unwrap_or(&[]);
+    super::client_addr::resolve(req.peer_addr().map(|a| a.ip()), req.headers(), trusted)
 }
 
 pub(super) fn rate_limited(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {

@@ -1,44 +1,34 @@
-//! A per-IP token bucket for public endpoints (filing, status lookup, login). In memory, per
-//! instance: behind a load balancer each instance limits on its own.
+//! The per-client token bucket of the public endpoints (filing, status lookup, login), on
+//! governor's keyed limiter. In memory, per instance: behind a load balancer each instance limits
+//! on its own. The key is the client address from [`super::client_addr`] (the forwarded client
+//! behind a trusted proxy, else the peer).
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::Instant;
+use std::num::NonZeroU32;
+
+use governor::{DefaultKeyedRateLimiter, Quota};
 
 pub struct RateLimiter {
-    per_minute: f64,
-    burst: f64,
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+    inner: DefaultKeyedRateLimiter<IpAddr>,
 }
 
+/// Above this many tracked addresses, the buckets that are full again are forgotten.
+const MAX_KEYS: usize = 100_000;
+
 impl RateLimiter {
+    /// `per_minute` tokens come back each minute, up to `burst` at once.
     pub fn new(per_minute: u32, burst: u32) -> RateLimiter {
-        RateLimiter { per_minute: f64::from(per_minute.max(1)), burst: f64::from(burst.max(1)), buckets: Mutex::new(HashMap::new()) }
+        let per_minute = NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN);
+        RateLimiter { inner: governor::RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst)) }
     }
 
     /// Take one token for `ip`; `false` when the bucket is empty.
     pub fn allow(&self, ip: IpAddr) -> bool {
-        let now = Instant::now();
-        let mut map = match self.buckets.lock() {
-            Ok(m) => m,
-            Err(p) => p.into_inner(),
-        };
-        if map.len() > 100_000 {
-            // Bound memory under a spray of addresses: forget idle buckets.
-            let burst = self.burst;
-            let rate = self.per_minute / 60.0;
-            map.retain(|_, (tokens, at)| *tokens + now.duration_since(*at).as_secs_f64() * rate < burst);
+        if self.inner.len() > MAX_KEYS {
+            self.inner.retain_recent();
         }
-        let (tokens, at) = map.entry(ip).or_insert((self.burst, now));
-        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.per_minute / 60.0).min(self.burst);
-        *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            true
-        } else {
-            false
-        }
+        self.inner.check_key(&ip).is_ok()
     }
 }
 
