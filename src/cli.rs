@@ -121,6 +121,55 @@ pub enum Command {
         #[command(subcommand)]
         command: QuarantineCommand,
     },
+    /// Habeas data (Ley 1581 de 2012): what is held about a person.
+    Titular {
+        #[command(subcommand)]
+        command: TitularCommand,
+    },
+    /// Erase personal data past its retention period (rules/retention.toml).
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TitularCommand {
+    /// Write everything held about a person into a folder, with manifest.json (files and SHA-256):
+    /// their cases (raw mails as .eml, attachments, events, communications, mails sent), mail
+    /// from their address on no case, quarantined mail naming it. Recorded in the audit log.
+    Export {
+        /// The person's e-mail address (matched case-insensitively).
+        #[arg(long)]
+        email: String,
+        /// Also the cases with this document number (dots and spaces ignored).
+        #[arg(long, value_name = "NUMBER")]
+        document: Option<String>,
+        /// The folder to write (created; must be empty).
+        #[arg(long)]
+        out: PathBuf,
+        /// Who asks, for the audit log (default: cli:<OS user>).
+        #[arg(long)]
+        actor: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// Erase the personal data and mail contents of finished cases whose retention period
+    /// (counted from the closing) is over; radicados, dates, departments, kinds, counts and events
+    /// stay. Idempotent; each erasure is recorded in the audit log.
+    Run {
+        /// List what would be erased; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Who runs it, for the audit log (default: cli:<OS user>).
+        #[arg(long)]
+        actor: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -251,6 +251,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("report rollup rebuilt: {n} rows");
             Ok(ExitCode::SUCCESS)
         }
+        Command::Titular { command: pqrs::cli::TitularCommand::Export { email, document, out, actor } } => {
+            let config = load()?;
+            let pool = pqrs::startup::open_store(&config)?;
+            let actor = pqrs::habeas::cli_actor(actor.as_deref());
+            let m = pqrs::habeas::export(&mut *pool.get()?, &email, document.as_deref(), &out, &actor, chrono::Utc::now())?;
+            println!("{} cases, {} other mails, {} quarantined, {} files written to {}", m.cases.len(), m.other_messages.len(), m.quarantine.len(), m.files.len() + 1, out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Retention { command: pqrs::cli::RetentionCommand::Run { dry_run, json, actor } } => {
+            let config = load()?;
+            let rules = pqrs::habeas::RetentionRules::load(&config.settings.rules_dir)?;
+            let pool = pqrs::startup::open_store(&config)?;
+            let actor = pqrs::habeas::cli_actor(actor.as_deref());
+            let report = pqrs::habeas::retention_run(&mut *pool.get()?, &rules, chrono::Utc::now(), dry_run, &actor)?;
+            if json {
+                println!("{}", serde_json::to_string(&report)?);
+            } else {
+                print!("{}", report.to_text());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Quarantine { command } => {
             let config = std::sync::Arc::new(load()?);
             let pool = pqrs::startup::open_store(&config)?;

@@ -40,6 +40,13 @@ pub struct CaseChange {
     pub priority: Option<String>,
     pub priority_reason: Option<Option<String>>,
     pub clarification: Option<bool>,
+    // Rectification of the citizen's data (habeas data).
+    pub citizen_name: Option<Option<String>>,
+    pub citizen_email: Option<Option<String>>,
+    pub citizen_doc_type: Option<Option<String>>,
+    pub citizen_doc_number: Option<Option<String>>,
+    pub citizen_phone: Option<Option<String>>,
+    pub citizen_municipality: Option<Option<String>>,
 }
 
 /// A communication to the case's citizen, with an outgoing radicado: mailed when the case has

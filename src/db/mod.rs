@@ -17,6 +17,7 @@
 pub mod alerts;
 pub mod cases;
 pub mod communications;
+pub mod habeas;
 pub mod informe;
 pub mod intake;
 pub mod lease;

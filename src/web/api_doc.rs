@@ -196,13 +196,18 @@ pub fn kinds() -> Object {
 
 /// The case actions `POST /api/v1/cases/{radicado}/actions` takes (their English names; the
 /// Spanish aliases are accepted too).
-pub const ACTIONS: [&str; 16] = [
+pub const ACTIONS: [&str; 17] = [
     "assign", "start", "request_completion", "return_for_clarification", "completion_received", "citizen_extension", "extend", "transfer",
-    "respond", "respond_denying", "reject", "withdraw", "close", "annul", "reclassify", "prioritize",
+    "respond", "respond_denying", "reject", "withdraw", "close", "annul", "reclassify", "prioritize", "rectify",
 ];
 
 pub fn actions() -> Object {
     string_enum(ACTIONS, Some("La acción"))
+}
+
+/// `field` of a `rectify` action: the citizen datum corrected (habeas data).
+pub fn citizen_fields() -> Object {
+    string_enum(crate::workflow::lifecycle::CitizenField::ALL.iter().map(|f| f.code()), Some("rectify: el dato del ciudadano que se rectifica"))
 }
 
 /// `priority` of a `prioritize` action: a priority reason, or `none` to clear it.

@@ -254,6 +254,11 @@ pub struct ActionRequest {
     pub approved_by: Option<String>,
     #[schema(schema_with = super::api_doc::priorities)]
     pub priority: Option<String>,
+    /// `rectify`: the citizen datum (name, email, doc_type, doc_number, phone, municipality).
+    #[schema(schema_with = super::api_doc::citizen_fields)]
+    pub field: Option<String>,
+    /// `rectify`: its corrected value.
+    pub value: Option<String>,
 }
 
 /// Turn a request into an [`Action`], checking the caller's role.
@@ -302,6 +307,11 @@ pub fn to_action(caller: &Caller, r: &ActionRequest) -> Result<Action, ApiError>
         },
         "reclassify" | "reclasificar" => Action::Reclassify {
             kind: r.kind.as_deref().and_then(PetitionKind::parse).ok_or_else(|| bad("Elija un tipo de solicitud válido."))?,
+            reason: s(&r.reason),
+        },
+        "rectify" | "rectificar" => Action::Rectify {
+            field: r.field.as_deref().and_then(crate::workflow::lifecycle::CitizenField::parse).ok_or_else(|| bad("Elija el dato que se rectifica."))?,
+            value: s(&r.value),
             reason: s(&r.reason),
         },
         _ => return Err(bad("Acción desconocida.")),

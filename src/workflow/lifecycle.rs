@@ -66,6 +66,71 @@ pub enum Action {
     Prioritize { reason: Option<PriorityReason>, note: Option<String> },
     /// An unclear petition goes back to the citizen to clarify (art. 19).
     ReturnForClarification { message: String },
+    /// Habeas data (Ley 1581 de 2012, art. 8): staff correct one of the citizen's data at the
+    /// titular's request; the event keeps the old and the new value and why. Any status.
+    Rectify { field: CitizenField, value: String, reason: String },
+}
+
+/// A datum of the case's citizen that may be rectified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CitizenField {
+    Name,
+    Email,
+    DocType,
+    DocNumber,
+    Phone,
+    /// The postal data held (the municipality; the store keeps no street address).
+    Municipality,
+}
+
+impl CitizenField {
+    pub const ALL: [CitizenField; 6] =
+        [CitizenField::Name, CitizenField::Email, CitizenField::DocType, CitizenField::DocNumber, CitizenField::Phone, CitizenField::Municipality];
+    /// The column, as the event payload names it.
+    pub fn code(self) -> &'static str {
+        match self {
+            CitizenField::Name => "citizen_name",
+            CitizenField::Email => "citizen_email",
+            CitizenField::DocType => "citizen_doc_type",
+            CitizenField::DocNumber => "citizen_doc_number",
+            CitizenField::Phone => "citizen_phone",
+            CitizenField::Municipality => "citizen_municipality",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            CitizenField::Name => "Nombre",
+            CitizenField::Email => "Correo electrónico",
+            CitizenField::DocType => "Tipo de documento",
+            CitizenField::DocNumber => "Número de documento",
+            CitizenField::Phone => "Teléfono",
+            CitizenField::Municipality => "Dirección (municipio)",
+        }
+    }
+    /// The column name, or the Spanish and English short names (`nombre`, `correo`, `email`, ...).
+    pub fn parse(s: &str) -> Option<CitizenField> {
+        let s = s.trim().to_ascii_lowercase();
+        let s = s.strip_prefix("citizen_").unwrap_or(&s);
+        Some(match s {
+            "name" | "nombre" => CitizenField::Name,
+            "email" | "correo" => CitizenField::Email,
+            "doc_type" | "tipo_documento" => CitizenField::DocType,
+            "doc_number" | "document" | "documento" => CitizenField::DocNumber,
+            "phone" | "telefono" => CitizenField::Phone,
+            "municipality" | "municipio" | "address" | "direccion" => CitizenField::Municipality,
+            _ => return None,
+        })
+    }
+    fn get(self, case: &CaseRow) -> Option<String> {
+        match self {
+            CitizenField::Name => case.citizen_name.clone(),
+            CitizenField::Email => case.citizen_email.clone(),
+            CitizenField::DocType => case.citizen_doc_type.clone(),
+            CitizenField::DocNumber => case.citizen_doc_number.clone(),
+            CitizenField::Phone => case.citizen_phone.clone(),
+            CitizenField::Municipality => case.citizen_municipality.clone(),
+        }
+    }
 }
 
 impl Action {
@@ -88,6 +153,7 @@ impl Action {
             Action::RespondDenying { .. } => "respuesta_negativa",
             Action::Prioritize { .. } => "prioridad",
             Action::ReturnForClarification { .. } => "devolucion",
+            Action::Rectify { .. } => "rectificacion",
         }
     }
 }
@@ -653,5 +719,47 @@ pub fn decide(ctx: &Context<'_>, case: &CaseRow, action: &Action, now: DateTime<
             Plan::new(if reason.is_some() { "prioridad" } else { "prioridad_retirada" }, change, json!({ "reason": reason.map(|r| r.as_str()) }))
                 .reason(note)
         }
+        Action::Rectify { field, value, reason } => rectify(case, *field, value, reason)?,
     })
+}
+
+/// The plan of a rectification (habeas data): one citizen datum, old and new in the event.
+fn rectify(case: &CaseRow, field: CitizenField, value: &str, reason: &str) -> Result<Plan, ActionError> {
+    use crate::db::habeas::ERASED;
+    let reason = non_empty(reason, "el motivo de la rectificación (solicitud del titular)")?;
+    let held = [&case.citizen_name, &case.citizen_email, &case.citizen_doc_number, &case.citizen_phone];
+    if held.iter().any(|v| v.as_deref() == Some(ERASED)) {
+        return Err(ActionError::Invalid("Los datos personales de este caso ya fueron suprimidos (retención vencida); no se pueden rectificar.".into()));
+    }
+    let v = value.trim();
+    if v.chars().count() > 320 {
+        return Err(ActionError::Invalid("El valor es demasiado largo (máximo 320 caracteres).".into()));
+    }
+    let new = match field {
+        CitizenField::Email if !v.is_empty() => {
+            let v = v.to_lowercase();
+            let ok = v.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'))
+                && !v.contains(char::is_whitespace);
+            if !ok {
+                return Err(ActionError::Invalid("El correo electrónico no es válido.".into()));
+            }
+            Some(v)
+        }
+        CitizenField::Name if v.is_empty() => return Err(ActionError::Invalid("Indique el nombre corregido.".into())),
+        _ => (!v.is_empty()).then(|| v.to_string()),
+    };
+    let old = field.get(case);
+    if old == new {
+        return Err(ActionError::Invalid("El valor nuevo es igual al registrado.".into()));
+    }
+    let mut change = CaseChange::default();
+    match field {
+        CitizenField::Name => change.citizen_name = Some(new.clone()),
+        CitizenField::Email => change.citizen_email = Some(new.clone()),
+        CitizenField::DocType => change.citizen_doc_type = Some(new.clone()),
+        CitizenField::DocNumber => change.citizen_doc_number = Some(new.clone()),
+        CitizenField::Phone => change.citizen_phone = Some(new.clone()),
+        CitizenField::Municipality => change.citizen_municipality = Some(new.clone()),
+    }
+    Ok(Plan::new("datos_rectificados", change, json!({ "field": field.code(), "old": old, "new": new })).reason(Some(reason)))
 }

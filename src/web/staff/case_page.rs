@@ -52,6 +52,8 @@ fn event_label(t: &str) -> String {
         "prioridad" => "Atención prioritaria (art. 20)".into(),
         "prioridad_retirada" => "Prioridad retirada".into(),
         "termino_recalculado" => "Término recalculado por cambio del calendario".into(),
+        "datos_rectificados" => "Datos del ciudadano rectificados (habeas data)".into(),
+        "datos_suprimidos" => "Datos personales suprimidos (retención vencida)".into(),
         other => other.to_string(),
     }
 }
@@ -125,6 +127,11 @@ pub async fn case_page(caller: Option<Caller>, state: web::Data<AppState>, path:
             p { (case.citizen_name.clone().unwrap_or_else(|| "(sin nombre)".into())) " · " (case.citizen_email.clone().unwrap_or_else(|| "(sin correo)".into())) }
             p.small { "Documento: " (case.citizen_doc_type.clone().unwrap_or_default()) " " (case.citizen_doc_number.clone().unwrap_or_default())
                 " · Teléfono: " (case.citizen_phone.clone().unwrap_or_default()) " · Municipio: " (case.citizen_municipality.clone().unwrap_or_default()) }
+            (action_form("rectificar", "Rectificar datos del ciudadano (habeas data)", html! {
+                label { "Dato" select name="field" { @for fld in crate::workflow::lifecycle::CitizenField::ALL { option value=(fld.code()) { (fld.label()) } } } }
+                label { "Valor corregido" input type="text" name="value" maxlength="320"; }
+                label { "Motivo (solicitud del titular, soporte)" textarea name="reason" required {} }
+            }))
         }
         @if let Some(r) = &requester { (requester_block(r)) }
         h2 { "Clasificación automática" }
@@ -335,6 +342,8 @@ pub async fn case_action(caller: Option<Caller>, state: web::Data<AppState>, pat
         legal_basis: get("legal_basis"),
         approved_by: get("approved_by"),
         priority: get("priority"),
+        field: get("field"),
+        value: f.get("value").cloned(),
     };
     match cases_api::run_action(&state, &caller, radicado.clone(), req).await {
         Ok(_) => back(None),
