@@ -97,12 +97,14 @@ fn assemble(year: i32, rows: Vec<(String, String, String, i64)>) -> VirtualChann
 }
 
 impl VirtualChannel {
+    /// One line per month, then the totals (month 0), written by the csv crate.
     pub fn to_csv(&self) -> String {
-        let mut s = String::from("mes,nombre,correo_contacto,radicador_web,entrantes,salientes,total,internos\n");
-        for m in self.months.iter().chain(std::iter::once(&self.totals)) {
-            s.push_str(&format!("{},{},{},{},{},{},{},{}\n", m.month, m.name, m.correo_contacto, m.radicador_web, m.incoming, m.outgoing, m.total, m.internal));
-        }
-        s
+        let header = ["mes", "nombre", "correo_contacto", "radicador_web", "entrantes", "salientes", "total", "internos"];
+        let rows = self.months.iter().chain(std::iter::once(&self.totals)).map(|m| {
+            let n = |v: i64| v.to_string();
+            vec![m.month.to_string(), m.name.clone(), n(m.correo_contacto), n(m.radicador_web), n(m.incoming), n(m.outgoing), n(m.total), n(m.internal)]
+        });
+        write_csv(header.iter().map(|h| h.to_string()), rows)
     }
 
     pub fn to_table(&self) -> String {
@@ -259,21 +261,11 @@ impl PqrsReport {
 
     /// One line per group: `agrupacion,grupo,` then the columns of [`PQRS_FIGURES`].
     pub fn to_csv(&self) -> String {
-        let mut s = String::from("agrupacion,grupo");
-        for (_, col, _) in PQRS_FIGURES {
-            s.push(',');
-            s.push_str(col);
-        }
-        s.push('\n');
-        for (grouping, group, f) in self.rows() {
-            s.push_str(&format!("{grouping},{}", csv_field(group)));
-            for c in f.cells() {
-                s.push(',');
-                s.push_str(&c);
-            }
-            s.push('\n');
-        }
-        s
+        let header = ["agrupacion", "grupo"].into_iter().chain(PQRS_FIGURES.iter().map(|(_, col, _)| *col)).map(str::to_string);
+        let rows = self.rows().into_iter().map(|(grouping, group, f)| {
+            [grouping.to_string(), group.to_string()].into_iter().chain(f.cells()).collect::<Vec<_>>()
+        });
+        write_csv(header, rows)
     }
 
     /// The figures as a text table: one line per figure, one column per group.
@@ -301,12 +293,16 @@ impl PqrsReport {
     }
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
+/// A header and its records as CSV (RFC 4180 quoting where needed, `\n` line ends), by the csv
+/// crate's writer into memory.
+fn write_csv(header: impl IntoIterator<Item = String>, rows: impl IntoIterator<Item = Vec<String>>) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    // Writing to a Vec cannot fail on I/O, and every record has the header's length.
+    w.write_record(header).expect("csv header");
+    for row in rows {
+        w.write_record(&row).expect("csv record");
     }
+    String::from_utf8(w.into_inner().expect("csv flush")).expect("csv of UTF-8 fields is UTF-8")
 }
 
 /// Where a case stands for the figures: exactly one per case.
@@ -519,4 +515,44 @@ fn add(t: &mut PqrsFigures, f: &PqrsFigures) {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
     };
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::*;
+
+    #[test]
+    fn virtual_channel_csv_has_the_header_twelve_months_and_the_totals() {
+        let mut rows = Vec::new();
+        rows.push(("2026-03".to_string(), "correo_contacto".to_string(), "in".to_string(), 1));
+        rows.push(("2026-03".to_string(), "radicador_web".to_string(), "in".to_string(), 2));
+        let csv = assemble(2026, rows).to_csv();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines[0], "mes,nombre,correo_contacto,radicador_web,entrantes,salientes,total,internos");
+        assert_eq!(lines[3], "3,Marzo,1,2,3,0,3,0");
+        assert_eq!(lines[13], "0,Total,1,2,3,0,3,0");
+        assert_eq!(lines.len(), 14);
+        assert!(csv.ends_with("0,Total,1,2,3,0,3,0\n") && !csv.contains('\r'), "{csv:?}");
+    }
+
+    #[test]
+    fn pqrs_csv_quotes_a_group_with_a_comma_or_a_quote() {
+        let figures = PqrsFigures { received: 2, answered_on_time: 1, mean_business_days_to_answer: Some(4.25), max_business_days_to_answer: Some(5), ..Default::default() };
+        let mut by_department = BTreeMap::new();
+        by_department.insert("Minas, \"Norte\"".to_string(), figures.clone());
+        by_department.insert("GCT".to_string(), figures.clone());
+        let day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let report = PqrsReport { from: day, to: day, totals: figures, by_kind: BTreeMap::new(), by_department, by_channel: BTreeMap::new() };
+        let csv = report.to_csv();
+        let lines: Vec<&str> = csv.lines().collect();
+        assert!(lines[0].starts_with("agrupacion,grupo,recibidas,respondidas_a_tiempo,") && lines[0].ends_with(",dias_habiles_maximo_respuesta"), "{csv}");
+        assert_eq!(lines[0].split(',').count(), 20);
+        assert_eq!(lines[1], "total,total,2,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,4.2,5");
+        assert_eq!(lines[2], "dependencia,GCT,2,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,4.2,5");
+        assert_eq!(lines[3], "dependencia,\"Minas, \"\"Norte\"\"\",2,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,4.2,5");
+        // Read back with the csv reader: the group survives the quoting.
+        let mut r = csv::Reader::from_reader(csv.as_bytes());
+        let groups: Vec<String> = r.records().map(|rec| rec.unwrap()[1].to_string()).collect();
+        assert_eq!(groups, ["total", "GCT", "Minas, \"Norte\""]);
+    }
 }
