@@ -79,6 +79,9 @@ pub struct Settings {
     /// separated list) whose `Forwarded` / `X-Forwarded-For` header names the client, for the
     /// rate limit and the access log. Empty = the headers are ignored and the peer is the client.
     pub trusted_proxies: Vec<String>,
+    /// The satisfaction survey is offered with a final answer at most once per citizen address
+    /// in this many days. 0 = no surveys are offered (staff may still enter verbal ones).
+    pub survey_interval_days: u32,
 }
 
 impl Default for Settings {
@@ -109,6 +112,7 @@ impl Default for Settings {
             instance_id: String::new(),
             lease_secs: 10,
             trusted_proxies: Vec::new(),
+            survey_interval_days: 30,
         }
     }
 }
@@ -247,6 +251,9 @@ impl Config {
         }
         if settings.db_pool_size == 0 || settings.db_pool_size > 512 {
             return Err(bad("db_pool_size", "must be between 1 and 512".into()));
+        }
+        if settings.survey_interval_days > 3660 {
+            return Err(bad("survey_interval_days", "must be between 0 and 3660".into()));
         }
         if settings.lease_secs < 2 || settings.lease_secs > 3600 {
             return Err(bad("lease_secs", "must be between 2 and 3600".into()));

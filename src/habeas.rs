@@ -5,7 +5,8 @@
 //!   (matched by e-mail address, case-insensitively, or by document number), with its messages as
 //!   the raw mail received (.eml), their attachments, the events, the communications and mails
 //!   sent; also mail from that address that is on no case (automatic mail, duplicates) and
-//!   quarantined mail that names it. A `manifest.json` lists it all with each file's SHA-256.
+//!   quarantined mail that names it, and the satisfaction surveys of their cases. A
+//!   `manifest.json` lists it all with each file's SHA-256.
 //! - **Rectification**: a lifecycle action (`workflow::lifecycle::Action::Rectify`), recorded as an
 //!   event with the old and new values, who, when and why.
 //! - **Suppression after retention** ([`retention_run`], `pqrs retention run`): once a finished
@@ -71,8 +72,8 @@ pub struct Manifest {
     pub other_messages: Vec<serde_json::Value>,
     /// Quarantined mail whose bytes contain the address.
     pub quarantine: Vec<serde_json::Value>,
-    /// Satisfaction surveys: `null` while the store has no survey table.
-    pub surveys: Option<Vec<serde_json::Value>>,
+    /// The satisfaction surveys of the titular's cases (with the radicado).
+    pub surveys: Vec<serde_json::Value>,
     pub files: Vec<ExportFile>,
 }
 
@@ -115,6 +116,7 @@ pub fn export(conn: &mut AnyConnection, email: &str, document: Option<&str>, out
     let mut w = Writer { dir: out, files: Vec::new() };
     let opts = crate::intake::parse::ParseOptions { max_size: usize::MAX, own_domains: vec![] };
     let mut cases_json = Vec::new();
+    let mut surveys = Vec::new();
     let mut names: Vec<String> = Vec::new();
     let cases = store::titular_cases(conn, email, document)?;
     for case in &cases {
@@ -143,6 +145,13 @@ pub fn export(conn: &mut AnyConnection, email: &str, document: Option<&str>, out
                     files.push(f);
                 }
             }
+        }
+        if let Some(s) = crate::db::surveys::of_case(conn, case.id)? {
+            let mut v = serde_json::to_value(&s)?;
+            if let serde_json::Value::Object(m) = &mut v {
+                m.insert("radicado".into(), case.radicado.clone().into());
+            }
+            surveys.push(v);
         }
         let events: Vec<serde_json::Value> = store::case_events(conn, case.id)?
             .into_iter()
@@ -212,7 +221,7 @@ pub fn export(conn: &mut AnyConnection, email: &str, document: Option<&str>, out
         cases: cases_json,
         other_messages: other,
         quarantine: quarantined,
-        surveys: None,
+        surveys,
         files: w.files.clone(),
     };
     let bytes = serde_json::to_vec_pretty(&manifest)?;

@@ -69,6 +69,8 @@ pub struct Informe {
     /// The optional enfoque-diferencial answers of the month's filings, counted: field -> answer
     /// code -> filings (only filings that answered are in a field's counts).
     pub enfoque_diferencial: BTreeMap<&'static str, BTreeMap<String, i64>>,
+    /// The satisfaction surveys answered in the month, per channel (`crate::survey`).
+    pub satisfaction: crate::survey::Satisfaction,
 }
 
 /// The informe of `year`-`month` (a calendar month in Bogotá), seen on `today`.
@@ -154,8 +156,10 @@ pub fn informe(
             }
         }
     }
+    let satisfaction = crate::db::surveys::satisfaction(conn, year, Some(month))?;
     Ok(Informe {
         enfoque_diferencial,
+        satisfaction,
         year,
         month,
         month_name: MONTH_NAMES[month as usize - 1],
@@ -214,7 +218,7 @@ const STYLE: &str = "@page { size: A4; margin: 18mm 15mm; } \
 
 impl Informe {
     /// The informe's body (headings from h1), the same for the staff page and `--format html`.
-    pub fn to_html(&self, survey: Option<Markup>) -> Markup {
+    pub fn to_html(&self) -> Markup {
         let vc = &self.virtual_channel;
         let max_inter = self.interactions.iter().map(|c| c.interactions).max().unwrap_or(0) as f64;
         let inter_rows: Vec<(String, f64, String)> = self.interactions.iter().map(|c| (c.label.to_string(), c.interactions as f64, c.interactions.to_string())).collect();
@@ -325,14 +329,14 @@ impl Informe {
                 }
 
                 h2 { "6. Satisfacción, percepción, confianza y claridad" }
-                @if let Some(s) = survey { (s) } @else { p { "Sin encuestas de satisfacción registradas en el mes." } }
+                (self.satisfaction.to_html())
             }
         }
     }
 
     /// A whole HTML document (for `pqrs report informe --format html`).
-    pub fn to_document(&self, entity_name: &str, survey: Option<Markup>) -> String {
-        let body = self.to_html(survey);
+    pub fn to_document(&self, entity_name: &str) -> String {
+        let body = self.to_html();
         html! {
             (maud::DOCTYPE)
             html lang="es-CO" {

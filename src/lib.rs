@@ -27,6 +27,7 @@ pub mod staff {
     pub use crate::db::staff::*;
 }
 pub mod startup;
+pub mod survey;
 pub mod telemetry;
 pub mod time;
 pub mod tls;

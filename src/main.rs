@@ -240,7 +240,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let informe = pqrs::informe::informe(&mut *pool.get()?, &policy.deadlines, rules.departments(), year, month, today)?;
             match format {
                 pqrs::cli::InformeFormat::Json => println!("{}", serde_json::to_string_pretty(&informe)?),
-                pqrs::cli::InformeFormat::Html => print!("{}", informe.to_document(&config.settings.entity_name, None)),
+                pqrs::cli::InformeFormat::Html => print!("{}", informe.to_document(&config.settings.entity_name)),
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -305,7 +305,7 @@ async fn recompute_terms(intake: &Arc<crate::intake::Intake>, pool: &crate::db::
     let (intake, pool) = (intake.clone(), pool.clone());
     let result = tokio::task::spawn_blocking(move || -> anyhow::Result<crate::workflow::recalc::RecalcReport> {
         let mut c = pool.get()?;
-        let mail = crate::db::lifecycle::MailContext { unit: &intake.config.unit, message_id_domain: &intake.config.settings.message_id_domain };
+        let mail = crate::db::lifecycle::MailContext { unit: &intake.config.unit, message_id_domain: &intake.config.settings.message_id_domain, survey: None };
         crate::workflow::recalc::recompute(&mut c, &mail, old, intake.policy.current(), chrono::Utc::now())
     })
     .await;

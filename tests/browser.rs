@@ -40,6 +40,7 @@ const AXE_PAGES: &[&str] = &[
     "/radicar",
     "/te-llamamos",
     "/consulta",
+    "/encuesta/{token}",
     "/personal",
     "/bandeja",
     "/triage",
@@ -209,6 +210,30 @@ impl Drop for Browser {
     }
 }
 
+/// The token of the survey link in a case's answer mail.
+fn survey_token(db: &TestDb, radicado: &str) -> String {
+    use diesel::prelude::*;
+    use pqrs::db::schema::{cases, outbox};
+    let body: String = outbox::table
+        .inner_join(cases::table)
+        .filter(cases::radicado.eq(radicado))
+        .filter(outbox::purpose.eq("respuesta"))
+        .select(outbox::body_text)
+        .first(&mut db.conn())
+        .expect("the answer mail");
+    body.split("/encuesta/").nth(1).expect("a survey link in the answer mail").chars().take_while(|c| c.is_ascii_hexdigit()).collect()
+}
+
+/// Answer a case as its department would (the final answer).
+fn answer(db: &TestDb, radicado: &str) {
+    let intake = db.intake();
+    let departments = intake.department_codes();
+    let ctx = intake.lifecycle_context(&departments);
+    let case = pqrs::db::models::CaseRow::by_radicado(&mut db.conn(), radicado).unwrap().expect("the case");
+    let text = "Lo llamamos y resolvimos su inquietud.".to_string();
+    pqrs::workflow::lifecycle::apply(&mut db.conn(), &ctx, case.id, "prueba", pqrs::workflow::lifecycle::Action::Respond { text }, chrono::Utc::now()).unwrap();
+}
+
 /// The radicado a confirmation page shows.
 fn radicado_on(page: &str) -> String {
     let r = page.split("Número de radicado: <strong").nth(1).and_then(|s| s.split('>').nth(1)).and_then(|s| s.split('<').next());
@@ -370,6 +395,35 @@ async fn citizens_and_staff_work_the_site_in_a_real_browser_and_axe_finds_no_vio
     d.wait_for("Radicado de salida").await;
     d.screenshot("06-oficio.png").await;
     d.axe("/staff/oficios/{radicado}", "oficio").await;
+
+    // The citizen answers the satisfaction survey of the answer's mail: the questions, a failed
+    // submit, the thanks.
+    let token = survey_token(&app.db, &radicado);
+    d.go(&format!("{base}/encuesta/{token}")).await;
+    d.wait_for("Encuesta de satisfacción").await;
+    d.axe("/encuesta/{token}", "satisfaction survey").await;
+    d.click("form[action^='/encuesta/'] button[type=submit]").await;
+    d.wait_for("Revise los campos marcados").await;
+    d.axe("/encuesta/{token}", "satisfaction survey after a failed submit").await;
+    for field in ["satisfaccion", "percepcion", "confianza", "claridad"] {
+        d.click(&format!("input[name={field}][value='4']")).await;
+    }
+    d.type_in("#comentario", "La respuesta fue clara.").await;
+    d.click("form[action^='/encuesta/'] button[type=submit]").await;
+    d.wait_for("Gracias por responder la encuesta").await;
+    d.screenshot("07-survey-answered.png").await;
+    d.axe("/encuesta/{token}", "satisfaction survey answered").await;
+
+    // A verbal case answered: staff enter its survey (the form open).
+    answer(&app.db, &callback);
+    d.click("form[action='/salir'] button").await;
+    d.wait_for("Ingreso de funcionarios").await;
+    d.login(base, "triage@anm.test", PASSWORD).await;
+    d.wait_for("action=\"/salir\"").await;
+    d.go(&format!("{base}/casos/{callback}")).await;
+    d.wait_for("Registrar la encuesta tomada en persona o por teléfono").await;
+    d.open_details().await;
+    d.axe("/casos/{radicado}", "case page of an answered verbal case, the survey form open").await;
 
     d.assert_accessible();
     let _ = d.c.clone().close().await;

@@ -107,7 +107,7 @@ fn a_new_day_off_moves_the_open_cases_it_touches(backend: Backend) {
     let old = intake.policy.current().clone();
     let mut new = old.clone();
     new.deadlines.calendar = BusinessCalendar::with_extra_days([NonBusinessDay { date: d(2026, 3, 10), reason: "Decreto 12 de 2026".into() }]);
-    let mail = pqrs::db::lifecycle::MailContext { unit: &intake.config.unit, message_id_domain: &intake.config.settings.message_id_domain };
+    let mail = pqrs::db::lifecycle::MailContext { unit: &intake.config.unit, message_id_domain: &intake.config.settings.message_id_domain, survey: None };
     let report = pqrs::workflow::recalc::recompute(&mut db.conn(), &mail, Some(&old), &new, at(d(2026, 3, 5))).unwrap();
     assert_eq!((report.open, report.moved, report.skipped), (4, 3, 0), "{backend:?}: {report:?}");
     let now = |c: &CaseRow| CaseRow::by_id(&mut db.conn(), c.id).unwrap();

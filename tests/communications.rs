@@ -258,7 +258,7 @@ async fn an_answer_with_a_document_reaches_the_smtp_server_as_an_attachment_and_
         res.json::<serde_json::Value>().await.unwrap()["radicado"].as_str().unwrap().to_string()
     };
     let back = answer(&app, &cookie, &case2, &[("text", "Respuesta")], &[("programa.exe", b"MZ\x90\x00")]).await;
-    assert!(back.contains("?error=") && back.contains("no%20est%C3%A1%20permitido"), "{back}");
+    assert!(back.contains("?error=") && back.contains("no+est%C3%A1+permitido"), "{back}");
     let n: i64 = communications::table.count().get_result(&mut app.db.conn()).unwrap();
     assert_eq!(n, 1, "{backend:?}: the refused answer stored nothing");
     app.stop().await;

@@ -180,7 +180,7 @@ fn the_informe_counts_a_known_month_exactly(backend: Backend) {
     assert!(!inf.enfoque_diferencial.contains_key("disability"));
 
     // The HTML carries each chart (inline SVG with an accessible name) and its table.
-    let html = inf.to_document("Agencia Nacional de Minería", None);
+    let html = inf.to_document("Agencia Nacional de Minería");
     assert!(html.contains("Informe de Servicios y Atención al Usuario · Marzo de 2026"), "{html}");
     assert_eq!(html.matches("<svg").count(), 3, "three charts");
     assert!(html.contains("aria-label=\"Interacciones por canal en Marzo de 2026\""));

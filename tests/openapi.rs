@@ -69,6 +69,7 @@ fn body_for(method: &str, path: &str, radicado: &str) -> Value {
         ("post", "/api/v1/callbacks") => json!({"name": "Beto Ruiz", "phone": "310 555 1234", "topic": "Estado de mi trámite de licencia", "consent": true}),
         ("post", "/api/v1/status") => json!({"radicado": radicado, "email": "beto@example.com"}),
         ("post", "/api/v1/cases/{radicado}/actions") => json!({"action": "start"}),
+        ("post", "/api/v1/surveys/{token}") => json!({"satisfaccion": 5, "percepcion": 4, "confianza": 4, "claridad": 3}),
         _ => json!({}),
     }
 }
@@ -102,6 +103,28 @@ async fn every_documented_operation_is_served_and_no_other_method_is(backend: Ba
     let case: Value = res.json().await.unwrap();
     let attachment_id = case["attachments"][0]["id"].as_i64().expect("the case's attachment").to_string();
 
+    // Another case, answered, so the survey path has a real token (from the answer's mail).
+    let other = {
+        let mut res = c.post(app.url("/api/v1/filings")).send_json(&body_for("post", "/api/v1/filings", "")).await.unwrap();
+        res.json::<Value>().await.unwrap()["radicado"].as_str().unwrap().to_string()
+    };
+    let survey_token = {
+        use diesel::prelude::*;
+        let intake = app.db.intake();
+        let departments = intake.department_codes();
+        let ctx = intake.lifecycle_context(&departments);
+        let case = pqrs::db::models::CaseRow::by_radicado(&mut app.db.conn(), &other).unwrap().unwrap();
+        let text = "Respuesta de prueba.".to_string();
+        pqrs::workflow::lifecycle::apply(&mut app.db.conn(), &ctx, case.id, "prueba", pqrs::workflow::lifecycle::Action::Respond { text }, chrono::Utc::now()).unwrap();
+        let body: String = pqrs::db::schema::outbox::table
+            .filter(pqrs::db::schema::outbox::case_id.eq(case.id))
+            .filter(pqrs::db::schema::outbox::purpose.eq("respuesta"))
+            .select(pqrs::db::schema::outbox::body_text)
+            .first(&mut app.db.conn())
+            .unwrap();
+        body.split("/encuesta/").nth(1).expect("survey link").chars().take_while(|c| c.is_ascii_hexdigit()).collect::<String>()
+    };
+
     let doc = pqrs::web::api_doc::document();
     let paths = doc["paths"].as_object().unwrap();
     // Reads first, then writes (an action changes the case).
@@ -114,7 +137,7 @@ async fn every_documented_operation_is_served_and_no_other_method_is(backend: Ba
     let mut checked = BTreeMap::new();
     for (method, path, op) in operations {
         let mut known = true;
-        let mut url = path.replace("{radicado}", &radicado).replace("{id}", &attachment_id);
+        let mut url = path.replace("{radicado}", &radicado).replace("{id}", &attachment_id).replace("{token}", &survey_token);
         if url.contains('{') {
             // A path parameter the test has no real value for: the handler's 404 is fine.
             known = false;

@@ -74,6 +74,8 @@ pub struct Recorded {
     pub channel: &'static str,
     /// An outbox row was queued (e-mail communications only).
     pub mailed: bool,
+    /// That outbox row.
+    pub outbox_id: Option<i64>,
 }
 
 fn non_empty(s: Option<&str>) -> Option<&str> {
@@ -199,7 +201,7 @@ pub fn record(
         })
         .returning(communications::id)
         .get_result::<i64>(c)?;
-    Ok(Recorded { id, radicado, channel, mailed: outbox_id.is_some() })
+    Ok(Recorded { id, radicado, channel, mailed: outbox_id.is_some(), outbox_id })
 }
 
 /// The raw record of an outgoing communication with attachments (text first, then the files in

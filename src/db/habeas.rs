@@ -346,6 +346,7 @@ pub fn erase_case(conn: &mut AnyConnection, case_id: i64, actor: &str, payload: 
                     .execute(c)?;
             }
         }
+        super::surveys::erase_case(c, case_id)?;
         diesel::update(communications::table.filter(communications::case_id.eq(case_id)))
             .set((communications::addressee_name.eq(ERASED), communications::addressee_address.eq(ERASED), communications::body.eq(ERASED)))
             .execute(c)?;

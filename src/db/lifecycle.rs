@@ -102,6 +102,9 @@ impl Plan {
 pub struct MailContext<'a> {
     pub unit: &'a UnitCode,
     pub message_id_domain: &'a str,
+    /// Offer the satisfaction survey with a final answer's mail (`db::surveys::offer`); None:
+    /// never (jobs that answer nothing).
+    pub survey: Option<super::surveys::SurveyPolicy<'a>>,
 }
 
 /// Why [`act`] did nothing.
@@ -196,6 +199,13 @@ pub fn apply_plan(
         }
         if plan.is_response {
             diesel::update(cases::table.find(case.id)).set(cases::response_radicado.eq(&out.radicado)).execute(c)?;
+            // The final answer's mail carries the survey link, when the case may get one.
+            if let (Some(policy), Some(outbox_id)) = (ctx.survey.as_ref(), out.outbox_id) {
+                let offered = super::surveys::offer(c, policy, case, outbox_id, now)?.is_some();
+                if let serde_json::Value::Object(m) = &mut payload {
+                    m.insert("encuesta".into(), offered.into());
+                }
+            }
         }
     }
     // Annulling a case annuls its outgoing numbers (kept, shown as annulled) and cancels the

@@ -19,6 +19,7 @@ pub mod cases;
 pub mod communications;
 pub mod habeas;
 pub mod informe;
+pub mod surveys;
 pub mod intake;
 pub mod lease;
 pub mod lifecycle;

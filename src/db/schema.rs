@@ -338,8 +338,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    surveys (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        token_sha256 -> Nullable<Text>,
+        channel -> Text,
+        recipient -> Nullable<Text>,
+        created_at -> Timestamp,
+        answered_at -> Nullable<Timestamp>,
+        answered_via -> Nullable<Text>,
+        entered_by -> Nullable<Text>,
+        satisfaccion -> Nullable<Integer>,
+        percepcion -> Nullable<Integer>,
+        confianza -> Nullable<Integer>,
+        claridad -> Nullable<Integer>,
+        comment -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(requester_details -> cases (case_id));
 diesel::joinable!(filing_demographics -> cases (case_id));
+diesel::joinable!(surveys -> cases (case_id));
 diesel::joinable!(sessions -> staff_users (user_id));
 diesel::joinable!(combined_ack_members -> cases (case_id));
 diesel::joinable!(routing_examples -> cases (case_id));
@@ -351,6 +371,7 @@ diesel::joinable!(attachments -> messages (message_row_id));
 diesel::joinable!(api_tokens -> staff_users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    surveys,
     write_lock,
     departments,
     radicado_sequences,

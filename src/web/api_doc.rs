@@ -11,7 +11,7 @@ use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{api, callbacks, cases_api, communications_api, health, public};
+use super::{api, callbacks, cases_api, communications_api, health, public, surveys};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -26,6 +26,8 @@ use super::{api, callbacks, cases_api, communications_api, health, public};
         callbacks::api_create,
         api::virtual_channel,
         api::pqrs,
+        surveys::metrics,
+        surveys::api_answer,
         cases_api::list,
         cases_api::get,
         cases_api::act,
@@ -58,6 +60,13 @@ pub const DESCRIPTIONS: &[(&str, &str, &str)] = &[
     ("FilingInput", "website", "Trampa para robots: debe ir vacío"),
     ("FilingInput", "email", "Obligatorio salvo radicación anónima: allí llegan el acuse y la respuesta"),
     ("FilingInput", "name", "Obligatorio salvo radicación anónima"),
+    ("SurveyInput", "satisfaccion", "¿Qué tan satisfecho quedó con la atención? De 1 (muy malo) a 5 (muy bueno); obligatorio"),
+    ("SurveyInput", "percepcion", "La imagen de la entidad después de esta atención, de 1 a 5; obligatorio"),
+    ("SurveyInput", "confianza", "La confianza que le inspira la entidad, de 1 a 5; obligatorio"),
+    ("SurveyInput", "claridad", "La claridad de la respuesta recibida, de 1 a 5; obligatorio"),
+    ("SurveyInput", "comentario", "Comentario opcional, hasta 2.000 caracteres"),
+    ("ChannelSatisfaction", "responses", "Encuestas respondidas"),
+    ("ChannelSatisfaction", "satisfaccion", "Porcentaje de calificaciones 4 o 5, con un decimal (null sin respuestas)"),
     ("CallbackInput", "phone", "7 a 15 dígitos; se admiten espacios, + y -"),
     ("CallbackInput", "email", "Opcional: si se da, se envía el acuse de recibo"),
     ("CallbackInput", "topic", "El tema de la llamada"),

@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod public;
 pub mod ratelimit;
 pub mod staff;
+pub mod surveys;
 
 use std::sync::Arc;
 
@@ -68,6 +69,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/radicar", web::post().to(public::submit))
     .route("/te-llamamos", web::get().to(callbacks::form))
     .route("/te-llamamos", web::post().to(callbacks::submit))
+    .route("/encuesta/{token}", web::get().to(surveys::form))
+    .route("/encuesta/{token}", web::post().to(surveys::submit))
     .route("/consulta", web::get().to(public::lookup_form))
     .route("/consulta", web::post().to(public::lookup_submit))
     .service(api("/api/v1/filings").route(web::post().to(public::api_create_filing)))
@@ -75,6 +78,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(api("/api/v1/status").route(web::post().to(public::api_status)))
     .service(api("/api/v1/metrics/virtual-channel").route(web::get().to(api::virtual_channel)))
     .service(api("/api/v1/metrics/pqrs").route(web::get().to(api::pqrs)))
+    .service(api("/api/v1/metrics/satisfaction").route(web::get().to(surveys::metrics)))
+    .service(api("/api/v1/surveys/{token}").route(web::post().to(surveys::api_answer)))
     .service(api("/api/v1/openapi.json").route(web::get().to(api_doc::serve)))
     .service(api("/api/v1/cases").route(web::get().to(cases_api::list)))
     .service(api("/api/v1/cases/{radicado}").route(web::get().to(cases_api::get)))

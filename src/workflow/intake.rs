@@ -112,6 +112,7 @@ impl Intake {
             public_base_url: &s.public_base_url,
             message_id_domain: &s.message_id_domain,
             departments,
+            survey_interval_days: s.survey_interval_days,
         }
     }
 

@@ -236,6 +236,8 @@ pub struct Context<'a> {
     pub message_id_domain: &'a str,
     /// Known department codes (for assignment).
     pub departments: &'a [String],
+    /// `survey_interval_days` (0: no survey offered with the answers).
+    pub survey_interval_days: u32,
 }
 
 fn status_of(case: &CaseRow) -> CaseStatus {
@@ -319,7 +321,11 @@ impl From<ActError<ActionError>> for ActionError {
 
 impl Context<'_> {
     pub fn mail(&self) -> MailContext<'_> {
-        MailContext { unit: self.unit, message_id_domain: self.message_id_domain }
+        MailContext {
+            unit: self.unit,
+            message_id_domain: self.message_id_domain,
+            survey: Some(crate::db::surveys::SurveyPolicy { public_base_url: self.public_base_url, interval_days: self.survey_interval_days }),
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use maud::{html, Markup, PreEscaped};
 
-use super::{light, nav, redirect, sanitize_mail_html, staff_page, CaseQuery};
+use super::{light, nav, redirect, sanitize_mail_html, staff_page, with_error, CaseQuery};
 use crate::auth::Caller;
 use crate::domain::{CaseStatus, Channel, PetitionKind, PriorityReason};
 use crate::error::ApiError;
@@ -54,6 +54,7 @@ fn event_label(t: &str) -> String {
         "termino_recalculado" => "Término recalculado por cambio del calendario".into(),
         "datos_rectificados" => "Datos del ciudadano rectificados (habeas data)".into(),
         "datos_suprimidos" => "Datos personales suprimidos (retención vencida)".into(),
+        "encuesta_registrada" => "Encuesta de satisfacción registrada (verbal)".into(),
         other => other.to_string(),
     }
 }
@@ -81,10 +82,11 @@ pub async fn case_page(caller: Option<Caller>, state: web::Data<AppState>, path:
             None => None,
         };
         let requester = crate::db::intake::requester_of(c, case_for_proof.id)?;
-        Ok((failure, bounce, crate::db::notification::communications(c, case_for_proof.id)?, requester))
+        let survey = crate::db::surveys::of_case(c, case_for_proof.id)?;
+        Ok((failure, bounce, crate::db::notification::communications(c, case_for_proof.id)?, requester, survey))
     })
     .await;
-    let (failure, bounce, mails, requester) = match proof {
+    let (failure, bounce, mails, requester, survey) = match proof {
         Ok(x) => x,
         Err(e) => return html_response(e.status, page("Error", &[], html! { p { (e.message) } })),
     };
@@ -134,6 +136,18 @@ pub async fn case_page(caller: Option<Caller>, state: web::Data<AppState>, path:
             }))
         }
         @if let Some(r) = &requester { (requester_block(r)) }
+        h2 { "Encuesta de satisfacción" }
+        div.card {
+            @match &survey {
+                Some(s) if s.answered_at.is_some() => p { "Respondida el " (s.answered_at.map(|t| t.and_utc().with_timezone(&chrono_tz::America::Bogota).format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default())
+                    @match s.answered_via.as_deref() { Some("enlace") => { " por el ciudadano (enlace)." } Some(v) => { " (" (v) ", registrada por " (s.entered_by.clone().unwrap_or_default()) ")." } None => {} } },
+                Some(s) => p { "Enviada con la respuesta el " (s.created_at.and_utc().with_timezone(&chrono_tz::America::Bogota).format("%Y-%m-%d")) "; sin responder." },
+                None => p { "Sin encuesta." },
+            }
+            @if verbal_survey_allowed(&case) && survey.as_ref().is_none_or(|s| s.answered_at.is_none()) {
+                (action_form("encuesta", "Registrar la encuesta tomada en persona o por teléfono", survey_fields()))
+            }
+        }
         h2 { "Clasificación automática" }
         div.card.small {
             @if rules.is_empty() { p { "Ninguna regla decidió: el caso quedó para revisión de triage." } }
@@ -254,6 +268,34 @@ pub async fn case_page(caller: Option<Caller>, state: web::Data<AppState>, path:
 }
 
 /// Form posts of the case page (and triage's one-click correction).
+/// A verbal case (ventanilla, teléfono, Te llamamos) once answered: staff may enter its survey.
+fn verbal_survey_allowed(case: &crate::db::models::CaseRow) -> bool {
+    use crate::domain::{CaseStatus, Channel};
+    matches!(case.channel, Channel::Presencial | Channel::Telefonico | Channel::TeLlamamos)
+        && matches!(case.status, CaseStatus::Respondido | CaseStatus::Cerrado)
+}
+
+/// The staff form of a verbal survey: how it was taken, the four ratings, the comment.
+fn survey_fields() -> Markup {
+    html! {
+        fieldset {
+            legend { "¿Cómo se tomó?" }
+            @for (i, (code, label)) in crate::db::surveys::VERBAL_VIA.iter().enumerate() {
+                label.inline { input type="radio" name="via" value=(code) required checked[i == 0]; " " (label) }
+            }
+        }
+        @for (field, name, question) in crate::survey::QUESTIONS {
+            fieldset {
+                legend { (name) ": " (question) }
+                @for (i, label) in crate::survey::SCALE.iter().enumerate() {
+                    label.inline { input type="radio" name=(field) value=(i + 1) required; " " (label) }
+                }
+            }
+        }
+        label { "Comentario del ciudadano (opcional)" textarea name="comentario" maxlength=(crate::survey::MAX_COMMENT) {} }
+    }
+}
+
 pub async fn case_action(caller: Option<Caller>, state: web::Data<AppState>, path: web::Path<String>, form: web::Form<BTreeMap<String, String>>) -> HttpResponse {
     let Some(caller) = caller.filter(|c| c.is_staff() && c.csrf.is_some()) else { return redirect("/personal") };
     let radicado = path.into_inner();
@@ -264,7 +306,7 @@ pub async fn case_action(caller: Option<Caller>, state: web::Data<AppState>, pat
     let get = |k: &str| f.get(k).cloned().filter(|v| !v.trim().is_empty());
     let action = get("action").unwrap_or_default();
     let back = |err: Option<String>| match err {
-        Some(e) => redirect(&format!("/casos/{radicado}?error={}", e.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>())),
+        Some(e) => redirect(&with_error(&format!("/casos/{radicado}"), &e)),
         None => redirect(&format!("/casos/{radicado}")),
     };
     // Staff record how a failed notification was handled (db::notification).
@@ -280,6 +322,33 @@ pub async fn case_action(caller: Option<Caller>, state: web::Data<AppState>, pat
             Ok(crate::db::notification::Cleared::NotFound) => {
                 html_response(StatusCode::NOT_FOUND, page("No encontrado", &nav(&caller), html! { h1 { "Caso no encontrado" } }))
             }
+            Err(e) => back(Some(e.message)),
+        };
+    }
+    // A verbal case's survey, taken in person or by phone.
+    if action == "encuesta" {
+        let via = get("via").filter(|v| crate::db::surveys::VERBAL_VIA.iter().any(|(c, _)| c == v));
+        let Some(via) = via else { return back(Some("Indique cómo se tomó la encuesta.".into())) };
+        let (ratings, comment) = match crate::survey::validate(&crate::survey::SurveyInput::from_form(&f)) {
+            Ok(x) => x,
+            Err(errors) => return back(Some(format!("Encuesta incompleta: {}", errors.values().next().cloned().unwrap_or_default()))),
+        };
+        let r = radicado.clone();
+        let scope = caller.scope().map(str::to_string);
+        let actor = caller.actor();
+        let done = crate::web::with_conn(&state, move |c| {
+            let Some(case) = crate::db::cases::get_scoped(c, &r, scope.as_deref())? else { return Ok(None) };
+            if !verbal_survey_allowed(&case) {
+                return Ok(Some(Err("La encuesta se registra aquí solo para peticiones verbales ya respondidas.".to_string())));
+            }
+            Ok(Some(Ok(crate::db::surveys::enter_verbal(c, &case, &via, &ratings, comment.as_deref(), &actor, Utc::now())?)))
+        })
+        .await;
+        return match done {
+            Ok(Some(Ok(crate::db::surveys::Answered::Recorded))) => back(None),
+            Ok(Some(Ok(_))) => back(Some("La encuesta de este caso ya fue respondida.".into())),
+            Ok(Some(Err(m))) => back(Some(m)),
+            Ok(None) => html_response(StatusCode::NOT_FOUND, page("No encontrado", &nav(&caller), html! { h1 { "Caso no encontrado" } })),
             Err(e) => back(Some(e.message)),
         };
     }

@@ -73,11 +73,7 @@ pub async fn inbox(caller: Option<Caller>, state: web::Data<AppState>, q: web::Q
     let statuses: Vec<(String, String)> = CaseStatus::ALL.iter().map(|s| (s.as_str().to_string(), s.label().to_string())).collect();
     let kinds: Vec<(String, String)> = PetitionKind::ALL.iter().map(|s| (s.as_str().to_string(), s.label().to_string())).collect();
     let channels: Vec<(String, String)> = Channel::ALL.iter().map(|s| (s.as_str().to_string(), s.label().to_string())).collect();
-    let qs = |p: i64| {
-        let mut s = serde_urlencoded_like(&q);
-        s.push_str(&format!("&page={p}"));
-        s
-    };
+    let qs = |p: i64| page_query(&q, p);
     let title = match &caller.department {
         Some(d) if !caller.sees_all() => format!("Bandeja de {d}"),
         _ => "Bandeja de casos".to_string(),
@@ -109,16 +105,56 @@ pub async fn inbox(caller: Option<Caller>, state: web::Data<AppState>, q: web::Q
     })
 }
 
-/// Query string of the filters (without the page), escaped.
-fn serde_urlencoded_like(q: &ListQuery) -> String {
-    let enc = |s: &str| -> String {
-        s.bytes().map(|b| if b.is_ascii_alphanumeric() || b"-_.".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
-    };
-    let mut parts = vec![];
-    for (k, v) in [("q", &q.q), ("status", &q.status), ("kind", &q.kind), ("channel", &q.channel), ("department", &q.department), ("due", &q.due), ("sort", &q.sort)] {
-        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-            parts.push(format!("{k}={}", enc(v)));
-        }
+/// The filters of the inbox link to another page, in the order of the form; empty ones left out.
+#[derive(serde::Serialize)]
+struct PageQuery<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    q: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    channel: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    department: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    due: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sort: Option<&'a str>,
+    page: i64,
+}
+
+/// Query string of the filters and `page`, written by serde_urlencoded.
+fn page_query(q: &ListQuery, page: i64) -> String {
+    fn v(o: &Option<String>) -> Option<&str> {
+        o.as_deref().filter(|v| !v.is_empty())
     }
-    parts.join("&")
+    let pq = PageQuery { q: v(&q.q), status: v(&q.status), kind: v(&q.kind), channel: v(&q.channel), department: v(&q.department), due: v(&q.due), sort: v(&q.sort), page };
+    // Strings and an integer in a flat struct always serialize.
+    serde_urlencoded::to_string(pq).expect("query of strings and an integer")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_links_keep_every_filter_escaped_and_read_back() {
+        let q = ListQuery {
+            q: Some("tarifa & regalías=100% #2 ñ".into()),
+            status: Some("radicado".into()),
+            department: Some("".into()),
+            sort: Some("recibido_asc".into()),
+            page: Some(3),
+            ..Default::default()
+        };
+        let s = page_query(&q, 4);
+        assert_eq!(s, "q=tarifa+%26+regal%C3%ADas%3D100%25+%232+%C3%B1&status=radicado&sort=recibido_asc&page=4");
+        let back: ListQuery = serde_urlencoded::from_str(&s).unwrap();
+        assert_eq!(back.q.as_deref(), Some("tarifa & regalías=100% #2 ñ"));
+        assert_eq!((back.status.as_deref(), back.sort.as_deref(), back.page), (Some("radicado"), Some("recibido_asc"), Some(4)));
+        assert!(back.department.is_none() && back.kind.is_none());
+        assert_eq!(page_query(&ListQuery::default(), 0), "page=0");
+    }
 }

@@ -43,7 +43,7 @@ pub async fn informe_page(caller: Option<Caller>, state: web::Data<AppState>, q:
             }
             button type="submit" { "Ver" }
         }
-        (informe.to_html(None))
+        (informe.to_html())
         (print_button("Imprimir o guardar como PDF"))
     })
 }

@@ -54,6 +54,16 @@ fn redirect(to: &str) -> HttpResponse {
     HttpResponse::SeeOther().insert_header(("Location", to)).finish()
 }
 
+/// `path?error=<message>`, the query written by serde_urlencoded (read back as [`CaseQuery`]).
+fn with_error(path: &str, message: &str) -> String {
+    #[derive(serde::Serialize)]
+    struct ErrorQuery<'a> {
+        error: &'a str,
+    }
+    // A struct of one string field always serializes.
+    format!("{path}?{}", serde_urlencoded::to_string(ErrorQuery { error: message }).expect("query of one string"))
+}
+
 fn staff_page(caller: &Caller, title: &str, body: Markup) -> HttpResponse {
     let csrf = caller.csrf.clone().unwrap_or_default();
     let n = nav(caller);
@@ -96,4 +106,20 @@ pub struct CaseQuery {
     imagenes: Option<String>,
     #[serde(default)]
     error: Option<String>,
+}
+
+#[cfg(test)]
+mod query_tests {
+    use super::*;
+
+    #[test]
+    fn error_redirect_escapes_the_message_and_reads_back() {
+        let url = with_error("/casos/2026-1", "El archivo «a&b=c.exe» no está permitido; 100% #1");
+        let (path, query) = url.split_once('?').unwrap();
+        assert_eq!(path, "/casos/2026-1");
+        assert!(!query[6..].contains(['&', '=', '#', ' ', '?']), "{query}");
+        let back: CaseQuery = serde_urlencoded::from_str(query).unwrap();
+        assert_eq!(back.error.as_deref(), Some("El archivo «a&b=c.exe» no está permitido; 100% #1"));
+        assert!(back.imagenes.is_none());
+    }
 }

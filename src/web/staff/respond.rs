@@ -8,7 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use maud::html;
 
-use super::{nav, redirect};
+use super::{nav, redirect, with_error};
 use crate::auth::Caller;
 use crate::web::layout::{html_response, page};
 use crate::web::AppState;
@@ -16,10 +16,7 @@ use crate::workflow::communications::{respond_with_attachments, validate_attachm
 
 fn back(radicado: &str, err: Option<&str>) -> HttpResponse {
     match err {
-        Some(e) => redirect(&format!(
-            "/casos/{radicado}?error={}",
-            e.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>()
-        )),
+        Some(e) => redirect(&with_error(&format!("/casos/{radicado}"), e)),
         None => redirect(&format!("/casos/{radicado}")),
     }
 }

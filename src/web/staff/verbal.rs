@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use actix_web::{web, HttpResponse};
 use maud::html;
 
-use super::{redirect, staff_page, CaseQuery};
+use super::{redirect, staff_page, with_error, CaseQuery};
 use crate::auth::Caller;
 use crate::domain::Channel;
 use crate::web::AppState;
@@ -36,7 +36,7 @@ pub async fn verbal_submit(caller: Option<Caller>, state: web::Data<AppState>, f
     let Some(caller) = caller.filter(|c| c.is_staff() && c.csrf.is_some()) else { return redirect("/personal") };
     let f = form.into_inner();
     if f.get("csrf").map(String::as_str) != caller.csrf.as_deref() {
-        return redirect("/verbal?error=Formulario%20expirado");
+        return redirect(&with_error("/verbal", "Formulario expirado"));
     }
     let channel = match f.get("channel").map(String::as_str) {
         Some("telefonico") => Channel::Telefonico,
@@ -47,11 +47,11 @@ pub async fn verbal_submit(caller: Option<Caller>, state: web::Data<AppState>, f
     match crate::intake::web_form::validate(input, vec![]) {
         Err(errors) => {
             let msg: Vec<String> = errors.values().cloned().collect();
-            redirect(&format!("/verbal?error={}", msg.join(" ").bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect::<String>()))
+            redirect(&with_error("/verbal", &msg.join(" ")))
         }
         Ok(v) => match crate::web::public::file(&state, v, None, channel, caller.actor()).await {
             Ok(filed) => redirect(&format!("/casos/{}", filed.radicado)),
-            Err(e) => redirect(&format!("/verbal?error={}", e.code)),
+            Err(e) => redirect(&with_error("/verbal", e.code)),
         },
     }
 }
