@@ -415,7 +415,10 @@ async fn citizens_and_staff_work_the_site_in_a_real_browser_and_axe_finds_no_vio
     d.axe("/encuesta/{token}", "satisfaction survey answered").await;
 
     // A verbal case answered: staff enter its survey (the form open).
+    // (The survey pages are public; the department's session is still open.)
     answer(&app.db, &callback);
+    d.go(&format!("{base}/bandeja")).await;
+    d.wait_for("action=\"/salir\"").await;
     d.click("form[action='/salir'] button").await;
     d.wait_for("Ingreso de funcionarios").await;
     d.login(base, "triage@anm.test", PASSWORD).await;
