@@ -13,16 +13,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::DbUrl;
 use crate::domain::radicado::UnitCode;
+use crate::secret::SecretUrl;
 
 /// Environment variables with this prefix belong to the test harness, not to the service.
 const TEST_ENV_PREFIX: &str = "PQRS_TEST_";
 
 /// All settings. Field names are the TOML keys; `PQRS_` + upper case is the variable name.
+/// The three URLs are [`SecretUrl`]s: `Debug` and `Serialize` show them with the password masked.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
     /// A SQLite path (or `sqlite://PATH`), or `postgres://user:pass@host/db`.
-    pub database_url: String,
+    pub database_url: SecretUrl,
     /// Address the web app and API listen on.
     pub listen: String,
     /// Folder for the SQLite file, the watched Maildir (`maildir/`) and the file outbox (`outbox/`).
@@ -31,14 +33,14 @@ pub struct Settings {
     pub rules_dir: PathBuf,
     /// Contact mailbox: `imap://user:pass@host:port/INBOX` (STARTTLS) or `imaps://…`.
     /// Empty = no IMAP; the Maildir `data_dir/maildir` is watched instead.
-    pub imap_url: String,
+    pub imap_url: SecretUrl,
     /// IMAP folder to move filed mail to; empty = mark it `\Seen` and leave it in place.
     pub imap_processed_folder: String,
     /// Seconds between polls when the server offers no IDLE (and between Maildir scans).
     pub poll_interval_secs: u64,
     /// Outgoing mail: `smtp://…` (STARTTLS when offered), `smtps://…`; empty = write `.eml` files
     /// under `data_dir/outbox` (still counted as sent).
-    pub smtp_url: String,
+    pub smtp_url: SecretUrl,
     /// Extra root certificate (PEM) trusted for IMAP and SMTP TLS, for servers with a private CA.
     pub tls_ca_file: String,
     /// The From: of acknowledgements and responses.
@@ -91,10 +93,10 @@ impl Default for Settings {
             listen: "127.0.0.1:8080".into(),
             data_dir: "data".into(),
             rules_dir: "rules".into(),
-            imap_url: String::new(),
+            imap_url: SecretUrl::default(),
             imap_processed_folder: String::new(),
             poll_interval_secs: 60,
-            smtp_url: String::new(),
+            smtp_url: SecretUrl::default(),
             tls_ca_file: String::new(),
             mail_from: "PQRS <pqrs@localhost>".into(),
             message_id_domain: "pqrs.localhost".into(),
@@ -221,7 +223,7 @@ impl Config {
     /// Check every value; the error names the key.
     pub fn validate(settings: Settings) -> Result<Config, ConfigError> {
         let bad = |key: &str, message: String| ConfigError::Invalid { key: key.to_string(), message };
-        let database = DbUrl::parse(&settings.database_url).map_err(|m| bad("database_url", m))?;
+        let database = DbUrl::parse(settings.database_url.expose()).map_err(|m| bad("database_url", m))?;
         let listen: SocketAddr = settings
             .listen
             .parse()
@@ -233,6 +235,7 @@ impl Config {
             ("imap_url", &settings.imap_url, &["imap://", "imaps://"][..]),
             ("smtp_url", &settings.smtp_url, &["smtp://", "smtps://"][..]),
         ] {
+            let url = url.expose().trim();
             if !url.is_empty() && !schemes.iter().any(|s| url.starts_with(s)) {
                 return Err(bad(key, format!("must start with {}", schemes.join(" or "))));
             }
@@ -308,7 +311,7 @@ mod tests {
     #[test]
     fn defaults_are_valid_and_documented_values() {
         let c = Config::load_from(None, &env(&[])).unwrap();
-        assert_eq!(c.settings.database_url, "data/pqrs.db");
+        assert_eq!(c.settings.database_url.expose(), "data/pqrs.db");
         assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
         assert_eq!(c.cutoff, NaiveTime::from_hms_opt(17, 0, 0).unwrap());
         assert!(matches!(c.database, DbUrl::Sqlite(_)));
@@ -372,6 +375,28 @@ mod tests {
         assert_eq!(Config::load_from(Some(&f), &env(&[])).unwrap().trusted_proxies.len(), 1);
         let e = Config::load_from(None, &env(&[("PQRS_TRUSTED_PROXIES", "proxy.local")])).unwrap_err().to_string();
         assert!(e.contains("trusted_proxies"), "{e}");
+    }
+
+    #[test]
+    fn no_password_reaches_debug_or_serialize() {
+        let c = Config::load_from(None, &env(&[
+            ("PQRS_DATABASE_URL", "postgres://pqrs:db-pass-1@db.example.com/pqrs"),
+            ("PQRS_IMAP_URL", "imaps://contacto:imap-pass-2@mail.example.com/INBOX"),
+            ("PQRS_SMTP_URL", "smtp://contacto:smtp-pass-3@mail.example.com:587"),
+        ]))
+        .unwrap();
+        let debug = format!("{c:?}");
+        let toml = toml::to_string(&c.settings).unwrap();
+        for out in [&debug, &toml] {
+            for secret in ["db-pass-1", "imap-pass-2", "smtp-pass-3"] {
+                assert!(!out.contains(secret), "{secret} in {out}");
+            }
+            assert!(out.contains("postgres://pqrs:***@db.example.com/pqrs"), "{out}");
+            assert!(out.contains("imaps://contacto:***@mail.example.com/INBOX"), "{out}");
+        }
+        // The values themselves are intact for the connections.
+        assert_eq!(c.settings.imap_url.expose(), "imaps://contacto:imap-pass-2@mail.example.com/INBOX");
+        assert!(matches!(&c.database, DbUrl::Postgres(u) if u.expose().contains("db-pass-1")));
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod mailer;
 pub mod policy;
 pub mod reports;
 pub mod routing;
+pub mod secret;
 /// Staff users, sessions and tokens are a store use case (`db::staff`), named here for the CLI.
 pub mod staff {
     pub use crate::db::staff::*;

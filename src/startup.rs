@@ -138,7 +138,7 @@ impl Application {
         } else {
             let (intake, pool, health, nudge) = (intake.clone(), pool.clone(), health.clone(), nudge.clone());
             let worker = move |sd| crate::intake::imap::run_imap_worker(intake.clone(), pool.clone(), health.clone(), nudge.clone(), sd);
-            match crate::intake::imap::ImapUrl::parse(&config.settings.imap_url) {
+            match crate::intake::imap::ImapUrl::parse(config.settings.imap_url.expose()) {
                 Ok(url) => app.workers.spawn_leased("imap", url.lease_name(), leases.clone(), lease_ttl, worker),
                 // A URL that cannot work: the worker says so at once (fatal), lease or not.
                 Err(_) => app.workers.spawn("imap", worker),

@@ -67,8 +67,8 @@ const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqli
 /// Which backend a database URL names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DbUrl {
-    /// `postgres://…` or `postgresql://…`, passed to libpq as is.
-    Postgres(String),
+    /// `postgres://…` or `postgresql://…`, passed to libpq as is (`Debug` masks its password).
+    Postgres(crate::secret::SecretUrl),
     /// A file path, or `sqlite://PATH` (`sqlite:///abs/path` for an absolute one).
     Sqlite(PathBuf),
 }
@@ -80,7 +80,7 @@ impl DbUrl {
             return Err("the database URL is empty".into());
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Ok(DbUrl::Postgres(url.to_string()));
+            return Ok(DbUrl::Postgres(url.into()));
         }
         if let Some(rest) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
             if rest.is_empty() {
@@ -112,16 +112,7 @@ impl DbUrl {
     pub fn redacted(&self) -> String {
         match self {
             DbUrl::Sqlite(p) => p.display().to_string(),
-            DbUrl::Postgres(u) => match (u.find("://"), u.rfind('@')) {
-                (Some(s), Some(at)) if at > s => {
-                    let userinfo = &u[s + 3..at];
-                    match userinfo.split_once(':') {
-                        Some((user, _)) => format!("{}{}:***{}", &u[..s + 3], user, &u[at..]),
-                        None => u.clone(),
-                    }
-                }
-                _ => u.clone(),
-            },
+            DbUrl::Postgres(u) => u.redacted(),
         }
     }
 
@@ -129,7 +120,7 @@ impl DbUrl {
     pub fn establish(&self) -> Result<AnyConnection, DbError> {
         match self {
             DbUrl::Postgres(u) => Ok(AnyConnection::Postgresql(
-                diesel::PgConnection::establish(u).map_err(|e| DbError::Connect(e.to_string()))?,
+                diesel::PgConnection::establish(u.expose()).map_err(|e| DbError::Connect(e.to_string()))?,
             )),
             DbUrl::Sqlite(path) => {
                 if let Some(parent) = path.parent() {

@@ -30,45 +30,46 @@ use super::pipeline::{Intake, RawMail, Source};
 use crate::db::Pool;
 use crate::health::HealthState;
 
-/// A parsed `imap://` or `imaps://` URL.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A parsed `imap://` or `imaps://` URL (parsed by the `url` crate; user, password and mailbox
+/// percent-decoded). `Debug` masks the password.
+#[derive(Debug, Clone)]
 pub struct ImapUrl {
     pub implicit_tls: bool,
     pub host: String,
     pub port: u16,
     pub user: String,
-    pub password: String,
+    pub password: secrecy::SecretString,
     pub mailbox: String,
 }
 
 impl ImapUrl {
     pub fn parse(url: &str) -> anyhow::Result<ImapUrl> {
-        let (implicit_tls, rest) = if let Some(r) = url.strip_prefix("imaps://") {
-            (true, r)
-        } else if let Some(r) = url.strip_prefix("imap://") {
-            (false, r)
+        let url = url.trim();
+        let implicit_tls = if url.starts_with("imaps://") {
+            true
+        } else if url.starts_with("imap://") {
+            false
         } else {
             anyhow::bail!("imap_url must start with imap:// or imaps://");
         };
-        let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
-        let (userinfo, hostport) = authority
-            .rsplit_once('@')
-            .ok_or_else(|| anyhow::anyhow!("imap_url needs user:password@host"))?;
-        let (user, password) = userinfo.split_once(':').unwrap_or((userinfo, ""));
-        let (host, port) = match hostport.rsplit_once(':') {
-            Some((h, p)) => (h, p.parse::<u16>().map_err(|_| anyhow::anyhow!("imap_url: bad port `{p}`"))?),
-            None => (hostport, if implicit_tls { 993 } else { 143 }),
-        };
-        if host.is_empty() {
-            anyhow::bail!("imap_url: no host");
+        // The error of `url` names no part of the text, so no password reaches a log.
+        let u = url::Url::parse(url).map_err(|e| anyhow::anyhow!("imap_url: {e}"))?;
+        if u.username().is_empty() {
+            anyhow::bail!("imap_url needs user:password@host");
         }
-        let mailbox = percent_decode(path.split('?').next().unwrap_or(""));
+        let host = match u.host() {
+            Some(url::Host::Domain(d)) if !d.is_empty() => d.to_string(),
+            Some(url::Host::Ipv4(a)) => a.to_string(),
+            Some(url::Host::Ipv6(a)) => a.to_string(),
+            _ => anyhow::bail!("imap_url: no host"),
+        };
+        let mailbox = percent_decode(u.path().trim_start_matches('/'));
         Ok(ImapUrl {
             implicit_tls,
-            host: host.trim_start_matches('[').trim_end_matches(']').to_string(),
-            port,
-            user: percent_decode(user),
-            password: percent_decode(password),
+            host,
+            port: u.port().unwrap_or(if implicit_tls { 993 } else { 143 }),
+            user: percent_decode(u.username()),
+            password: percent_decode(u.password().unwrap_or("")).into(),
             mailbox: if mailbox.is_empty() { "INBOX".into() } else { mailbox },
         })
     }
@@ -85,23 +86,9 @@ impl ImapUrl {
     }
 }
 
+/// `%XX` decoded; bytes that are not UTF-8 replaced, a stray `%` kept.
 fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            let hex = |c: u8| (c as char).to_digit(16);
-            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(s).decode_utf8_lossy().into_owned()
 }
 
 pub type ImapSession = Session<TlsStream<TcpStream>>;
@@ -125,7 +112,7 @@ pub async fn connect(url: &ImapUrl, tls: Arc<tokio_rustls::rustls::ClientConfig>
         let stream = connector.connect(name, plain.into_inner()).await.context("IMAP TLS")?;
         async_imap::Client::new(stream)
     };
-    let session = client.login(&url.user, &url.password).await.map_err(|(e, _)| e).context("IMAP login")?;
+    let session = client.login(&url.user, secrecy::ExposeSecret::expose_secret(&url.password)).await.map_err(|(e, _)| e).context("IMAP login")?;
     Ok(session)
 }
 
@@ -229,7 +216,7 @@ pub async fn run_imap_worker(
     use crate::jobs::Exit;
     health.set_source("imap");
     let settings = intake.config.settings.clone();
-    let url = match ImapUrl::parse(&settings.imap_url) {
+    let url = match ImapUrl::parse(settings.imap_url.expose()) {
         Ok(u) => u,
         Err(e) => {
             health.poll_failed(e.to_string());
@@ -312,14 +299,24 @@ mod tests {
 
     #[test]
     fn parses_imap_urls() {
+        use secrecy::ExposeSecret;
         let u = ImapUrl::parse("imap://pqrs:secret@127.0.0.1:14143/INBOX").unwrap();
-        assert_eq!((u.implicit_tls, u.host.as_str(), u.port, u.user.as_str(), u.password.as_str(), u.mailbox.as_str()),
+        assert_eq!((u.implicit_tls, u.host.as_str(), u.port, u.user.as_str(), u.password.expose_secret(), u.mailbox.as_str()),
             (false, "127.0.0.1", 14143, "pqrs", "secret", "INBOX"));
+        assert!(!format!("{u:?}").contains("secret"), "{u:?}");
         let u = ImapUrl::parse("imaps://contacto%40anm.gov.co:p%3Ass@mail.example.com").unwrap();
-        assert_eq!((u.implicit_tls, u.port, u.user.as_str(), u.password.as_str(), u.mailbox.as_str()),
+        assert_eq!((u.implicit_tls, u.port, u.user.as_str(), u.password.expose_secret(), u.mailbox.as_str()),
             (true, 993, "contacto@anm.gov.co", "p:ss", "INBOX"));
+        assert_eq!(u.key(), "imap:contacto@anm.gov.co@mail.example.com:993/INBOX");
+        // An unencoded `@` in the user (the last `@` ends the user info), IPv6, a folder path.
+        let u = ImapUrl::parse("imap://contacto@anm.gov.co:pw@[::1]:143/INBOX/Radicados%202026").unwrap();
+        assert_eq!((u.host.as_str(), u.user.as_str(), u.password.expose_secret(), u.mailbox.as_str()),
+            ("::1", "contacto@anm.gov.co", "pw", "INBOX/Radicados 2026"));
         assert!(ImapUrl::parse("imap://host/INBOX").is_err());
         assert!(ImapUrl::parse("http://u:p@h/").is_err());
+        assert!(ImapUrl::parse("imap://u:p@host:99999/").is_err());
+        let e = ImapUrl::parse("imap://u:topsecret@/INBOX").unwrap_err().to_string();
+        assert!(!e.contains("topsecret"), "{e}");
     }
 
     #[test]

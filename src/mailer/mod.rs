@@ -63,7 +63,7 @@ impl Mailer {
             .mail_from
             .parse()
             .map_err(|e| anyhow::anyhow!("mail_from: {e}"))?;
-        let url = config.settings.smtp_url.trim();
+        let url = config.settings.smtp_url.expose().trim();
         let backend = if url.is_empty() {
             Backend::Files(config.outbox_dir())
         } else {
@@ -74,14 +74,15 @@ impl Mailer {
             if !ca.is_empty() {
                 let pem = std::fs::read(ca).map_err(|e| anyhow::anyhow!("tls_ca_file {ca}: {e}"))?;
                 let cert = Certificate::from_pem(&pem).map_err(|e| anyhow::anyhow!("tls_ca_file: {e}"))?;
-                let host = url_host(url).ok_or_else(|| anyhow::anyhow!("smtp_url: no host"))?;
+                let parsed = url::Url::parse(url).map_err(|e| anyhow::anyhow!("smtp_url: {e}"))?;
+                let host = url_host(&parsed).ok_or_else(|| anyhow::anyhow!("smtp_url: no host"))?;
                 let params = TlsParameters::builder(host)
                     .add_root_certificate(cert)
                     .build_rustls()
                     .map_err(|e| anyhow::anyhow!("smtp TLS: {e}"))?;
-                let tls = if url.starts_with("smtps://") {
+                let tls = if parsed.scheme() == "smtps" {
                     Tls::Wrapper(params)
-                } else if url.contains("tls=required") {
+                } else if parsed.query_pairs().any(|(k, v)| k == "tls" && v == "required") {
                     Tls::Required(params)
                 } else {
                     Tls::Opportunistic(params)
@@ -185,17 +186,14 @@ fn sanitize(s: &str) -> String {
     s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect()
 }
 
-/// The host of `scheme://user:pass@host:port/…`.
-fn url_host(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let authority = rest.split(['/', '?']).next()?;
-    let hostport = authority.rsplit_once('@').map(|(_, h)| h).unwrap_or(authority);
-    let host = if let Some(stripped) = hostport.strip_prefix('[') {
-        stripped.split(']').next()?
-    } else {
-        hostport.split(':').next()?
-    };
-    (!host.is_empty()).then(|| host.to_string())
+/// The host of `scheme://user:pass@host:port/…` (an IPv6 address without its brackets).
+fn url_host(url: &url::Url) -> Option<String> {
+    match url.host()? {
+        url::Host::Domain(d) if !d.is_empty() => Some(d.to_string()),
+        url::Host::Domain(_) => None,
+        url::Host::Ipv4(a) => Some(a.to_string()),
+        url::Host::Ipv6(a) => Some(a.to_string()),
+    }
 }
 
 pub use crate::domain::new_message_id;
@@ -416,10 +414,11 @@ mod tests {
 
     #[test]
     fn url_host_handles_userinfo_ports_and_queries() {
-        assert_eq!(url_host("smtp://u:p@mail.example.com:587?tls=required").as_deref(), Some("mail.example.com"));
-        assert_eq!(url_host("smtps://localhost:12465").as_deref(), Some("localhost"));
-        assert_eq!(url_host("smtp://[::1]:25").as_deref(), Some("::1"));
-        assert_eq!(url_host("smtp://"), None);
+        let host = |u: &str| url_host(&url::Url::parse(u).unwrap());
+        assert_eq!(host("smtp://u:p@mail.example.com:587?tls=required").as_deref(), Some("mail.example.com"));
+        assert_eq!(host("smtps://localhost:12465").as_deref(), Some("localhost"));
+        assert_eq!(host("smtp://[::1]:25").as_deref(), Some("::1"));
+        assert_eq!(host("smtp://"), None);
     }
 
     #[test]

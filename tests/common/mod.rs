@@ -112,7 +112,7 @@ impl TestDb {
                 );
                 let mut c = diesel::PgConnection::establish(&admin).expect("connect to PQRS_TEST_PG_URL");
                 diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut c).expect("create database");
-                let url = DbUrl::Postgres(replace_db_name(&admin, &name));
+                let url = DbUrl::Postgres(replace_db_name(&admin, &name).into());
                 TestDb { backend, url, _dir: None, pg: Some((admin, name)) }
             }
         };
@@ -133,7 +133,7 @@ impl TestDb {
     pub fn url_string(&self) -> String {
         match &self.url {
             DbUrl::Sqlite(p) => p.display().to_string(),
-            DbUrl::Postgres(u) => u.clone(),
+            DbUrl::Postgres(u) => u.expose().to_string(),
         }
     }
 
