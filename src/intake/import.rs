@@ -198,6 +198,45 @@ fn names_other_mails(raw: &[u8]) -> bool {
     })
 }
 
+/// The Message-ID header's value of a raw mail (angle brackets and folding stripped), read from
+/// the header block without parsing the mail.
+fn raw_message_id(raw: &[u8]) -> Option<Vec<u8>> {
+    let end = [&b"\n\n"[..], b"\r\n\r\n"]
+        .iter()
+        .filter_map(|sep| raw.windows(sep.len()).position(|w| w == *sep))
+        .min()
+        .unwrap_or(raw.len());
+    let mut lines = raw[..end].split(|&b| b == b'\n').peekable();
+    while let Some(line) = lines.next() {
+        let name = b"message-id:";
+        if line.len() >= name.len() && line[..name.len()].eq_ignore_ascii_case(name) {
+            let mut value: Vec<u8> = line[name.len()..].to_vec();
+            while let Some(next) = lines.peek().filter(|l| l.first().is_some_and(|b| *b == b' ' || *b == b'\t')) {
+                value.extend_from_slice(next);
+                lines.next();
+            }
+            let id: Vec<u8> = value.into_iter().filter(|b| !b" \t\r<>".contains(b)).collect();
+            return (!id.is_empty()).then_some(id);
+        }
+    }
+    None
+}
+
+/// Which of `workers` store threads takes a mail: all mails with one Message-ID go to the same
+/// thread, in file order, so a second mail reusing an ID sees the first (flagged
+/// `reused_message_id`, or a duplicate) exactly as a sequential import would; the others in turn.
+fn worker_for(raw: &[u8], nth: usize, workers: usize) -> usize {
+    use std::hash::{Hash, Hasher};
+    match raw_message_id(raw) {
+        Some(id) => {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            id.hash(&mut h);
+            (h.finish() % workers as u64) as usize
+        }
+        None => nth % workers,
+    }
+}
+
 /// Store a batch on PostgreSQL over several connections at once: the round trips of one mail
 /// (about twelve statements, each committed mail its own transaction) overlap with another's.
 /// Mails that name other mails (replies) are stored afterwards on `conn`, in their order, so a
@@ -217,7 +256,7 @@ fn store_in_parallel(
     let (later, first): (Vec<usize>, Vec<usize>) = (0..items.len()).partition(|&i| names_other_mails(&items[i].bytes));
     let mut results: Vec<Option<Processed>> = (0..items.len()).map(|_| None).collect();
     let workers = extra.len() + 1;
-    // Each worker takes every `workers`-th independent mail.
+    // Each worker takes its share of the independent mails ([`worker_for`]).
     let done: Vec<anyhow::Result<Vec<(usize, Processed)>>> = std::thread::scope(|scope| {
         let mut conns: Vec<&mut AnyConnection> = Vec::with_capacity(workers);
         conns.push(&mut *conn);
@@ -226,7 +265,12 @@ fn store_in_parallel(
             .into_iter()
             .enumerate()
             .map(|(w, c)| {
-                let mine: Vec<usize> = first.iter().copied().skip(w).step_by(workers).collect();
+                let mine: Vec<usize> = first
+                    .iter()
+                    .enumerate()
+                    .filter(|&(nth, &i)| worker_for(&items[i].bytes, nth, workers) == w)
+                    .map(|(_, &i)| i)
+                    .collect();
                 scope.spawn(move || mine.into_iter().map(|i| store(c, &items[i]).map(|p| (i, p))).collect::<anyhow::Result<Vec<_>>>())
             })
             .collect();
@@ -383,5 +427,21 @@ mod tests {
         assert!(super::names_other_mails(b"references: <a@b>\n\nbody"));
         assert!(!super::names_other_mails(b"Subject: x\r\n\r\nIn-Reply-To: <a@b>\r\n"));
         assert!(!super::names_other_mails(b"X-References-Count: 2\n\nbody"));
+    }
+
+    #[test]
+    fn mails_sharing_a_message_id_go_to_one_store_thread() {
+        use super::{raw_message_id, worker_for};
+        assert_eq!(raw_message_id(b"Subject: x\r\nMessage-ID: <a@b>\r\n\r\nbody").as_deref(), Some(&b"a@b"[..]));
+        assert_eq!(raw_message_id(b"Message-Id:\n  <folded@b>\nTo: y\n\nbody").as_deref(), Some(&b"folded@b"[..]));
+        assert_eq!(raw_message_id(b"Subject: x\n\nMessage-ID: <in-body@b>\n"), None);
+        let a = b"Received: x\r\nMessage-ID: <same@b>\r\n\r\none".as_slice();
+        let b = b"Message-ID:   <same@b>  \n\nanother body".as_slice();
+        for nth in 0..6 {
+            assert_eq!(worker_for(a, nth, 3), worker_for(b, nth + 1, 3));
+        }
+        // Without an ID, the mails take turns.
+        let none = b"Subject: x\n\nbody".as_slice();
+        assert_eq!((0..6).map(|n| worker_for(none, n, 3)).collect::<Vec<_>>(), vec![0, 1, 2, 0, 1, 2]);
     }
 }
