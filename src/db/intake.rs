@@ -102,9 +102,8 @@ impl FilingError {
     }
 }
 
-/// The acknowledgement to queue for a new case. Called twice: before the radicado is allocated
-/// (with a provisional one, to learn the recipient) and once it is known (the row queued).
-pub type AckComposer<'a> = dyn Fn(&CaseRow, i64) -> Option<NewOutbox> + 'a;
+/// The acknowledgement to queue for a new case, composed once its radicado is known.
+pub type AckComposer<'a> = dyn FnOnce(&CaseRow, i64) -> Option<NewOutbox> + 'a;
 
 /// Limits applied to acknowledgements inside the filing transaction. A sender who got
 /// `per_sender_per_hour` acknowledgements in the last hour (loop protection) gets, for the
@@ -123,12 +122,12 @@ pub const COMBINED_ACK_EVENT: &str = "acuse_agrupado";
 pub const COMBINED_ACK_PURPOSE: &str = "acuse_agrupado";
 
 /// The (radicado, line) of each case a combined acknowledgement lists, in the order they joined
-/// it (radicados grow in filing order). Each line was rendered when its case joined, so a filing
+/// it (case ids grow in filing order). Each line was rendered when its case joined, so a filing
 /// that joins a long list reads short strings, not every case again.
 fn combined_ack_lines(c: &mut AnyConnection, outbox_id: i64) -> QueryResult<Vec<(String, String)>> {
     let rows: Vec<(i64, String, Option<String>)> = combined_ack_members::table
         .filter(combined_ack_members::outbox_id.eq(outbox_id))
-        .order(combined_ack_members::radicado.asc())
+        .order(combined_ack_members::case_id.asc())
         .select((combined_ack_members::case_id, combined_ack_members::radicado, combined_ack_members::line))
         .load(c)?;
     rows.into_iter()
@@ -206,7 +205,7 @@ fn combine_ack(
 
 /// Insert the message unless its dedupe key is already stored. `Ok(None)` = duplicate. A mail
 /// whose Message-ID is already stored with other content is stored too, flagged
-/// `reused_message_id`. The caller counts it ([`count_incoming`]) in the same transaction.
+/// `reused_message_id`.
 fn insert_message(conn: &mut AnyConnection, msg: &mut NewMessage) -> QueryResult<Option<i64>> {
     if let (Some(mid), "in") = (&msg.message_id, msg.direction.as_str()) {
         let other: i64 = messages::table
@@ -224,17 +223,10 @@ fn insert_message(conn: &mut AnyConnection, msg: &mut NewMessage) -> QueryResult
         .returning(messages::id)
         .get_result::<i64>(c)
         .optional())?;
-    Ok(id)
-}
-
-/// Count a stored incoming message in `monthly_counts`. That row is shared by every filing of
-/// the month and channel, and on PostgreSQL its lock lasts until the commit: callers do this
-/// last, next to the radicado allocation, so concurrent filings overlap everything before.
-fn count_incoming(conn: &mut AnyConnection, msg: &NewMessage) -> QueryResult<()> {
-    if msg.direction == "in" {
+    if id.is_some() && msg.direction == "in" {
         crate::db::models::bump_monthly(conn, &msg.received_month, &msg.channel, "in", 1)?;
     }
-    Ok(())
+    Ok(id)
 }
 
 /// Whether a mail with this dedupe key is stored (a dry run's duplicate check).
@@ -416,13 +408,6 @@ pub fn demographics_of(conn: &mut AnyConnection, case_id: i64) -> QueryResult<Op
 
 /// File a new case: message, case with a fresh radicado, attachments, first event and
 /// acknowledgement, in one transaction.
-///
-/// The radicado is allocated as late as possible: its counter row stays locked until the commit
-/// (that is what keeps numbers gap-free and in commit order across connections and instances), so
-/// everything that does not need the number is written before it, the case under a provisional
-/// number (`provisional-{message row id}`, sequence `-{message row id}`) that never commits. After
-/// the allocation only five statements remain: the counter, the month's count, the case's number,
-/// the first event and the acknowledgement.
 pub fn file_new_case(
     conn: &mut AnyConnection,
     unit: &UnitCode,
@@ -439,10 +424,11 @@ pub fn file_new_case(
         };
         let now = Utc::now().naive_utc();
         let year = crate::time::bogota_date(draft.received_at).year();
+        let radicado = db::radicado::allocate(c, year, RadicadoType::Incoming, unit)?;
         let new_case = NewCase {
-            radicado: format!("provisional-{message_row_id}"),
+            radicado: radicado.to_string(),
             radicado_year: i64::from(year),
-            radicado_seq: -message_row_id,
+            radicado_seq: radicado.seq,
             channel: draft.channel,
             kind: draft.kind,
             department: draft.department.clone(),
@@ -470,7 +456,7 @@ pub fn file_new_case(
             search_text: search_text(&draft, &msg.body_text),
             extension_limit: draft.extension_limit,
         };
-        let mut case: CaseRow = diesel::insert_into(cases::table)
+        let case: CaseRow = diesel::insert_into(cases::table)
             .values(new_case)
             .returning(cases::all_columns)
             .get_result(c)?;
@@ -479,34 +465,6 @@ pub fn file_new_case(
             .execute(c)?;
         store_attachments(c, message_row_id, Some(case.id), attachment_list)?;
         store_requester(c, case.id, draft.requester.as_ref(), draft.demographics.as_ref())?;
-
-        // Every petition is acknowledged (CPACA). Automatic mail never reaches this point (it is
-        // stored apart by the intake, never a case). The per-sender limit is loop protection:
-        // beyond it, one combined acknowledgement for the sender's hour. Who gets it, and how many
-        // they got this hour, does not depend on the number: read before the allocation.
-        let n_attachments = attachment_list.len() as i64;
-        let hour = chrono::Duration::hours(1);
-        let recent_acks = match compose_ack(&case, n_attachments) {
-            Some(provisional) => Some(
-                outbox::table
-                    .filter(outbox::to_addr.eq(&provisional.to_addr))
-                    .filter(outbox::purpose.eq("acuse"))
-                    .filter(outbox::created_at.gt(now - hour))
-                    .order(outbox::created_at.asc())
-                    .select(outbox::created_at)
-                    .load::<NaiveDateTime>(c)?,
-            ),
-            None => None,
-        };
-
-        // From here to the commit the year's counter row (and the month's count) is locked.
-        let radicado = db::radicado::allocate(c, year, RadicadoType::Incoming, unit)?;
-        count_incoming(c, &msg)?;
-        case.radicado = radicado.to_string();
-        case.radicado_seq = radicado.seq;
-        diesel::update(cases::table.find(case.id))
-            .set((cases::radicado.eq(&case.radicado), cases::radicado_seq.eq(case.radicado_seq)))
-            .execute(c)?;
         add_event(
             c,
             case.id,
@@ -522,9 +480,21 @@ pub fn file_new_case(
                 "message_row_id": message_row_id,
             }),
         )?;
+
+        // Every petition is acknowledged (CPACA). Automatic mail never reaches this point (it is
+        // stored apart by the intake, never a case). The per-sender limit is loop protection:
+        // beyond it, one combined acknowledgement for the sender's hour.
         let mut acknowledged = false;
-        if let (Some(recent), Some(mut ack)) = (recent_acks, compose_ack(&case, n_attachments)) {
+        if let Some(mut ack) = compose_ack(&case, attachment_list.len() as i64) {
             ack.case_id = Some(case.id);
+            let hour = chrono::Duration::hours(1);
+            let recent: Vec<NaiveDateTime> = outbox::table
+                .filter(outbox::to_addr.eq(&ack.to_addr))
+                .filter(outbox::purpose.eq("acuse"))
+                .filter(outbox::created_at.gt(now - hour))
+                .order(outbox::created_at.asc())
+                .select(outbox::created_at)
+                .load(c)?;
             if recent.len() < ack_policy.per_sender_per_hour as usize {
                 diesel::insert_into(outbox::table).values(ack.clone()).execute(c)?;
             } else {
@@ -603,7 +573,6 @@ fn record_in_tx(
             .set(cases::updated_at.eq(Utc::now().naive_utc()))
             .execute(c)?;
     }
-    count_incoming(c, &msg)?;
     Ok(FilingOutcome::Recorded { message_row_id, case_id, reused_message_id: msg.reused_message_id })
 }
 

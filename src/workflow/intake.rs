@@ -334,7 +334,7 @@ impl Intake {
                 entity_name: &settings.entity_name,
                 public_base_url: &settings.public_base_url,
             },
-            Box::new(move |case: &CaseRow, n: i64| Some(acknowledgement_row(settings, case, n, ack_to.clone()?, in_reply_to.clone()))),
+            Box::new(move |case: &CaseRow, n: i64| Some(acknowledgement_row(settings, case, n, ack_to?, in_reply_to))),
         )?;
         Ok(match out {
             FilingOutcome::NewCase { radicado, acknowledged, reused_message_id, .. } => Processed {

@@ -133,7 +133,7 @@ impl Intake {
                 entity_name: &settings.entity_name,
                 public_base_url: &settings.public_base_url,
             },
-            Box::new(move |case: &CaseRow, n: i64| Some(crate::workflow::intake::acknowledgement_row(settings, case, n, ack_to.clone()?, None))),
+            Box::new(move |case: &CaseRow, n: i64| Some(crate::workflow::intake::acknowledgement_row(settings, case, n, ack_to?, None))),
         )?;
         metrics::counter!("pqrs_mail_in_total", "channel" => channel.as_str(), "source" => "web", "outcome" => "cases").increment(1);
         match out {
