@@ -45,12 +45,14 @@ fn accepts(backend: Backend, diesel_ty: &str, sql_ty: &str) -> bool {
     let sql = sql_ty.to_ascii_lowercase();
     match (backend, diesel_ty) {
         (Backend::Sqlite, "BigInt") => sql == "bigint" || sql == "integer",
+        (Backend::Sqlite, "Integer") => sql == "integer",
         (Backend::Sqlite, "Text") => sql == "text",
         (Backend::Sqlite, "Bool") => sql == "boolean",
         (Backend::Sqlite, "Timestamp") => sql == "timestamp",
         (Backend::Sqlite, "Date") => sql == "date",
         (Backend::Sqlite, "Binary") => sql == "blob",
         (Backend::Postgres, "BigInt") => sql == "bigint",
+        (Backend::Postgres, "Integer") => sql == "integer",
         (Backend::Postgres, "Text") => sql == "text",
         (Backend::Postgres, "Bool") => sql == "boolean",
         (Backend::Postgres, "Timestamp") => sql == "timestamp without time zone",
