@@ -184,15 +184,20 @@ impl Batcher<'_> {
     }
 }
 
-/// Whether a mail's header block names other mails (`In-Reply-To`, `References`): it may thread to
-/// a case that another mail of the same batch opens, so it is stored after them.
-fn names_other_mails(raw: &[u8]) -> bool {
+/// The raw header block: everything before the first empty line.
+fn header_block(raw: &[u8]) -> &[u8] {
     let end = [&b"\n\n"[..], b"\r\n\r\n"]
         .iter()
         .filter_map(|sep| raw.windows(sep.len()).position(|w| w == *sep))
         .min()
         .unwrap_or(raw.len());
-    raw[..end].split(|&b| b == b'\n').any(|line| {
+    &raw[..end]
+}
+
+/// Whether a mail's header block names other mails (`In-Reply-To`, `References`): it may thread to
+/// a case that another mail of the same batch opens, so it is stored after them.
+fn names_other_mails(raw: &[u8]) -> bool {
+    header_block(raw).split(|&b| b == b'\n').any(|line| {
         let starts = |name: &[u8]| line.len() > name.len() && line[..name.len()].eq_ignore_ascii_case(name) && line[name.len()] == b':';
         starts(b"in-reply-to") || starts(b"references")
     })
@@ -201,12 +206,7 @@ fn names_other_mails(raw: &[u8]) -> bool {
 /// The Message-ID header's value of a raw mail (angle brackets and folding stripped), read from
 /// the header block without parsing the mail.
 fn raw_message_id(raw: &[u8]) -> Option<Vec<u8>> {
-    let end = [&b"\n\n"[..], b"\r\n\r\n"]
-        .iter()
-        .filter_map(|sep| raw.windows(sep.len()).position(|w| w == *sep))
-        .min()
-        .unwrap_or(raw.len());
-    let mut lines = raw[..end].split(|&b| b == b'\n').peekable();
+    let mut lines = header_block(raw).split(|&b| b == b'\n').peekable();
     while let Some(line) = lines.next() {
         let name = b"message-id:";
         if line.len() >= name.len() && line[..name.len()].eq_ignore_ascii_case(name) {
@@ -256,21 +256,19 @@ fn store_in_parallel(
     let (later, first): (Vec<usize>, Vec<usize>) = (0..items.len()).partition(|&i| names_other_mails(&items[i].bytes));
     let mut results: Vec<Option<Processed>> = (0..items.len()).map(|_| None).collect();
     let workers = extra.len() + 1;
-    // Each worker takes its share of the independent mails ([`worker_for`]).
+    // Each worker takes its share of the independent mails ([`worker_for`]), decided once per mail.
+    let mut shares: Vec<Vec<usize>> = vec![Vec::new(); workers];
+    for (nth, &i) in first.iter().enumerate() {
+        shares[worker_for(&items[i].bytes, nth, workers)].push(i);
+    }
     let done: Vec<anyhow::Result<Vec<(usize, Processed)>>> = std::thread::scope(|scope| {
         let mut conns: Vec<&mut AnyConnection> = Vec::with_capacity(workers);
         conns.push(&mut *conn);
         conns.extend(extra.iter_mut().map(|c| &mut **c));
         let handles: Vec<_> = conns
             .into_iter()
-            .enumerate()
-            .map(|(w, c)| {
-                let mine: Vec<usize> = first
-                    .iter()
-                    .enumerate()
-                    .filter(|&(nth, &i)| worker_for(&items[i].bytes, nth, workers) == w)
-                    .map(|(_, &i)| i)
-                    .collect();
+            .zip(shares)
+            .map(|(c, mine)| {
                 scope.spawn(move || mine.into_iter().map(|i| store(c, &items[i]).map(|p| (i, p))).collect::<anyhow::Result<Vec<_>>>())
             })
             .collect();
