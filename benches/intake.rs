@@ -134,8 +134,9 @@ fn main() {
             std::fs::write(files.path().join(format!("{i:06}.eml")), m).unwrap();
         }
         let t = Instant::now();
-        // As `pqrs import` does: on PostgreSQL two more connections store at the same time.
-        let mut extra: Vec<_> = if cleanup.is_some() { (0..2).filter_map(|_| pool.get().ok()).collect() } else { Vec::new() };
+        // As `pqrs import` does: on PostgreSQL two more connections store at the same time, on
+        // SQLite one checkpoints.
+        let mut extra = pqrs::intake::import::extra_connections(&pool, &conn, false);
         let refs = extra.iter_mut().map(|c| &mut **c).collect();
         let (summary, _) =
             pqrs::intake::import::run_import_with(&intake, &mut conn, refs, &[files.path().to_path_buf()], false, pqrs::intake::import::BATCH_MAILS)

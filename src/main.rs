@@ -57,17 +57,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let intake = pqrs::intake::Intake::load(config.clone())?;
             let pool = pqrs::startup::open_store(&config)?;
             let mut conn = pool.get()?;
-            // On PostgreSQL two more connections store mails at the same time (each mail commits
-            // on its own there; the round trips of one overlap with another's).
-            let mut extra = Vec::new();
-            if matches!(config.database, pqrs::db::DbUrl::Postgres(_)) && !dry_run {
-                for _ in 0..IMPORT_EXTRA_CONNECTIONS {
-                    match pool.get() {
-                        Ok(c) => extra.push(c),
-                        Err(_) => break,
-                    }
-                }
-            }
+            let mut extra = pqrs::intake::import::extra_connections(&pool, &conn, dry_run);
             let extra_refs = extra.iter_mut().map(|c| &mut **c).collect();
             let (summary, secs) =
                 pqrs::intake::import::run_import_with(&intake, &mut conn, extra_refs, &paths, dry_run, batch as usize)?;
@@ -317,7 +307,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// Store connections a PostgreSQL import uses besides its first.
-const IMPORT_EXTRA_CONNECTIONS: usize = 2;
 
 /// `pqrs ingest`: one message on stdin. Exit 0 when stored (spooled, or with `--direct` filed or
 /// quarantined), 75 (EX_TEMPFAIL) whenever it could not be stored, so the MTA keeps it and

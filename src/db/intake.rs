@@ -50,6 +50,9 @@ pub struct CaseDraft {
     pub requester: Option<crate::intake::requester::RequesterDetails>,
     /// The optional statistics-only answers, stored apart.
     pub demographics: Option<crate::intake::requester::Demographics>,
+    /// The start of the body folded for search ([`fold_body`]) when it was computed ahead (a bulk
+    /// import folds on its preparing thread, not on the one that stores); None: folded at filing.
+    pub folded_body: Option<String>,
 }
 
 /// Attachment metadata to store with the message.
@@ -207,6 +210,13 @@ fn combine_ack(
 /// whose Message-ID is already stored with other content is stored too, flagged
 /// `reused_message_id`.
 fn insert_message(conn: &mut AnyConnection, msg: &mut NewMessage) -> QueryResult<Option<i64>> {
+    flag_reused_message_id(conn, msg)?;
+    insert_message_row(conn, msg)
+}
+
+/// Set `reused_message_id` when another stored incoming mail, of other content, has this mail's
+/// Message-ID.
+fn flag_reused_message_id(conn: &mut AnyConnection, msg: &mut NewMessage) -> QueryResult<()> {
     if let (Some(mid), "in") = (&msg.message_id, msg.direction.as_str()) {
         let other: i64 = messages::table
             .filter(messages::direction.eq("in"))
@@ -216,6 +226,11 @@ fn insert_message(conn: &mut AnyConnection, msg: &mut NewMessage) -> QueryResult
             .get_result(conn)?;
         msg.reused_message_id = other > 0;
     }
+    Ok(())
+}
+
+/// The INSERT of [`insert_message`] and the month's count, without the Message-ID check.
+fn insert_message_row(conn: &mut AnyConnection, msg: &NewMessage) -> QueryResult<Option<i64>> {
     let id = crate::with_inner!(&mut *conn, |c| diesel::insert_into(messages::table)
         .values(&*msg)
         .on_conflict((messages::direction, messages::dedupe_key))
@@ -298,17 +313,36 @@ fn store_attachments(
     Ok(())
 }
 
-/// The folded text staff search runs over: subject, citizen and the start of the body.
-fn search_text(draft: &CaseDraft, body: &str) -> String {
-    let body: String = body.chars().take(4000).collect();
-    crate::routing::fold_text(&format!(
-        "{} {} {} {} {}",
-        draft.subject,
-        draft.citizen_name.as_deref().unwrap_or(""),
-        draft.citizen_email.as_deref().unwrap_or(""),
-        draft.citizen_doc_number.as_deref().unwrap_or(""),
-        body
-    ))
+/// Characters of the body that the search text keeps.
+const SEARCH_BODY_CHARS: usize = 4000;
+
+/// The start of a body, folded as the search text holds it (of the body as stored: NUL
+/// characters as U+FFFD).
+pub fn fold_body(body: &str) -> String {
+    let end = body.char_indices().nth(SEARCH_BODY_CHARS).map_or(body.len(), |(i, _)| i);
+    crate::routing::fold_text(&crate::intake::door::no_nul(&body[..end]))
+}
+
+/// The folded text staff search runs over: subject, citizen and the start of the body, the
+/// non-empty pieces folded one by one and joined by a space (the same text as folding them joined:
+/// folding works character by character and collapses whitespace).
+fn search_text(draft: &CaseDraft, folded_body: &str) -> String {
+    let mut out = String::with_capacity(folded_body.len() + 128);
+    for piece in [
+        crate::routing::fold_text(&draft.subject).as_str(),
+        &crate::routing::fold_text(draft.citizen_name.as_deref().unwrap_or("")),
+        &crate::routing::fold_text(draft.citizen_email.as_deref().unwrap_or("")),
+        &crate::routing::fold_text(draft.citizen_doc_number.as_deref().unwrap_or("")),
+        folded_body,
+    ] {
+        if !piece.is_empty() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(piece);
+        }
+    }
+    out
 }
 
 /// Append an event to a case's history.
@@ -412,16 +446,18 @@ pub fn file_new_case(
     conn: &mut AnyConnection,
     unit: &UnitCode,
     mut msg: NewMessage,
-    draft: CaseDraft,
+    mut draft: CaseDraft,
     attachment_list: &[AttachmentInfo],
     ack_policy: AckPolicy<'_>,
     compose_ack: Box<AckComposer<'_>>,
 ) -> Result<FilingOutcome, FilingError> {
     msg.disposition = "case".into();
+    let folded_body = draft.folded_body.take().unwrap_or_else(|| fold_body(&msg.body_text));
     let result = db::write_tx(conn, |c| -> Result<FilingOutcome, FilingError> {
-        let Some(message_row_id) = insert_message(c, &mut msg)? else {
-            return Ok(FilingOutcome::Duplicate { message_row_id: existing_message(c, &msg)? });
-        };
+        if let Some(message_row_id) = existing_message(c, &msg).optional()? {
+            return Ok(FilingOutcome::Duplicate { message_row_id });
+        }
+        flag_reused_message_id(c, &mut msg)?;
         let now = Utc::now().naive_utc();
         let year = crate::time::bogota_date(draft.received_at).year();
         let radicado = db::radicado::allocate(c, year, RadicadoType::Incoming, unit)?;
@@ -453,16 +489,24 @@ pub fn file_new_case(
             linked_radicado: draft.linked_radicado.clone(),
             created_at: now,
             updated_at: now,
-            search_text: search_text(&draft, &msg.body_text),
+            search_text: search_text(&draft, &folded_body),
             extension_limit: draft.extension_limit,
         };
         let case: CaseRow = diesel::insert_into(cases::table)
             .values(new_case)
             .returning(cases::all_columns)
             .get_result(c)?;
-        diesel::update(messages::table.find(message_row_id))
-            .set(messages::case_id.eq(case.id))
-            .execute(c)?;
+        // The message goes in after its case, with the case's id: on SQLite an UPDATE of the
+        // message's case_id afterwards rewrote the whole row, raw mail included.
+        msg.case_id = Some(case.id);
+        let Some(message_row_id) = insert_message_row(c, &msg)? else {
+            // Stored by a concurrent intake since the check above (PostgreSQL; SQLite holds the
+            // write lock): undo this filing, and the caller reports the duplicate.
+            return Err(FilingError::Db(DbError::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                Box::new("the message was stored by a concurrent intake".to_string()),
+            ))));
+        };
         store_attachments(c, message_row_id, Some(case.id), attachment_list)?;
         store_requester(c, case.id, draft.requester.as_ref(), draft.demographics.as_ref())?;
         add_event(
@@ -488,18 +532,19 @@ pub fn file_new_case(
         if let Some(mut ack) = compose_ack(&case, attachment_list.len() as i64) {
             ack.case_id = Some(case.id);
             let hour = chrono::Duration::hours(1);
-            let recent: Vec<NaiveDateTime> = outbox::table
+            // How many the sender got in the last hour, and the oldest of them (one row, however
+            // many: a bulk import from one sender reads no list of timestamps per mail).
+            let (recent, oldest): (i64, Option<NaiveDateTime>) = outbox::table
                 .filter(outbox::to_addr.eq(&ack.to_addr))
                 .filter(outbox::purpose.eq("acuse"))
                 .filter(outbox::created_at.gt(now - hour))
-                .order(outbox::created_at.asc())
-                .select(outbox::created_at)
-                .load(c)?;
-            if recent.len() < ack_policy.per_sender_per_hour as usize {
+                .select((diesel::dsl::count_star(), diesel::dsl::min(outbox::created_at)))
+                .first(c)?;
+            if recent < i64::from(ack_policy.per_sender_per_hour) {
                 diesel::insert_into(outbox::table).values(ack.clone()).execute(c)?;
             } else {
                 // The hour window ends when its oldest acknowledgement leaves it.
-                let window_end = recent.first().map_or(now, |first| *first + hour);
+                let window_end = oldest.map_or(now, |first| first + hour);
                 let outbox_id = combine_ack(c, &case, &ack, window_end, ack_policy)?;
                 add_event(
                     c,
@@ -741,4 +786,70 @@ pub fn finish_retry(
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The search text as it was built before the body was folded apart: everything joined by
+    /// spaces, then folded at once.
+    fn folded_at_once(draft: &CaseDraft, body: &str) -> String {
+        let body: String = crate::intake::door::no_nul(body).chars().take(SEARCH_BODY_CHARS).collect();
+        crate::routing::fold_text(&format!(
+            "{} {} {} {} {}",
+            draft.subject,
+            draft.citizen_name.as_deref().unwrap_or(""),
+            draft.citizen_email.as_deref().unwrap_or(""),
+            draft.citizen_doc_number.as_deref().unwrap_or(""),
+            body
+        ))
+    }
+
+    fn draft(subject: &str, name: Option<&str>, email: Option<&str>, doc: Option<&str>) -> CaseDraft {
+        let at = chrono::DateTime::parse_from_rfc3339("2026-03-02T10:00:00-05:00").unwrap().with_timezone(&Utc);
+        CaseDraft {
+            channel: Channel::CorreoContacto,
+            kind: PetitionKind::PeticionGeneral,
+            department: "gd".into(),
+            priority: "normal".into(),
+            tags: vec![],
+            needs_review: false,
+            subject: subject.into(),
+            citizen_name: name.map(Into::into),
+            citizen_email: email.map(Into::into),
+            citizen_doc_type: None,
+            citizen_doc_number: doc.map(Into::into),
+            citizen_phone: None,
+            citizen_municipality: None,
+            received_at: at,
+            effective_date: at.date_naive(),
+            term_days: None,
+            due_date: None,
+            extension_limit: None,
+            routing: json!({}),
+            entities: json!({}),
+            linked_radicado: None,
+            actor: "system".into(),
+            requester: None,
+            demographics: None,
+            folded_body: None,
+        }
+    }
+
+    #[test]
+    fn search_text_from_the_body_folded_apart_is_the_text_folded_at_once() {
+        let long = "Petición en Tasco, Boyacá: ñandú ".repeat(200); // over 4,000 characters, multibyte
+        let cases = [
+            (draft("Solicitud de información", Some("José Pérez"), Some("jose@example.co"), None), "Buenos días,\n\n  quisiera saber…"),
+            (draft("", None, None, None), ""),
+            (draft("   ", Some("\u{200b}"), None, Some("1.020.304")), "\u{0}cuerpo\u{0} con NUL"),
+            (draft("Queja\t\tMINERÍA ILEGAL", None, Some("a@b.co"), None), long.as_str()),
+            (draft("Asunto", Some(""), Some(""), Some("")), "   \n\t "),
+            (draft("“Comillas” — guiones", Some("Ñ"), None, None), "\u{feff}ZWNBSP y \u{00a0}espacio duro"),
+        ];
+        for (d, body) in &cases {
+            assert_eq!(search_text(d, &fold_body(body)), folded_at_once(d, body), "subject {:?}, body {:?}", d.subject, body);
+        }
+    }
 }

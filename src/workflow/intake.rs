@@ -76,6 +76,16 @@ pub struct Intake {
 pub struct Prepared {
     parsed: Result<InboundMessage, String>,
     decision: Option<Decision>,
+    /// The start of the body folded for the case's search text (with `decision`).
+    folded_body: Option<String>,
+}
+
+impl Prepared {
+    /// A mail that could not be prepared (the preparing code failed): it goes to quarantine
+    /// with `reason`.
+    pub fn failed(reason: String) -> Prepared {
+        Prepared { parsed: Err(reason), decision: None, folded_body: None }
+    }
 }
 
 enum Thread {
@@ -175,11 +185,13 @@ impl Intake {
     /// mails on another thread while this one writes (see `intake::import`).
     pub fn prepare(&self, bytes: &[u8]) -> Prepared {
         let parsed = parse_with_time_limit(bytes, &self.parse_opts, PARSE_TIME_LIMIT);
-        let decision = match &parsed {
-            Ok(m) if m.automatic.is_none() => Some(self.route(m, Channel::CorreoContacto)),
-            _ => None,
+        let (decision, folded_body) = match &parsed {
+            Ok(m) if m.automatic.is_none() => {
+                (Some(self.route(m, Channel::CorreoContacto)), Some(filing::fold_body(&m.body_text)))
+            }
+            _ => (None, None),
         };
-        Prepared { parsed, decision }
+        Prepared { parsed, decision, folded_body }
     }
 
     /// [`Self::process_detailed`] of a mail already [prepared](Self::prepare) from `mail.bytes`.
@@ -219,7 +231,7 @@ impl Intake {
     ) -> Result<Processed, FilingError> {
         let now = Utc::now();
         let done = |outcome: Outcome| Ok(Processed { outcome, reused_message_id: false });
-        let Prepared { parsed, decision } = prepared;
+        let Prepared { parsed, decision, folded_body } = prepared;
         let msg = match parsed {
             Ok(m) => m,
             Err(reason) => {
@@ -319,6 +331,7 @@ impl Intake {
             actor: "system".into(),
             requester: None,
             demographics: None,
+            folded_body,
         };
         let ack_to = citizen.map(|a| clean(&a.email, 320));
         let in_reply_to = new_message.message_id.clone();

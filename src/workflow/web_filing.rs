@@ -120,6 +120,7 @@ impl Intake {
             actor: actor.to_string(),
             requester: Some(crate::intake::requester::RequesterDetails::of(i)),
             demographics: Some(crate::intake::requester::Demographics::of(i)),
+            folded_body: None,
         };
         let ack_to = opt(&i.email);
         let out = filing::file_new_case(

@@ -410,6 +410,7 @@ pub fn draft(received_at: DateTime<Utc>) -> pqrs::workflow::CaseDraft {
         actor: "system".into(),
         requester: None,
         demographics: None,
+        folded_body: None,
     }
 }
 
