@@ -75,6 +75,8 @@ fn import_prints_exact_counts_and_a_second_run_adds_nothing(backend: Backend) {
     write(d, "b-redelivered.eml", &format!("Received: from relay.example by mx.anm.example; Tue, 3 Mar 2026 10:00:05 -0500\r\nDelivered-To: contacto@anm.example\r\nX-Spam-Score: 0.1\r\n{}", mail("b@citizen.example", "beto@example.com", "Denuncia", "Hay minería ilegal con dragas en el río.", "")));
     // A reply to the first mail (threads by In-Reply-To), named to be read last.
     write(d, "z-reply.eml", &mail("z@citizen.example", "ana@example.com", "Re: Certificado", "Adjunto lo que faltaba.", "In-Reply-To: <a@citizen.example>\r\n"));
+    // A reply to that reply alone (the PostgreSQL import stores it after the replies it names).
+    write(d, "zz-reply.eml", &mail("zz@citizen.example", "ana@example.com", "Re: Re: Certificado", "Y esta es la última página.", "In-Reply-To: <z@citizen.example>\r\n"));
 
     // A dry run predicts the real import exactly, duplicates inside the batch included.
     let out = pqrs(&db).args(["import", "--dry-run", "--json"]).arg(d).output().unwrap();
@@ -84,13 +86,13 @@ fn import_prints_exact_counts_and_a_second_run_adds_nothing(backend: Backend) {
     assert_eq!(predicted, first, "{backend:?}: dry run vs import");
     assert_eq!(
         first,
-        serde_json::json!({"received": 10, "cases": 5, "replies": 1, "automatic": 1, "duplicates": 2, "quarantined": 1, "reused_message_id": 1}),
+        serde_json::json!({"received": 11, "cases": 5, "replies": 2, "automatic": 1, "duplicates": 2, "quarantined": 1, "reused_message_id": 1}),
         "{backend:?}"
     );
     let second = import_json(&db, &[d.to_str().unwrap()]);
     assert_eq!(
         second,
-        serde_json::json!({"received": 10, "cases": 0, "replies": 0, "automatic": 0, "duplicates": 10, "quarantined": 0, "reused_message_id": 0}),
+        serde_json::json!({"received": 11, "cases": 0, "replies": 0, "automatic": 0, "duplicates": 11, "quarantined": 0, "reused_message_id": 0}),
         "{backend:?}"
     );
     let mut conn = db.conn();
@@ -98,7 +100,7 @@ fn import_prints_exact_counts_and_a_second_run_adds_nothing(backend: Backend) {
     let n_msgs: i64 = messages::table.count().get_result(&mut conn).unwrap();
     let n_quarantine: i64 = quarantine::table.count().get_result(&mut conn).unwrap();
     let n_acks: i64 = outbox::table.count().get_result(&mut conn).unwrap();
-    assert_eq!((n_cases, n_msgs, n_quarantine, n_acks), (5, 7, 1, 5), "{backend:?}");
+    assert_eq!((n_cases, n_msgs, n_quarantine, n_acks), (5, 8, 1, 5), "{backend:?}");
     let flagged: Vec<Option<String>> = messages::table
         .filter(messages::reused_message_id.eq(true))
         .select(messages::from_addr)

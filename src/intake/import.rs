@@ -315,23 +315,42 @@ fn names_other_mails(raw: &[u8]) -> bool {
     })
 }
 
-/// The Message-ID header's value of a raw mail (angle brackets and folding stripped), read from
-/// the header block without parsing the mail.
-fn raw_message_id(raw: &[u8]) -> Option<Vec<u8>> {
+/// The values of the header `name` (lower case, with its colon) in a raw mail's header block,
+/// folding undone, read without parsing the mail.
+fn raw_header_values(raw: &[u8], name: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
     let mut lines = header_block(raw).split(|&b| b == b'\n').peekable();
     while let Some(line) = lines.next() {
-        let name = b"message-id:";
         if line.len() >= name.len() && line[..name.len()].eq_ignore_ascii_case(name) {
             let mut value: Vec<u8> = line[name.len()..].to_vec();
             while let Some(next) = lines.peek().filter(|l| l.first().is_some_and(|b| *b == b' ' || *b == b'\t')) {
                 value.extend_from_slice(next);
                 lines.next();
             }
-            let id: Vec<u8> = value.into_iter().filter(|b| !b" \t\r<>".contains(b)).collect();
-            return (!id.is_empty()).then_some(id);
+            out.push(value);
         }
     }
-    None
+    out
+}
+
+/// The Message-ID header's value of a raw mail (angle brackets and folding stripped), read from
+/// the header block without parsing the mail.
+fn raw_message_id(raw: &[u8]) -> Option<Vec<u8>> {
+    let value = raw_header_values(raw, b"message-id:").into_iter().next()?;
+    let id: Vec<u8> = value.into_iter().filter(|b| !b" \t\r<>".contains(b)).collect();
+    (!id.is_empty()).then_some(id)
+}
+
+/// The Message-IDs a raw mail names in `In-Reply-To` and `References` (as [`raw_message_id`]
+/// gives them: without angle brackets).
+fn raw_named_ids(raw: &[u8]) -> Vec<Vec<u8>> {
+    let mut ids = Vec::new();
+    for value in raw_header_values(raw, b"in-reply-to:").into_iter().chain(raw_header_values(raw, b"references:")) {
+        for token in value.split(|b| b" \t\r<>,".contains(b)).filter(|t| !t.is_empty()) {
+            ids.push(token.to_vec());
+        }
+    }
+    ids
 }
 
 /// Which of `workers` store threads takes a mail: all mails with one Message-ID go to the same
@@ -351,9 +370,12 @@ fn worker_for(raw: &[u8], nth: usize, workers: usize) -> usize {
 
 /// Store a batch on PostgreSQL over several connections at once: the round trips of one mail
 /// (about twelve statements, each committed mail its own transaction) overlap with another's.
-/// Mails that name other mails (replies) are stored afterwards on `conn`, in their order, so a
-/// reply to a mail of the same batch finds its case. Radicados stay gap-free and unique (the
-/// sequence row is locked per filing transaction); they follow commit order, not file order.
+/// Three rounds, so that a reply to a mail of the same batch finds its case: first the mails
+/// that name no other (`In-Reply-To`, `References`), in parallel; then, in parallel too, the
+/// mails that name others but no mail of this second group (what they name is stored by now, or
+/// is not in this batch); last, on `conn` and in their order, the replies to those replies.
+/// Radicados stay gap-free and unique (the sequence row is locked per filing transaction); they
+/// follow commit order, not file order.
 fn store_in_parallel(
     intake: &Intake,
     conn: &mut AnyConnection,
@@ -366,35 +388,40 @@ fn store_in_parallel(
         intake.process_prepared(c, mail, prepared, None).map_err(|e| anyhow::anyhow!("{}: {e}", it.source_ref))
     };
     let (later, first): (Vec<usize>, Vec<usize>) = (0..items.len()).partition(|&i| names_other_mails(&items[i].bytes));
+    let later_ids: std::collections::HashSet<Vec<u8>> = later.iter().filter_map(|&i| raw_message_id(&items[i].bytes)).collect();
+    let (chained, second): (Vec<usize>, Vec<usize>) =
+        later.into_iter().partition(|&i| raw_named_ids(&items[i].bytes).iter().any(|id| later_ids.contains(id)));
     let mut results: Vec<Option<Processed>> = (0..items.len()).map(|_| None).collect();
     let workers = extra.len() + 1;
-    // Each worker takes its share of the independent mails ([`worker_for`]), decided once per mail.
-    let mut shares: Vec<Vec<usize>> = vec![Vec::new(); workers];
-    for (nth, &i) in first.iter().enumerate() {
-        shares[worker_for(&items[i].bytes, nth, workers)].push(i);
-    }
-    let done: Vec<anyhow::Result<Vec<(usize, Processed)>>> = std::thread::scope(|scope| {
-        let mut conns: Vec<&mut AnyConnection> = Vec::with_capacity(workers);
-        conns.push(&mut *conn);
-        conns.extend(extra.iter_mut().map(|c| &mut **c));
-        let handles: Vec<_> = conns
-            .into_iter()
-            .zip(shares)
-            .map(|(c, mine)| {
-                scope.spawn(move || mine.into_iter().map(|i| store(c, &items[i]).map(|p| (i, p))).collect::<anyhow::Result<Vec<_>>>())
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("an import store thread stopped"))))
-            .collect()
-    });
-    for part in done {
-        for (i, p) in part? {
-            results[i] = Some(p);
+    for round in [first, second] {
+        // Each worker takes its share of the round ([`worker_for`]), decided once per mail.
+        let mut shares: Vec<Vec<usize>> = vec![Vec::new(); workers];
+        for (nth, &i) in round.iter().enumerate() {
+            shares[worker_for(&items[i].bytes, nth, workers)].push(i);
+        }
+        let done: Vec<anyhow::Result<Vec<(usize, Processed)>>> = std::thread::scope(|scope| {
+            let mut conns: Vec<&mut AnyConnection> = Vec::with_capacity(workers);
+            conns.push(&mut *conn);
+            conns.extend(extra.iter_mut().map(|c| &mut **c));
+            let handles: Vec<_> = conns
+                .into_iter()
+                .zip(shares)
+                .map(|(c, mine)| {
+                    scope.spawn(move || mine.into_iter().map(|i| store(c, &items[i]).map(|p| (i, p))).collect::<anyhow::Result<Vec<_>>>())
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("an import store thread stopped"))))
+                .collect()
+        });
+        for part in done {
+            for (i, p) in part? {
+                results[i] = Some(p);
+            }
         }
     }
-    for i in later {
+    for i in chained {
         results[i] = Some(store(conn, &items[i])?);
     }
     results
@@ -403,7 +430,6 @@ fn store_in_parallel(
         .collect()
 }
 
-/// Import every path; stops at the first storage error (re-running is safe).
 /// The connections an import uses beside its first, from `pool`: on PostgreSQL two more that store
 /// mails at the same time (each mail commits on its own there; the round trips of one overlap
 /// with another's); on SQLite one that checkpoints the WAL ([`Checkpointer`]). None for a dry
@@ -417,6 +443,7 @@ pub fn extra_connections(pool: &crate::db::Pool, conn: &AnyConnection, dry_run: 
     (0..n).map_while(|_| pool.get().ok()).collect()
 }
 
+/// Import every path; stops at the first storage error (re-running is safe).
 pub fn run_import(
     intake: &Intake,
     conn: &mut AnyConnection,
@@ -565,6 +592,15 @@ mod tests {
         assert!(super::names_other_mails(b"references: <a@b>\n\nbody"));
         assert!(!super::names_other_mails(b"Subject: x\r\n\r\nIn-Reply-To: <a@b>\r\n"));
         assert!(!super::names_other_mails(b"X-References-Count: 2\n\nbody"));
+    }
+
+    #[test]
+    fn the_mails_a_reply_names_are_read_from_its_headers() {
+        use super::raw_named_ids;
+        let raw = b"In-Reply-To: <z@c.example>\r\nReferences: <a@c.example>\r\n <b@c.example>,<c@c.example>\r\nSubject: Re\r\n\r\nReferences: <body@c>\r\n";
+        let ids: Vec<&[u8]> = vec![b"z@c.example", b"a@c.example", b"b@c.example", b"c@c.example"];
+        assert_eq!(raw_named_ids(raw), ids);
+        assert!(raw_named_ids(b"Subject: x\n\nIn-Reply-To: <no@c>\n").is_empty());
     }
 
     #[test]
