@@ -298,12 +298,21 @@ impl Batcher<'_> {
 
 /// The raw header block: everything before the first empty line.
 fn header_block(raw: &[u8]) -> &[u8] {
-    let end = [&b"\n\n"[..], b"\r\n\r\n"]
-        .iter()
-        .filter_map(|sep| raw.windows(sep.len()).position(|w| w == *sep))
-        .min()
-        .unwrap_or(raw.len());
-    &raw[..end]
+    // One pass from line end to line end (the block ends at the first "\n\n" or "\r\n\r\n"),
+    // not a search of the whole mail for each separator: this runs several times per mail.
+    let mut from = 0;
+    while let Some(at) = raw[from..].iter().position(|&b| b == b'\n') {
+        let nl = from + at;
+        let rest = &raw[nl + 1..];
+        if rest.first() == Some(&b'\n') {
+            return &raw[..nl];
+        }
+        if rest.starts_with(b"\r\n") && nl > 0 && raw[nl - 1] == b'\r' {
+            return &raw[..nl - 1];
+        }
+        from = nl + 1;
+    }
+    raw
 }
 
 /// Whether a mail's header block names other mails (`In-Reply-To`, `References`): it may thread to
@@ -592,6 +601,18 @@ mod tests {
         assert!(super::names_other_mails(b"references: <a@b>\n\nbody"));
         assert!(!super::names_other_mails(b"Subject: x\r\n\r\nIn-Reply-To: <a@b>\r\n"));
         assert!(!super::names_other_mails(b"X-References-Count: 2\n\nbody"));
+    }
+
+    #[test]
+    fn the_header_block_ends_at_the_first_empty_line() {
+        use super::header_block;
+        assert_eq!(header_block(b"A: 1\r\nB: 2\r\n\r\nbody\n\nmore"), b"A: 1\r\nB: 2");
+        assert_eq!(header_block(b"A: 1\nB: 2\n\nbody\r\n\r\n"), b"A: 1\nB: 2");
+        // "\n\r\n" after a bare LF is no empty line of either kind; the "\n\n" later is.
+        assert_eq!(header_block(b"A: 1\n\r\nB: 2\n\nbody"), b"A: 1\n\r\nB: 2");
+        assert_eq!(header_block(b"A: 1\r\nno end"), b"A: 1\r\nno end");
+        assert_eq!(header_block(b"\n\nbody"), b"");
+        assert_eq!(header_block(b""), b"");
     }
 
     #[test]
