@@ -214,11 +214,7 @@ impl Preparers {
 
     /// Prepare `items` and hand each to `store` in their order, as soon as it and those before
     /// it are ready.
-    fn each_in_order(
-        &self,
-        items: Vec<Item>,
-        mut store: impl FnMut(Item, Prepared) -> anyhow::Result<Processed>,
-    ) -> anyhow::Result<Vec<Processed>> {
+    fn each_in_order<T>(&self, items: Vec<Item>, mut store: impl FnMut(Item, Prepared) -> anyhow::Result<T>) -> anyhow::Result<Vec<T>> {
         let stopped = || anyhow::anyhow!("the mail parser threads stopped; nothing of this batch is kept");
         let n = items.len();
         let jobs = self.jobs.as_ref().ok_or_else(stopped)?;
@@ -260,7 +256,11 @@ impl Batcher<'_> {
         let intake = self.intake;
         let is_dry = self.dry_run.is_some();
         if !is_dry && !self.extra.is_empty() {
-            let outcomes = store_in_parallel(intake, &mut *self.conn, &mut self.extra, &items)?;
+            // The preparing threads parse and route the batch first (their regex caches are
+            // warm; the store threads then only store).
+            let ready = self.preparers.each_in_order(items, |it, p| Ok((it, std::sync::Mutex::new(Some(p)))))?;
+            let (items, prepared): (Vec<Item>, Vec<_>) = ready.into_iter().unzip();
+            let outcomes = store_in_parallel(intake, &mut *self.conn, &mut self.extra, &items, &prepared)?;
             return self.after_batch(outcomes);
         }
         let dry_run = &mut self.dry_run;
@@ -390,10 +390,13 @@ fn store_in_parallel(
     conn: &mut AnyConnection,
     extra: &mut [&mut AnyConnection],
     items: &[Item],
+    prepared: &[std::sync::Mutex<Option<Prepared>>],
 ) -> anyhow::Result<Vec<Processed>> {
-    let store = |c: &mut AnyConnection, it: &Item| -> anyhow::Result<Processed> {
+    let store = |c: &mut AnyConnection, i: usize| -> anyhow::Result<Processed> {
+        let it = &items[i];
         let mail = RawMail { bytes: &it.bytes, source: Source::Import, source_ref: Some(&it.source_ref), source_time: it.source_time };
-        let prepared = intake.prepare(&it.bytes);
+        let ready = prepared.get(i).and_then(|p| p.lock().ok()?.take());
+        let prepared = ready.unwrap_or_else(|| intake.prepare(&it.bytes));
         intake.process_prepared(c, mail, prepared, None).map_err(|e| anyhow::anyhow!("{}: {e}", it.source_ref))
     };
     let (later, first): (Vec<usize>, Vec<usize>) = (0..items.len()).partition(|&i| names_other_mails(&items[i].bytes));
@@ -416,7 +419,7 @@ fn store_in_parallel(
                 .into_iter()
                 .zip(shares)
                 .map(|(c, mine)| {
-                    scope.spawn(move || mine.into_iter().map(|i| store(c, &items[i]).map(|p| (i, p))).collect::<anyhow::Result<Vec<_>>>())
+                    scope.spawn(move || mine.into_iter().map(|i| store(c, i).map(|p| (i, p))).collect::<anyhow::Result<Vec<_>>>())
                 })
                 .collect();
             handles
@@ -431,7 +434,7 @@ fn store_in_parallel(
         }
     }
     for i in chained {
-        results[i] = Some(store(conn, &items[i])?);
+        results[i] = Some(store(conn, i)?);
     }
     results
         .into_iter()
