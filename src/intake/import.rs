@@ -178,8 +178,8 @@ impl Checkpointer {
 
 /// Threads that parse and route mails (pure work) for the whole import, while the store thread
 /// writes the ones before. They live as long as the import: the rule set's regex caches are
-/// per thread, and a thread started for each batch built its lazy DFA states afresh (a sixth of
-/// the preparing time in perf).
+/// per thread, and a thread started for each batch built its lazy DFA states afresh (12 % of all
+/// samples of a SQLite import in perf).
 struct Preparers {
     jobs: Option<std::sync::mpsc::Sender<(usize, Item)>>,
     done: std::sync::mpsc::Receiver<(usize, Item, Prepared)>,
