@@ -172,7 +172,10 @@ async fn callbacks_are_counted_apart_and_not_as_virtual_channel_mail(backend: Ba
     // The Ley 1712 figures show it as its own channel.
     let today = pqrs::time::bogota_date(chrono::Utc::now());
     let policy = app.db.intake().policy.clone();
-    let rep = pqrs::reports::pqrs(&mut conn, &policy.deadlines, today - chrono::Duration::days(1), today + chrono::Duration::days(1), today).unwrap();
+    // The report counts by effective filing day: a filing after the day's cutoff, or on a
+    // Friday evening before a long weekend, takes effect up to several days later (this test
+    // failed when run on a Friday at 17:48 in Bogotá with a window ending tomorrow).
+    let rep = pqrs::reports::pqrs(&mut conn, &policy.deadlines, today - chrono::Duration::days(1), today + chrono::Duration::days(10), today).unwrap();
     assert_eq!(rep.by_channel.get("te_llamamos").map(|f| f.received), Some(2), "{:?}", rep.by_channel.keys().collect::<Vec<_>>());
     assert_eq!(rep.by_channel.get("radicador_web").map(|f| f.received), Some(1));
     assert_eq!(rep.totals.received, 3);
