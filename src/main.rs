@@ -306,8 +306,6 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Store connections a PostgreSQL import uses besides its first.
-
 /// `pqrs ingest`: one message on stdin. Exit 0 when stored (spooled, or with `--direct` filed or
 /// quarantined), 75 (EX_TEMPFAIL) whenever it could not be stored, so the MTA keeps it and
 /// retries: a mail is never dropped here.

@@ -257,6 +257,38 @@ pub fn bulk_session(conn: &mut AnyConnection, on: bool) -> QueryResult<()> {
     }
 }
 
+/// How [`checkpoint_wal`] copies SQLite's WAL into the database.
+#[derive(Debug, Clone, Copy)]
+pub enum Checkpoint {
+    /// As much as can be copied without waiting for readers or the writer, who go on meanwhile.
+    Passive,
+    /// All of it, then the WAL file emptied (waits up to the busy timeout).
+    Truncate,
+}
+
+/// SQLite: copy the WAL into the database file now, on this connection. Nothing on PostgreSQL.
+/// A bulk import runs this on a connection of its own while another writes
+/// ([`leave_checkpoints_to_another`]).
+pub fn checkpoint_wal(conn: &mut AnyConnection, mode: Checkpoint) -> QueryResult<()> {
+    match conn {
+        AnyConnection::Postgresql(_) => Ok(()),
+        AnyConnection::Sqlite(c) => c.batch_execute(match mode {
+            Checkpoint::Passive => "PRAGMA wal_checkpoint(PASSIVE)",
+            Checkpoint::Truncate => "PRAGMA wal_checkpoint(TRUNCATE)",
+        }),
+    }
+}
+
+/// SQLite: this connection's commits no longer checkpoint the WAL themselves (another connection
+/// does, with [`checkpoint_wal`]) until [`bulk_session`] turns the bulk settings off. Nothing on
+/// PostgreSQL.
+pub fn leave_checkpoints_to_another(conn: &mut AnyConnection) -> QueryResult<()> {
+    match conn {
+        AnyConnection::Postgresql(_) => Ok(()),
+        AnyConnection::Sqlite(c) => c.batch_execute("PRAGMA wal_autocheckpoint=0"),
+    }
+}
+
 /// Refresh the planner's statistics of the tables intake writes (PostgreSQL `ANALYZE`; nothing on
 /// SQLite, whose planner prefers the indexes without statistics). A bulk import into a new
 /// database calls it as the tables grow: with the statistics of the empty tables, PostgreSQL

@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::maildir::{detect_source, list_maildir, maildir_folders, SourceKind};
 use super::mbox::{MboxError, MboxReader};
 use super::pipeline::{DryRun, Intake, Prepared, Processed, RawMail, Source};
-use crate::db::AnyConnection;
+use crate::db::{AnyConnection, Checkpoint};
 
 /// Counts of an import (`--json` prints exactly these keys).
 #[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
@@ -120,7 +120,7 @@ struct Batcher<'a> {
 /// copied and starts it over: the WAL stays within a few batches (about 100 MB) instead of
 /// growing with the import.
 struct Checkpointer {
-    requests: Option<std::sync::mpsc::Sender<&'static str>>,
+    requests: Option<std::sync::mpsc::Sender<Checkpoint>>,
     done: std::sync::mpsc::Receiver<()>,
     sent: u64,
     finished: u64,
@@ -130,15 +130,14 @@ impl Checkpointer {
     const WAIT_EVERY: u64 = 4;
 
     fn start<'scope>(scope: &'scope std::thread::Scope<'scope, '_>, conn: &'scope mut AnyConnection) -> Checkpointer {
-        use diesel::connection::SimpleConnection;
-        let (requests, rx) = std::sync::mpsc::channel::<&'static str>();
+        let (requests, rx) = std::sync::mpsc::channel::<Checkpoint>();
         let (done_tx, done) = std::sync::mpsc::channel();
         scope.spawn(move || {
             for mode in rx {
                 // A checkpoint that cannot run now (another connection's is under way) is
                 // caught up by the next one.
-                if let Err(e) = conn.batch_execute(&format!("PRAGMA wal_checkpoint({mode})")) {
-                    tracing::debug!(error = %e, mode, "import: WAL checkpoint did not run");
+                if let Err(e) = crate::db::checkpoint_wal(conn, mode) {
+                    tracing::debug!(error = %e, ?mode, "import: WAL checkpoint did not run");
                 }
                 if done_tx.send(()).is_err() {
                     return;
@@ -150,13 +149,13 @@ impl Checkpointer {
 
     /// A batch has committed.
     fn committed(&mut self) {
-        self.request("PASSIVE");
+        self.request(Checkpoint::Passive);
         if self.sent % Self::WAIT_EVERY == 0 {
             self.wait();
         }
     }
 
-    fn request(&mut self, mode: &'static str) {
+    fn request(&mut self, mode: Checkpoint) {
         if self.requests.as_ref().is_some_and(|r| r.send(mode).is_ok()) {
             self.sent += 1;
         }
@@ -170,7 +169,7 @@ impl Checkpointer {
 
     /// The import is over: the WAL copied and emptied (TRUNCATE), then the thread ends.
     fn finish(&mut self) {
-        self.request("TRUNCATE");
+        self.request(Checkpoint::Truncate);
         self.wait();
         self.requests = None;
     }
@@ -258,9 +257,9 @@ impl Batcher<'_> {
         if !is_dry && !self.extra.is_empty() {
             // The preparing threads parse and route the batch first (their regex caches are
             // warm; the store threads then only store).
-            let ready = self.preparers.each_in_order(items, |it, p| Ok((it, std::sync::Mutex::new(Some(p)))))?;
+            let ready = self.preparers.each_in_order(items, |it, p| Ok((it, Some(p))))?;
             let (items, prepared): (Vec<Item>, Vec<_>) = ready.into_iter().unzip();
-            let outcomes = store_in_parallel(intake, &mut *self.conn, &mut self.extra, &items, &prepared)?;
+            let outcomes = store_in_parallel(intake, &mut *self.conn, &mut self.extra, &items, prepared)?;
             return self.after_batch(outcomes);
         }
         let dry_run = &mut self.dry_run;
@@ -390,16 +389,17 @@ fn store_in_parallel(
     conn: &mut AnyConnection,
     extra: &mut [&mut AnyConnection],
     items: &[Item],
-    prepared: &[std::sync::Mutex<Option<Prepared>>],
+    mut prepared: Vec<Option<Prepared>>,
 ) -> anyhow::Result<Vec<Processed>> {
-    let store = |c: &mut AnyConnection, i: usize| -> anyhow::Result<Processed> {
+    let store = |c: &mut AnyConnection, i: usize, prepared: Prepared| -> anyhow::Result<Processed> {
         let it = &items[i];
         let mail = RawMail { bytes: &it.bytes, source: Source::Import, source_ref: Some(&it.source_ref), source_time: it.source_time };
-        let ready = prepared.get(i).and_then(|p| p.lock().ok()?.take());
-        let prepared = ready.unwrap_or_else(|| intake.prepare(&it.bytes));
         intake.process_prepared(c, mail, prepared, None).map_err(|e| anyhow::anyhow!("{}: {e}", it.source_ref))
     };
     let (later, first): (Vec<usize>, Vec<usize>) = (0..items.len()).partition(|&i| names_other_mails(&items[i].bytes));
+    let take = |prepared: &mut Vec<Option<Prepared>>, i: usize| {
+        prepared.get_mut(i).and_then(Option::take).ok_or_else(|| anyhow::anyhow!("a mail of the batch was not prepared"))
+    };
     let later_ids: std::collections::HashSet<Vec<u8>> = later.iter().filter_map(|&i| raw_message_id(&items[i].bytes)).collect();
     let (chained, second): (Vec<usize>, Vec<usize>) =
         later.into_iter().partition(|&i| raw_named_ids(&items[i].bytes).iter().any(|id| later_ids.contains(id)));
@@ -407,9 +407,9 @@ fn store_in_parallel(
     let workers = extra.len() + 1;
     for round in [first, second] {
         // Each worker takes its share of the round ([`worker_for`]), decided once per mail.
-        let mut shares: Vec<Vec<usize>> = vec![Vec::new(); workers];
+        let mut shares: Vec<Vec<(usize, Prepared)>> = (0..workers).map(|_| Vec::new()).collect();
         for (nth, &i) in round.iter().enumerate() {
-            shares[worker_for(&items[i].bytes, nth, workers)].push(i);
+            shares[worker_for(&items[i].bytes, nth, workers)].push((i, take(&mut prepared, i)?));
         }
         let done: Vec<anyhow::Result<Vec<(usize, Processed)>>> = std::thread::scope(|scope| {
             let mut conns: Vec<&mut AnyConnection> = Vec::with_capacity(workers);
@@ -419,7 +419,7 @@ fn store_in_parallel(
                 .into_iter()
                 .zip(shares)
                 .map(|(c, mine)| {
-                    scope.spawn(move || mine.into_iter().map(|i| store(c, i).map(|p| (i, p))).collect::<anyhow::Result<Vec<_>>>())
+                    scope.spawn(move || mine.into_iter().map(|(i, ready)| store(c, i, ready).map(|p| (i, p))).collect::<anyhow::Result<Vec<_>>>())
                 })
                 .collect();
             handles
@@ -434,7 +434,8 @@ fn store_in_parallel(
         }
     }
     for i in chained {
-        results[i] = Some(store(conn, i)?);
+        let ready = take(&mut prepared, i)?;
+        results[i] = Some(store(conn, i, ready)?);
     }
     results
         .into_iter()
@@ -514,8 +515,7 @@ pub fn run_import_with<'a>(
         if !dry_run {
             crate::db::bulk_session(b.conn, true)?;
             if b.checkpointer.is_some() {
-                use diesel::connection::SimpleConnection;
-                b.conn.batch_execute("PRAGMA wal_autocheckpoint=0")?;
+                crate::db::leave_checkpoints_to_another(b.conn)?;
             }
         }
         let result = paths.iter().try_for_each(|p| import_path(&mut b, p)).and_then(|()| b.flush());
