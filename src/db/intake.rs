@@ -276,6 +276,36 @@ pub fn message_id_stored(conn: &mut AnyConnection, message_id: &str) -> QueryRes
     Ok(n > 0)
 }
 
+/// One read for what [`existing_message`] and [`flag_reused_message_id`] read apart: the row of
+/// this mail when it is stored (a duplicate, `Err(id)`), else whether another stored incoming
+/// mail has its Message-ID (`Ok(reused)`). One statement a new case instead of two.
+fn stored_or_reused(conn: &mut AnyConnection, msg: &NewMessage) -> QueryResult<Result<bool, i64>> {
+    let (Some(mid), "in") = (&msg.message_id, msg.direction.as_str()) else {
+        return Ok(match existing_message(conn, msg).optional()? {
+            Some(id) => Err(id),
+            None => Ok(msg.reused_message_id),
+        });
+    };
+    // The rows with this dedupe key (at most one) or this Message-ID (a handful at most).
+    // A UNION ALL, each half on its own index (SQLite plans an OR of the two on `direction`
+    // alone, a scan of every incoming mail).
+    let rows: Vec<(i64, String)> = crate::with_inner!(&mut *conn, |c| messages::table
+        .filter(messages::direction.eq("in"))
+        .filter(messages::dedupe_key.eq(&msg.dedupe_key))
+        .select((messages::id, messages::dedupe_key))
+        .union_all(
+            messages::table
+                .filter(messages::direction.eq("in"))
+                .filter(messages::message_id.eq(mid))
+                .select((messages::id, messages::dedupe_key)),
+        )
+        .load(c))?;
+    Ok(match rows.iter().find(|(_, key)| *key == msg.dedupe_key) {
+        Some((id, _)) => Err(*id),
+        None => Ok(!rows.is_empty()),
+    })
+}
+
 fn existing_message(conn: &mut AnyConnection, msg: &NewMessage) -> QueryResult<i64> {
     messages::table
         .filter(messages::direction.eq(&msg.direction))
@@ -440,6 +470,149 @@ pub fn demographics_of(conn: &mut AnyConnection, case_id: i64) -> QueryResult<Op
     }))
 }
 
+/// Insert a new case and return its row. The database gives back only the id and the columns
+/// the insert leaves to their defaults; the rest is what was inserted (RETURNING every column
+/// read the search text, routing and entities back for each mail, and parsed each timestamp).
+fn insert_case(c: &mut AnyConnection, new: NewCase) -> QueryResult<CaseRow> {
+    #[allow(clippy::type_complexity)]
+    let (
+        id,
+        annulled_reason,
+        responded_at,
+        closed_at,
+        assigned_to,
+        suspended_on,
+        original_due_date,
+        extended_at,
+        transferred_to,
+        response_radicado,
+        requerimiento_on,
+        completed_on,
+        citizen_extension,
+        outcome,
+        priority_reason,
+        clarification,
+    ): (
+        i64,
+        Option<String>,
+        Option<NaiveDateTime>,
+        Option<NaiveDateTime>,
+        Option<String>,
+        Option<chrono::NaiveDate>,
+        Option<chrono::NaiveDate>,
+        Option<NaiveDateTime>,
+        Option<String>,
+        Option<String>,
+        Option<chrono::NaiveDate>,
+        Option<chrono::NaiveDate>,
+        bool,
+        Option<String>,
+        Option<String>,
+        bool,
+    ) = diesel::insert_into(cases::table)
+        // A copy of the few strings: `NewCase`'s enum fields convert by value.
+        .values(new.clone())
+        .returning((
+            cases::id,
+            cases::annulled_reason,
+            cases::responded_at,
+            cases::closed_at,
+            cases::assigned_to,
+            cases::suspended_on,
+            cases::original_due_date,
+            cases::extended_at,
+            cases::transferred_to,
+            cases::response_radicado,
+            cases::requerimiento_on,
+            cases::completed_on,
+            cases::citizen_extension,
+            cases::outcome,
+            cases::priority_reason,
+            cases::clarification,
+        ))
+        .get_result(c)?;
+    // Every field named: a column added to CaseRow fails to compile here until it is placed
+    // in one of the two lists.
+    let NewCase {
+        radicado,
+        radicado_year,
+        radicado_seq,
+        channel,
+        kind,
+        department,
+        status,
+        priority,
+        tags,
+        needs_review,
+        subject,
+        citizen_name,
+        citizen_email,
+        citizen_doc_type,
+        citizen_doc_number,
+        citizen_phone,
+        citizen_municipality,
+        received_at,
+        received_month,
+        effective_date,
+        term_days,
+        due_date,
+        routing,
+        entities,
+        linked_radicado,
+        created_at,
+        updated_at,
+        search_text,
+        extension_limit,
+    } = new;
+    Ok(CaseRow {
+        id,
+        radicado,
+        radicado_year,
+        radicado_seq,
+        channel,
+        kind,
+        department,
+        status,
+        priority,
+        tags,
+        needs_review,
+        subject,
+        citizen_name,
+        citizen_email,
+        citizen_doc_type,
+        citizen_doc_number,
+        citizen_phone,
+        citizen_municipality,
+        received_at,
+        received_month,
+        effective_date,
+        term_days,
+        due_date,
+        routing,
+        entities,
+        linked_radicado,
+        annulled_reason,
+        created_at,
+        updated_at,
+        responded_at,
+        closed_at,
+        assigned_to,
+        suspended_on,
+        original_due_date,
+        extended_at,
+        transferred_to,
+        response_radicado,
+        search_text,
+        extension_limit,
+        requerimiento_on,
+        completed_on,
+        citizen_extension,
+        outcome,
+        priority_reason,
+        clarification,
+    })
+}
+
 /// File a new case: message, case with a fresh radicado, attachments, first event and
 /// acknowledgement, in one transaction.
 pub fn file_new_case(
@@ -454,10 +627,10 @@ pub fn file_new_case(
     msg.disposition = "case".into();
     let folded_body = draft.folded_body.take().unwrap_or_else(|| fold_body(&msg.body_text));
     let result = db::write_tx(conn, |c| -> Result<FilingOutcome, FilingError> {
-        if let Some(message_row_id) = existing_message(c, &msg).optional()? {
-            return Ok(FilingOutcome::Duplicate { message_row_id });
+        match stored_or_reused(c, &msg)? {
+            Err(message_row_id) => return Ok(FilingOutcome::Duplicate { message_row_id }),
+            Ok(reused) => msg.reused_message_id = reused,
         }
-        flag_reused_message_id(c, &mut msg)?;
         let now = Utc::now().naive_utc();
         let year = crate::time::bogota_date(draft.received_at).year();
         let radicado = db::radicado::allocate(c, year, RadicadoType::Incoming, unit)?;
@@ -492,10 +665,7 @@ pub fn file_new_case(
             search_text: search_text(&draft, &folded_body),
             extension_limit: draft.extension_limit,
         };
-        let case: CaseRow = diesel::insert_into(cases::table)
-            .values(new_case)
-            .returning(cases::all_columns)
-            .get_result(c)?;
+        let case = insert_case(c, new_case)?;
         // The message goes in after its case, with the case's id: on SQLite an UPDATE of the
         // message's case_id afterwards rewrote the whole row, raw mail included.
         msg.case_id = Some(case.id);

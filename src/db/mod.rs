@@ -15,6 +15,7 @@
 //! `schema`.
 
 pub mod alerts;
+pub mod cached;
 pub mod cases;
 pub mod communications;
 pub mod habeas;

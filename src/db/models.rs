@@ -355,17 +355,8 @@ pub fn quarantine_open(conn: &mut AnyConnection) -> QueryResult<i64> {
 
 /// Add `delta` to the report rollup (see `crate::reports`). Runs inside the caller's transaction.
 pub fn bump_monthly(conn: &mut AnyConnection, month: &str, channel: &str, kind: &str, delta: i64) -> QueryResult<()> {
-    crate::with_inner!(conn, |c| diesel::insert_into(monthly_counts::table)
-        .values((
-            monthly_counts::month.eq(month),
-            monthly_counts::channel.eq(channel),
-            monthly_counts::kind.eq(kind),
-            monthly_counts::n.eq(delta),
-        ))
-        .on_conflict((monthly_counts::month, monthly_counts::channel, monthly_counts::kind))
-        .do_update()
-        .set(monthly_counts::n.eq(monthly_counts::n + delta))
-        .execute(c))?;
+    let bump = crate::db::cached::BumpMonthly { month, channel, kind, delta };
+    crate::with_inner!(conn, |c| bump.execute(c))?;
     Ok(())
 }
 

@@ -23,11 +23,8 @@ pub fn allocate(
     let y = i64::from(year);
     let t = kind.digit();
     let bump = |conn: &mut AnyConnection| {
-        diesel::update(s::radicado_sequences.filter(s::year.eq(y)).filter(s::type_digit.eq(t)))
-            .set(s::last_value.eq(s::last_value + 1))
-            .returning(s::last_value)
-            .get_result::<i64>(conn)
-            .optional()
+        let next = crate::db::cached::NextInSequence { year: y, type_digit: t };
+        crate::with_inner!(&mut *conn, |c| next.get_result::<i64>(c).optional())
     };
     let seq = match bump(conn)? {
         Some(v) => v,

@@ -1,0 +1,1 @@
+CREATE INDEX messages_month ON messages (direction, received_month);
