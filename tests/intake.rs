@@ -110,6 +110,16 @@ fn import_prints_exact_counts_and_a_second_run_adds_nothing(backend: Backend) {
     // The mbox From_ line gave the received time (10:00 local is before the cutoff).
     let received: Vec<String> = cases::table.select(cases::received_month).load(&mut conn).unwrap();
     assert!(received.iter().all(|m| m == "2026-03"), "{received:?}");
+    // The same files in batches of two, into an empty database: on PostgreSQL each batch is
+    // prepared while the one before it is stored, so several are in flight; the same counts.
+    let db2 = TestDb::new(backend);
+    let out = pqrs(&db2).args(["import", "--json", "--batch", "2"]).arg(d).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let batched: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(batched, first, "{backend:?}: batches of two");
+    let mut conn2 = db2.conn();
+    let seqs: Vec<i64> = cases::table.select(cases::radicado_seq).order(cases::radicado_seq).load(&mut conn2).unwrap();
+    assert_eq!(seqs, (1..=5).collect::<Vec<i64>>(), "{backend:?}: radicados without a gap");
 }
 
 #[test]

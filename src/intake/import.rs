@@ -107,6 +107,9 @@ struct Batcher<'a> {
     /// Further connections that store mails at the same time as `conn` (PostgreSQL only).
     extra: Vec<&'a mut AnyConnection>,
     preparers: Preparers,
+    /// PostgreSQL: the batch the preparing threads have (submitted at the previous flush), stored
+    /// at the next flush while they prepare the batch after it.
+    in_flight: Option<std::ops::Range<usize>>,
     /// SQLite: the thread that copies the WAL into the database.
     checkpointer: Option<Checkpointer>,
 }
@@ -182,6 +185,11 @@ impl Checkpointer {
 struct Preparers {
     jobs: Option<std::sync::mpsc::Sender<(usize, Item)>>,
     done: std::sync::mpsc::Receiver<(usize, Item, Prepared)>,
+    /// The number the next submitted mail gets (mails are numbered across batches, so that two
+    /// batches can be in the threads' hands at once).
+    next: std::cell::Cell<usize>,
+    /// Mails prepared before their turn to be collected.
+    ahead: std::cell::RefCell<std::collections::BTreeMap<usize, (Item, Prepared)>>,
 }
 
 impl Preparers {
@@ -208,28 +216,49 @@ impl Preparers {
                 }
             });
         }
-        Preparers { jobs: Some(jobs), done }
+        Preparers { jobs: Some(jobs), done, next: std::cell::Cell::new(0), ahead: Default::default() }
+    }
+
+    /// Hand `items` to the threads; returns their numbers, for [`Self::collect`] or
+    /// [`Self::each_in_order`].
+    fn submit(&self, items: Vec<Item>) -> anyhow::Result<std::ops::Range<usize>> {
+        let jobs = self.jobs.as_ref().ok_or_else(Self::stopped)?;
+        let start = self.next.get();
+        let end = start + items.len();
+        self.next.set(end);
+        for job in (start..end).zip(items) {
+            jobs.send(job).map_err(|_| Self::stopped())?;
+        }
+        Ok(start..end)
+    }
+
+    fn stopped() -> anyhow::Error {
+        anyhow::anyhow!("the mail parser threads stopped; nothing of this batch is kept")
+    }
+
+    /// The prepared mail numbered `n`, waiting for it when it is not ready yet.
+    fn take(&self, n: usize) -> anyhow::Result<(Item, Prepared)> {
+        loop {
+            if let Some(ready) = self.ahead.borrow_mut().remove(&n) {
+                return Ok(ready);
+            }
+            let (i, item, prepared) = self.done.recv().map_err(|_| Self::stopped())?;
+            self.ahead.borrow_mut().insert(i, (item, prepared));
+        }
+    }
+
+    /// Every mail of a submitted batch, prepared, in order.
+    fn collect(&self, range: std::ops::Range<usize>) -> anyhow::Result<Vec<(Item, Prepared)>> {
+        range.map(|n| self.take(n)).collect()
     }
 
     /// Prepare `items` and hand each to `store` in their order, as soon as it and those before
     /// it are ready.
     fn each_in_order<T>(&self, items: Vec<Item>, mut store: impl FnMut(Item, Prepared) -> anyhow::Result<T>) -> anyhow::Result<Vec<T>> {
-        let stopped = || anyhow::anyhow!("the mail parser threads stopped; nothing of this batch is kept");
-        let n = items.len();
-        let jobs = self.jobs.as_ref().ok_or_else(stopped)?;
-        for job in items.into_iter().enumerate() {
-            jobs.send(job).map_err(|_| stopped())?;
-        }
-        let mut ahead = std::collections::BTreeMap::new();
-        let mut out = Vec::with_capacity(n);
-        for next in 0..n {
-            let (item, prepared) = loop {
-                if let Some(ready) = ahead.remove(&next) {
-                    break ready;
-                }
-                let (i, item, prepared) = self.done.recv().map_err(|_| stopped())?;
-                ahead.insert(i, (item, prepared));
-            };
+        let range = self.submit(items)?;
+        let mut out = Vec::with_capacity(range.len());
+        for n in range {
+            let (item, prepared) = self.take(n)?;
             out.push(store(item, prepared)?);
         }
         Ok(out)
@@ -255,12 +284,14 @@ impl Batcher<'_> {
         let intake = self.intake;
         let is_dry = self.dry_run.is_some();
         if !is_dry && !self.extra.is_empty() {
-            // The preparing threads parse and route the batch first (their regex caches are
-            // warm; the store threads then only store).
-            let ready = self.preparers.each_in_order(items, |it, p| Ok((it, Some(p))))?;
-            let (items, prepared): (Vec<Item>, Vec<_>) = ready.into_iter().unzip();
-            let outcomes = store_in_parallel(intake, &mut *self.conn, &mut self.extra, &items, prepared)?;
-            return self.after_batch(outcomes);
+            // PostgreSQL, two stages at once: the preparing threads parse and route this batch
+            // while the store threads store the one before (prepared meanwhile), so that neither
+            // the cores nor the database wait for the other stage.
+            let range = self.preparers.submit(items)?;
+            return match self.in_flight.replace(range) {
+                Some(before) => self.store_prepared(before),
+                None => Ok(()),
+            };
         }
         let dry_run = &mut self.dry_run;
         let preparers = &self.preparers;
@@ -277,6 +308,23 @@ impl Batcher<'_> {
             c.committed();
         }
         self.after_batch(outcomes)
+    }
+
+    /// PostgreSQL: store a batch that the preparing threads have (or had), over all connections.
+    fn store_prepared(&mut self, range: std::ops::Range<usize>) -> anyhow::Result<()> {
+        let ready = self.preparers.collect(range)?;
+        let (items, prepared): (Vec<Item>, Vec<_>) = ready.into_iter().map(|(it, p)| (it, Some(p))).unzip();
+        let outcomes = store_in_parallel(self.intake, &mut *self.conn, &mut self.extra, &items, prepared)?;
+        self.after_batch(outcomes)
+    }
+
+    /// The last mails: the pending ones, then the batch still in the preparing threads' hands.
+    fn finish(&mut self) -> anyhow::Result<()> {
+        self.flush()?;
+        match self.in_flight.take() {
+            Some(last) => self.store_prepared(last),
+            None => Ok(()),
+        }
     }
 
     fn after_batch(&mut self, outcomes: Vec<Processed>) -> anyhow::Result<()> {
@@ -510,6 +558,7 @@ pub fn run_import_with<'a>(
             pending_bytes: 0,
             next_analyze: 500,
             preparers: Preparers::start(scope, intake),
+            in_flight: None,
             checkpointer: checkpoint_conn.map(|c| Checkpointer::start(scope, c)),
         };
         if !dry_run {
@@ -518,7 +567,7 @@ pub fn run_import_with<'a>(
                 crate::db::leave_checkpoints_to_another(b.conn)?;
             }
         }
-        let result = paths.iter().try_for_each(|p| import_path(&mut b, p)).and_then(|()| b.flush());
+        let result = paths.iter().try_for_each(|p| import_path(&mut b, p)).and_then(|()| b.finish());
         // No more mails: the preparing threads end, and the scope waits for them.
         b.preparers.jobs = None;
         if let Some(c) = &mut b.checkpointer {
