@@ -339,7 +339,12 @@ fn store_attachments(
             created_at: now,
         })
         .collect();
-    crate::with_inner!(conn, |c| diesel::insert_into(attachments::table).values(&rows).execute(c))?;
+    match rows.as_slice() {
+        // One row (the common case) as a single-row INSERT, which diesel keeps prepared; a
+        // multi-row INSERT's SQL depends on the number of rows, and is prepared each time.
+        [one] => crate::with_inner!(conn, |c| diesel::insert_into(attachments::table).values(one).execute(c))?,
+        _ => crate::with_inner!(conn, |c| diesel::insert_into(attachments::table).values(&rows).execute(c))?,
+    };
     Ok(())
 }
 

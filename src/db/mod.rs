@@ -294,10 +294,17 @@ pub fn leave_checkpoints_to_another(conn: &mut AnyConnection) -> QueryResult<()>
 /// SQLite, whose planner prefers the indexes without statistics). A bulk import into a new
 /// database calls it as the tables grow: with the statistics of the empty tables, PostgreSQL
 /// plans sequential scans for the per-mail lookups (threading, combined acknowledgements), and
-/// the import slows down as it goes.
+/// the import slows down as it goes. The outbox (and the two counter tables) are vacuumed as
+/// well, which is quick for their small rows: a page that VACUUM has seen is all-visible, and the
+/// per-sender count of acknowledgements reads the index alone there; before, it read one heap page
+/// per acknowledgement the sender had (5 ms for the last of 941 mails from one sender).
 pub fn refresh_statistics(conn: &mut AnyConnection) -> QueryResult<()> {
     match conn {
-        AnyConnection::Postgresql(c) => c.batch_execute("ANALYZE cases, messages, outbox, attachments, case_events, combined_ack_members"),
+        AnyConnection::Postgresql(c) => {
+            // Two round trips: VACUUM may not share a query string (an implicit transaction).
+            c.batch_execute("VACUUM (ANALYZE) outbox, radicado_sequences, monthly_counts")?;
+            c.batch_execute("ANALYZE cases, messages, attachments, case_events, combined_ack_members")
+        }
         AnyConnection::Sqlite(_) => Ok(()),
     }
 }
