@@ -101,6 +101,16 @@ fn import_prints_exact_counts_and_a_second_run_adds_nothing(backend: Backend) {
     let n_quarantine: i64 = quarantine::table.count().get_result(&mut conn).unwrap();
     let n_acks: i64 = outbox::table.count().get_result(&mut conn).unwrap();
     assert_eq!((n_cases, n_msgs, n_quarantine, n_acks), (5, 8, 1, 5), "{backend:?}");
+    // On PostgreSQL the import commits without waiting for the WAL flush, so its
+    // acknowledgements are due later than their filing (never sent before they are durable);
+    // on SQLite each batch commits durably and they are due at once.
+    let due: Vec<(chrono::NaiveDateTime, chrono::NaiveDateTime)> =
+        outbox::table.select((outbox::created_at, outbox::next_attempt_at)).load(&mut conn).unwrap();
+    let hold = match backend {
+        Backend::Postgres => pqrs::workflow::intake::IMPORT_ACK_HOLD,
+        Backend::Sqlite => chrono::Duration::zero(),
+    };
+    assert!(due.iter().all(|(created, next)| *next - *created == hold), "{backend:?}: {due:?}");
     let flagged: Vec<Option<String>> = messages::table
         .filter(messages::reused_message_id.eq(true))
         .select(messages::from_addr)

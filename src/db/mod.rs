@@ -238,7 +238,9 @@ pub fn run_migrations(conn: &mut AnyConnection) -> Result<Vec<String>, DbError> 
 ///   commits (at most three `wal_writer_delay`s, 0.6 s by default), never make them inconsistent;
 ///   an import is re-run from its files and its duplicates are recognised, so nothing is lost.
 ///   Only `pqrs import` uses this: the live doors (IMAP, Maildir, ingest, web) mark a mail as
-///   taken only after a durable commit.
+///   taken only after a durable commit. The import's acknowledgements are due
+///   [`crate::workflow::intake::IMPORT_ACK_HOLD`] later, so that no running service sends a
+///   radicado before its commit is durable.
 /// - SQLite: a larger page cache and memory-mapped reads for this connection (a batch commits
 ///   500 mails, their raw bytes included; the default 2 MB cache re-reads index pages); the
 ///   savepoint journal of each mail kept in memory rather than spilled to a temporary file; and

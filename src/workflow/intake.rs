@@ -336,6 +336,12 @@ impl Intake {
         let ack_to = citizen.map(|a| clean(&a.email, 320));
         let in_reply_to = new_message.message_id.clone();
         let settings = &self.config.settings;
+        // `pqrs import` on PostgreSQL commits without waiting for the WAL flush
+        // (`db::bulk_session`): a crash of the database server can lose its last moment of
+        // commits, radicados included, and a later filing would get the same number again. Its
+        // acknowledgements are therefore due a little later, so that a `pqrs serve` running
+        // meanwhile never sends a radicado that is not durable yet.
+        let hold = (mail.source == Source::Import && matches!(conn, AnyConnection::Postgresql(_))).then(|| IMPORT_ACK_HOLD);
         let out = filing::file_new_case(
             conn,
             &self.config.unit,
@@ -347,7 +353,13 @@ impl Intake {
                 entity_name: &settings.entity_name,
                 public_base_url: &settings.public_base_url,
             },
-            Box::new(move |case: &CaseRow, n: i64| Some(acknowledgement_row(settings, case, n, ack_to?, in_reply_to))),
+            Box::new(move |case: &CaseRow, n: i64| {
+                let mut ack = acknowledgement_row(settings, case, n, ack_to?, in_reply_to);
+                if let Some(hold) = hold {
+                    ack.next_attempt_at += hold;
+                }
+                Some(ack)
+            }),
         )?;
         Ok(match out {
             FilingOutcome::NewCase { radicado, acknowledged, reused_message_id, .. } => Processed {
@@ -548,6 +560,11 @@ impl Intake {
 }
 
 /// The acknowledgement (acuse de recibo) of a new case, as an outbox row for `to`.
+/// How much later than its filing an acknowledgement of `pqrs import` on PostgreSQL is due: well
+/// beyond the flush of an asynchronous commit (at most three `wal_writer_delay`s, 0.6 s by
+/// default).
+pub const IMPORT_ACK_HOLD: chrono::Duration = chrono::Duration::seconds(10);
+
 pub fn acknowledgement_row(
     settings: &crate::config::Settings,
     case: &CaseRow,
