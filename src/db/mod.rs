@@ -260,6 +260,12 @@ pub fn bulk_session(conn: &mut AnyConnection, on: bool) -> QueryResult<()> {
     }
 }
 
+/// Whether a commit in a [`bulk_session`] on `conn` can still be lost to a crash of the database
+/// server after it returned (PostgreSQL's asynchronous commit; SQLite commits durably).
+pub fn bulk_commits_may_be_lost(conn: &AnyConnection) -> bool {
+    matches!(conn, AnyConnection::Postgresql(_))
+}
+
 /// How [`checkpoint_wal`] copies SQLite's WAL into the database.
 #[derive(Debug, Clone, Copy)]
 pub enum Checkpoint {

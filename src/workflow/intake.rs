@@ -336,12 +336,12 @@ impl Intake {
         let ack_to = citizen.map(|a| clean(&a.email, 320));
         let in_reply_to = new_message.message_id.clone();
         let settings = &self.config.settings;
-        // `pqrs import` on PostgreSQL commits without waiting for the WAL flush
-        // (`db::bulk_session`): a crash of the database server can lose its last moment of
-        // commits, radicados included, and a later filing would get the same number again. Its
-        // acknowledgements are therefore due a little later, so that a `pqrs serve` running
-        // meanwhile never sends a radicado that is not durable yet.
-        let hold = (mail.source == Source::Import && matches!(conn, AnyConnection::Postgresql(_))).then(|| IMPORT_ACK_HOLD);
+        // An import's commits may not be durable yet (`db::bulk_session`): a crash of the
+        // database server can lose its last moment of filings, radicados included, and a later
+        // filing would get the same number again. Its acknowledgements are therefore due a
+        // little later, so that a `pqrs serve` running meanwhile never sends a radicado that is
+        // not durable yet.
+        let hold = (mail.source == Source::Import && db::bulk_commits_may_be_lost(conn)).then_some(IMPORT_ACK_HOLD);
         let out = filing::file_new_case(
             conn,
             &self.config.unit,
@@ -559,12 +559,12 @@ impl Intake {
     }
 }
 
-/// The acknowledgement (acuse de recibo) of a new case, as an outbox row for `to`.
 /// How much later than its filing an acknowledgement of `pqrs import` on PostgreSQL is due: well
 /// beyond the flush of an asynchronous commit (at most three `wal_writer_delay`s, 0.6 s by
 /// default).
 pub const IMPORT_ACK_HOLD: chrono::Duration = chrono::Duration::seconds(10);
 
+/// The acknowledgement (acuse de recibo) of a new case, as an outbox row for `to`.
 pub fn acknowledgement_row(
     settings: &crate::config::Settings,
     case: &CaseRow,
