@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use pqrs::db::models::{CaseRow, OutboxRow};
 use pqrs::db::schema::{case_events, cases, outbox};
 use pqrs::intake::{Intake, Outcome, RawMail, Source};
-use pqrs::mailer::templates::fecha_larga;
+use pqrs::mailer::templates::{combined_ack_line, combined_acknowledgement, fecha_larga};
 
 fn mail(i: usize, extra: &str) -> String {
     format!(
@@ -78,13 +78,11 @@ fn a_sender_over_the_limit_gets_one_combined_acknowledgement_never_none(backend:
     assert_eq!(comb.next_attempt_at, window_end, "{backend:?}");
     assert!(comb.next_attempt_at > started + Duration::minutes(59));
     let cases: Vec<CaseRow> = radicados.iter().map(|r| case(&db, r)).collect();
-    for c in &cases[5..] {
-        assert!(lists(&comb.body_text, c), "{backend:?}: {} missing or incomplete in:\n{}", c.radicado, comb.body_text);
-    }
+    // Until it is claimed the row holds its first case; the list is composed at the claim.
+    assert!(lists(&comb.body_text, &cases[5]), "{backend:?}:\n{}", comb.body_text);
     for c in &cases[..5] {
         assert!(!comb.body_text.contains(&c.radicado), "{backend:?}: {} already had its own acknowledgement", c.radicado);
     }
-    assert!(comb.subject.contains(&radicados[5]) && comb.subject.contains(&radicados[6]), "{}", comb.subject);
     assert!(comb.body_text.contains("Ley 1581 de 2012"));
     // Every case is acknowledged: its own row, or an event naming the combined row.
     for (i, c) in cases.iter().enumerate() {
@@ -114,11 +112,28 @@ fn a_sender_over_the_limit_gets_one_combined_acknowledgement_never_none(backend:
         }
     };
     assert_eq!((claimed.id, claimed.status.as_str()), (comb.id, "sending"), "{backend:?}");
-    assert_eq!(claimed.body_text, comb.body_text, "the claim returns the row as claimed");
+    // Claimed, it lists filings 6 and 7 (and none of the first five), exactly as composing it
+    // for the two from the start would.
+    for c in &cases[5..] {
+        assert!(lists(&claimed.body_text, c), "{backend:?}: {} missing or incomplete in:\n{}", c.radicado, claimed.body_text);
+    }
+    for c in &cases[..5] {
+        assert!(!claimed.body_text.contains(&c.radicado), "{backend:?}: {} already had its own acknowledgement", c.radicado);
+    }
+    assert!(claimed.subject.contains(&radicados[5]) && claimed.subject.contains(&radicados[6]), "{}", claimed.subject);
+    let config = common::config_with(&[]);
+    let lines: Vec<(String, String)> = cases[5..].iter().map(|c| (c.radicado.clone(), combined_ack_line(c))).collect();
+    let expected = combined_acknowledgement(&config.settings.entity_name, &config.settings.public_base_url, &lines);
+    assert_eq!((&claimed.subject, &claimed.body_text), (&expected.0, &expected.1), "{backend:?}");
+    let stored = rows(&db, "acuse_agrupado");
+    assert_eq!((&stored[0].subject, &stored[0].body_text), (&claimed.subject, &claimed.body_text), "the claim returns the row as stored");
+    // Composing it again (a claim taken over after its sender died) changes nothing.
+    pqrs::db::intake::compose_combined_ack(&mut conn, &mut stored[0].clone()).unwrap();
+    assert_eq!(rows(&db, "acuse_agrupado")[0].body_text, claimed.body_text);
     let Outcome::Case { radicado: r8, acknowledged: true, .. } = file(&intake, &db, &mail(8, "")) else { panic!("8th filing") };
     let combined = rows(&db, "acuse_agrupado");
     assert_eq!(combined.len(), 2, "{backend:?}: a new combined row for the 8th filing");
-    assert_eq!((combined[0].status.as_str(), &combined[0].body_text), ("sending", &comb.body_text), "{backend:?}: the claimed row is unchanged");
+    assert_eq!((combined[0].status.as_str(), &combined[0].body_text), ("sending", &claimed.body_text), "{backend:?}: the claimed row is unchanged");
     let c8 = case(&db, &r8);
     assert_eq!(combined[1].status, "pending");
     assert!(lists(&combined[1].body_text, &c8), "{backend:?}:\n{}", combined[1].body_text);

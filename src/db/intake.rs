@@ -125,8 +125,8 @@ pub const COMBINED_ACK_EVENT: &str = "acuse_agrupado";
 pub const COMBINED_ACK_PURPOSE: &str = "acuse_agrupado";
 
 /// The (radicado, line) of each case a combined acknowledgement lists, in the order they joined
-/// it (case ids grow in filing order). Each line was rendered when its case joined, so a filing
-/// that joins a long list reads short strings, not every case again.
+/// it (case ids grow in filing order). Each line was rendered when its case joined, so composing a
+/// long list reads short strings, not every case again.
 fn combined_ack_lines(c: &mut AnyConnection, outbox_id: i64) -> QueryResult<Vec<(String, String)>> {
     let rows: Vec<(i64, String, Option<String>)> = combined_ack_members::table
         .filter(combined_ack_members::outbox_id.eq(outbox_id))
@@ -143,9 +143,13 @@ fn combined_ack_lines(c: &mut AnyConnection, outbox_id: i64) -> QueryResult<Vec<
 }
 
 /// Put `case` in the sender's pending combined acknowledgement, or start one due at
-/// `window_end` (when the sender's hour frees up, so later filings of the hour join it). The
-/// update of a pending row is guarded on `status = 'pending'`: a row its sender has claimed is
-/// never changed, and this case goes into a new row. Returns the outbox id.
+/// `window_end` (when the sender's hour frees up, so later filings of the hour join it). Joining
+/// is one member row: the list is composed when the row is claimed for sending
+/// ([`compose_combined_ack`]), so each filing costs the same however long the list has grown (a
+/// mail loop or an archive import can put hundreds of one sender's mails in one hour; composing
+/// the list at each join read and rewrote it every time, quadratic in the mails). The join is
+/// guarded on `status = 'pending'`: a row its sender has claimed is never joined, and this case
+/// goes into a new row. Returns the outbox id.
 fn combine_ack(
     c: &mut AnyConnection,
     case: &CaseRow,
@@ -153,9 +157,6 @@ fn combine_ack(
     window_end: NaiveDateTime,
     policy: AckPolicy<'_>,
 ) -> QueryResult<i64> {
-    let render = |lines: &[(String, String)]| {
-        crate::mailer::templates::combined_acknowledgement(policy.entity_name, policy.public_base_url, lines)
-    };
     let line = crate::mailer::templates::combined_ack_line(case);
     let join = |c: &mut AnyConnection, outbox_id: i64| {
         diesel::insert_into(combined_ack_members::table)
@@ -177,24 +178,22 @@ fn combine_ack(
         .first(c)
         .optional()?;
     if let Some(id) = pending {
-        // Take the row first (a no-op update): on PostgreSQL a concurrent filing for the same
-        // sender waits here, and reads the list below only after the other one committed.
+        // Take the row (a no-op update guarded on `pending`): on PostgreSQL a claim by the
+        // outbox worker waits for this filing to commit, so its composition lists this case;
+        // a claim that came first leaves nothing to take, and the case starts a new row.
         let taken = diesel::update(outbox::table.find(id).filter(outbox::status.eq("pending")))
             .set(outbox::status.eq(outbox::status))
             .execute(c)?;
         if taken == 1 {
-            let mut listed = combined_ack_lines(c, id)?;
-            listed.push((case.radicado.clone(), line.clone()));
-            let (subject, body) = render(&listed);
-            let n = diesel::update(outbox::table.find(id).filter(outbox::status.eq("pending")))
-                .set((outbox::subject.eq(subject), outbox::body_text.eq(body)))
-                .execute(c)?;
-            if n == 1 {
-                return join(c, id);
-            }
+            return join(c, id);
         }
     }
-    let (subject, body_text) = render(&[(case.radicado.clone(), line.clone())]);
+    // A new row, written with its first case's line; the claim composes the rest.
+    let (subject, body_text) = crate::mailer::templates::combined_acknowledgement(
+        policy.entity_name,
+        policy.public_base_url,
+        &[(case.radicado.clone(), line.clone())],
+    );
     let row = NewOutbox {
         purpose: COMBINED_ACK_PURPOSE.into(),
         subject,
@@ -204,6 +203,30 @@ fn combine_ack(
     };
     let id = diesel::insert_into(outbox::table).values(row).returning(outbox::id).get_result(c)?;
     join(c, id)
+}
+
+/// A combined acknowledgement just claimed for sending (`status = 'sending'`, so no filing joins
+/// it any more): its list and subject composed from all its members, written to the row and to
+/// `row`. Composing again (a claim taken over after its sender died) gives the same text.
+pub fn compose_combined_ack(c: &mut AnyConnection, row: &mut OutboxRow) -> QueryResult<()> {
+    let listed = combined_ack_lines(c, row.id)?;
+    if listed.is_empty() {
+        return Ok(());
+    }
+    let Some((subject, body)) = crate::mailer::templates::combined_acknowledgement_relisted(&row.body_text, &listed) else {
+        // Not a text this module wrote: sent as it stands rather than guessed at.
+        tracing::warn!(outbox_id = row.id, "combined acknowledgement of an unknown form; sent as written");
+        return Ok(());
+    };
+    if (&subject, &body) == (&row.subject, &row.body_text) {
+        return Ok(());
+    }
+    diesel::update(outbox::table.find(row.id).filter(outbox::status.eq("sending")))
+        .set((outbox::subject.eq(&subject), outbox::body_text.eq(&body)))
+        .execute(c)?;
+    row.subject = subject;
+    row.body_text = body;
+    Ok(())
 }
 
 /// Insert the message unless its dedupe key is already stored. `Ok(None)` = duplicate. A mail

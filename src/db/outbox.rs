@@ -53,24 +53,34 @@ pub fn claim_next(conn: &mut AnyConnection, now: NaiveDateTime, instance: &str) 
             .first(conn)
             .optional()?;
         let Some(row) = candidate else { return Ok(None) };
-        // The row as the claim left it: a combined acknowledgement updated between the select
-        // and the claim is sent with its new body (its update is guarded on `pending`, so one
-        // made after the claim changes nothing and starts a new row).
+        // The row as the claim left it (a filing that joined a combined acknowledgement between
+        // the select and the claim is in its list; one after the claim starts a new row).
         // `claimed_by` as read (NULL included: `= NULL` is never true, hence the second arm).
         let same_claimer = outbox::claimed_by
             .eq(row.claimed_by.clone())
             .or(outbox::claimed_by.is_null().and(row.claimed_by.is_none().into_sql::<diesel::sql_types::Bool>()));
-        let taken: Option<OutboxRow> = diesel::update(
-            outbox::table
-                .filter(outbox::id.eq(row.id))
-                .filter(outbox::status.eq(row.status.as_str()))
-                .filter(outbox::next_attempt_at.eq(row.next_attempt_at))
-                .filter(same_claimer),
-        )
-        .set((outbox::status.eq("sending"), outbox::next_attempt_at.eq(now + LEASE), outbox::claimed_by.eq(instance)))
-        .returning(outbox::all_columns)
-        .get_result(conn)
-        .optional()?;
+        let taken: Option<OutboxRow> = super::write_tx(conn, |c| {
+            let taken: Option<OutboxRow> = diesel::update(
+                outbox::table
+                    .filter(outbox::id.eq(row.id))
+                    .filter(outbox::status.eq(row.status.as_str()))
+                    .filter(outbox::next_attempt_at.eq(row.next_attempt_at))
+                    .filter(same_claimer),
+            )
+            .set((outbox::status.eq("sending"), outbox::next_attempt_at.eq(now + LEASE), outbox::claimed_by.eq(instance)))
+            .returning(outbox::all_columns)
+            .get_result(c)
+            .optional()?;
+            // A combined acknowledgement is composed as it is claimed, in the claim's
+            // transaction: no filing joins it once it is `sending`.
+            match taken {
+                Some(mut r) if r.purpose == super::intake::COMBINED_ACK_PURPOSE => {
+                    super::intake::compose_combined_ack(c, &mut r)?;
+                    Ok::<_, diesel::result::Error>(Some(r))
+                }
+                other => Ok(other),
+            }
+        })?;
         if taken.is_some() {
             return Ok(taken);
         }

@@ -55,18 +55,12 @@ pub fn combined_ack_line(c: &CaseRow) -> String {
 /// From each case's (radicado, [line](combined_ack_line)).
 pub fn combined_acknowledgement(entity_name: &str, public_base_url: &str, cases: &[(String, String)]) -> (String, String) {
     let radicados: Vec<&str> = cases.iter().map(|(r, _)| r.as_str()).collect();
-    let subject = match radicados.as_slice() {
-        [one] => format!("Radicado {one} - Acuse de recibo de su solicitud"),
-        many if many.len() <= 8 => format!("Acuse de recibo de {} solicitudes: radicados {}", many.len(), many.join(", ")),
-        many => format!("Acuse de recibo de {} solicitudes: radicados {} y {} más", many.len(), many[..8].join(", "), many.len() - 8),
-    };
+    let subject = combined_ack_subject(&radicados);
     let list: String = cases.iter().map(|(_, l)| l.as_str()).collect();
     let body = format!(
         "Cordial saludo.\n\n\
          {entity_name} recibió varias comunicaciones suyas en la última hora y radicó cada una. Para no \
-         llenar su buzón le enviamos un solo acuse de recibo por todas ellas:\n\n\
-         {list}\n\
-         Cada solicitud se tramita por separado y con su propio término, contado en días hábiles desde su \
+         llenar su buzón {COMBINED_LIST_BEFORE}{list}{COMBINED_LIST_AFTER} por separado y con su propio término, contado en días hábiles desde su \
          radicación. Puede consultar el estado de cada una en {base}/consulta con su número de radicado y \
          su correo electrónico. Si responde a este mensaje, indique en el asunto el radicado al que se refiere.\n\n\
          Protección de datos personales: sus datos serán tratados por {entity_name} para atender sus \
@@ -76,6 +70,30 @@ pub fn combined_acknowledgement(entity_name: &str, public_base_url: &str, cases:
         base = public_base_url.trim_end_matches('/'),
     );
     (subject, body)
+}
+
+/// The text right before and right after the list of a combined acknowledgement's body.
+const COMBINED_LIST_BEFORE: &str = "le enviamos un solo acuse de recibo por todas ellas:\n\n";
+const COMBINED_LIST_AFTER: &str = "\nCada solicitud se tramita";
+
+/// A [combined acknowledgement](combined_acknowledgement) written for fewer cases, with its list
+/// replaced by `cases`' lines and its subject composed for them: the same text as composing it
+/// for `cases` from the start. `None` when `body` is not such a text.
+pub fn combined_acknowledgement_relisted(body: &str, cases: &[(String, String)]) -> Option<(String, String)> {
+    let start = body.find(COMBINED_LIST_BEFORE)? + COMBINED_LIST_BEFORE.len();
+    let end = body.rfind(COMBINED_LIST_AFTER).filter(|&e| e >= start)?;
+    let list: String = cases.iter().map(|(_, l)| l.as_str()).collect();
+    let radicados: Vec<&str> = cases.iter().map(|(r, _)| r.as_str()).collect();
+    Some((combined_ack_subject(&radicados), format!("{}{list}{}", &body[..start], &body[end..])))
+}
+
+/// The subject of a combined acknowledgement listing `radicados` (the first eight named).
+pub fn combined_ack_subject(radicados: &[&str]) -> String {
+    match radicados {
+        [one] => format!("Radicado {one} - Acuse de recibo de su solicitud"),
+        many if many.len() <= 8 => format!("Acuse de recibo de {} solicitudes: radicados {}", many.len(), many.join(", ")),
+        many => format!("Acuse de recibo de {} solicitudes: radicados {} y {} más", many.len(), many[..8].join(", "), many.len() - 8),
+    }
 }
 
 /// The acuse de recibo (CPACA art. 61; Ley 1755 art. 15): radicado, date and time received
