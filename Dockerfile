@@ -5,6 +5,8 @@ FROM rust:1.95-bookworm AS build
 RUN apt-get update && apt-get install -y --no-install-recommends libpq-dev && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
+# .cargo/config.toml: the flags the bundled SQLite is compiled with.
+COPY .cargo .cargo
 COPY src src
 COPY migrations migrations
 # src/domain includes rules/calendar.toml and rules/terms.toml at compile time; Cargo.toml names

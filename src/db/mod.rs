@@ -397,3 +397,19 @@ pub fn ping(conn: &mut AnyConnection) -> Result<(), DbError> {
     conn.ping()?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use diesel::prelude::*;
+
+    /// `.cargo/config.toml` compiles the bundled SQLite with its query planner stability
+    /// guarantee; without it every `LIMIT ?` statement is prepared again at each execution.
+    #[test]
+    fn the_bundled_sqlite_has_the_query_planner_stability_guarantee() {
+        let mut c = diesel::SqliteConnection::establish(":memory:").unwrap();
+        let on: i32 = diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>("sqlite_compileoption_used('ENABLE_QPSG')"))
+            .get_result(&mut c)
+            .unwrap();
+        assert_eq!(on, 1, "build without .cargo/config.toml's LIBSQLITE3_FLAGS?");
+    }
+}
