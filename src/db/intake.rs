@@ -159,31 +159,31 @@ fn combine_ack(
 ) -> QueryResult<i64> {
     let line = crate::mailer::templates::combined_ack_line(case);
     let join = |c: &mut AnyConnection, outbox_id: i64| {
-        diesel::insert_into(combined_ack_members::table)
+        crate::with_inner!(c, |c| diesel::insert_into(combined_ack_members::table)
             .values((
                 combined_ack_members::outbox_id.eq(outbox_id),
                 combined_ack_members::case_id.eq(case.id),
                 combined_ack_members::radicado.eq(&case.radicado),
                 combined_ack_members::line.eq(&line),
             ))
-            .execute(c)
-            .map(|_| outbox_id)
+            .execute(c))
+        .map(|_| outbox_id)
     };
-    let pending: Option<i64> = outbox::table
+    let pending: Option<i64> = crate::with_inner!(&mut *c, |c| outbox::table
         .filter(outbox::to_addr.eq(&ack.to_addr))
         .filter(outbox::purpose.eq(COMBINED_ACK_PURPOSE))
         .filter(outbox::status.eq("pending"))
         .order(outbox::id.desc())
         .select(outbox::id)
         .first(c)
-        .optional()?;
+        .optional())?;
     if let Some(id) = pending {
         // Take the row (a no-op update guarded on `pending`): on PostgreSQL a claim by the
         // outbox worker waits for this filing to commit, so its composition lists this case;
         // a claim that came first leaves nothing to take, and the case starts a new row.
-        let taken = diesel::update(outbox::table.find(id).filter(outbox::status.eq("pending")))
+        let taken = crate::with_inner!(&mut *c, |c| diesel::update(outbox::table.find(id).filter(outbox::status.eq("pending")))
             .set(outbox::status.eq(outbox::status))
-            .execute(c)?;
+            .execute(c))?;
         if taken == 1 {
             return join(c, id);
         }
@@ -412,16 +412,15 @@ pub fn add_event(
     reason: Option<&str>,
     payload: serde_json::Value,
 ) -> QueryResult<()> {
-    diesel::insert_into(case_events::table)
-        .values(NewCaseEvent {
-            case_id,
-            at: Utc::now().naive_utc(),
-            actor: actor.to_string(),
-            event_type: event_type.to_string(),
-            reason: reason.map(str::to_string),
-            payload: payload.to_string(),
-        })
-        .execute(conn)?;
+    let event = NewCaseEvent {
+        case_id,
+        at: Utc::now().naive_utc(),
+        actor: actor.to_string(),
+        event_type: event_type.to_string(),
+        reason: reason.map(str::to_string),
+        payload: payload.to_string(),
+    };
+    crate::with_inner!(conn, |c| diesel::insert_into(case_events::table).values(&event).execute(c))?;
     Ok(())
 }
 
@@ -525,11 +524,14 @@ struct CaseDefaults {
 /// back for each mail, and parsed each timestamp). A column added to `CaseRow` fails to compile
 /// here until it is taken from one side or the other.
 fn insert_case(c: &mut AnyConnection, new: NewCase) -> QueryResult<CaseRow> {
-    let d: CaseDefaults = diesel::insert_into(cases::table)
+    // On the concrete connection (`with_inner!`), as the other statements every filing runs:
+    // through `AnyConnection` diesel writes out the whole SQL text of a statement on every
+    // execution (to pass it to the inner connection), even when the statement stays prepared.
+    let d: CaseDefaults = crate::with_inner!(c, |c| diesel::insert_into(cases::table)
         // A copy of the few strings: `NewCase`'s enum fields convert by value.
         .values(new.clone())
-        .returning(<CaseDefaults as Selectable<<AnyConnection as Connection>::Backend>>::construct_selection())
-        .get_result(c)?;
+        .returning(CaseDefaults::as_returning())
+        .get_result(c))?;
     Ok(CaseRow {
         id: d.id,
         radicado: new.radicado,
@@ -670,14 +672,14 @@ pub fn file_new_case(
             let hour = chrono::Duration::hours(1);
             // How many the sender got in the last hour, and the oldest of them (one row, however
             // many: a bulk import from one sender reads no list of timestamps per mail).
-            let (recent, oldest): (i64, Option<NaiveDateTime>) = outbox::table
+            let (recent, oldest): (i64, Option<NaiveDateTime>) = crate::with_inner!(&mut *c, |c| outbox::table
                 .filter(outbox::to_addr.eq(&ack.to_addr))
                 .filter(outbox::purpose.eq("acuse"))
                 .filter(outbox::created_at.gt(now - hour))
                 .select((diesel::dsl::count_star(), diesel::dsl::min(outbox::created_at)))
-                .first(c)?;
+                .get_result(c))?;
             if recent < i64::from(ack_policy.per_sender_per_hour) {
-                diesel::insert_into(outbox::table).values(ack.clone()).execute(c)?;
+                crate::with_inner!(&mut *c, |c| diesel::insert_into(outbox::table).values(ack.clone()).execute(c))?;
             } else {
                 // The hour window ends when its oldest acknowledgement leaves it.
                 let window_end = oldest.map_or(now, |first| first + hour);
