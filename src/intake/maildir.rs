@@ -49,6 +49,8 @@ pub struct MaildirEntry {
     pub delivered_at_source: DeliveryTimeSource,
     /// The Maildir flags after `:2,` (`S` seen, `R` replied, `T` trashed, ...), empty if none.
     pub flags: String,
+    /// The file's size when it was listed.
+    pub size: u64,
 }
 
 /// What kind of import source a path is.
@@ -73,23 +75,23 @@ pub fn is_maildir(path: impl AsRef<Path>) -> bool {
 /// Tells what kind of source `path` is; see [`SourceKind`]. Reads at most the first 1 KiB of a
 /// file.
 pub fn detect_source(path: impl AsRef<Path>) -> io::Result<SourceKind> {
+    detect_source_open(path).map(|(kind, _)| kind)
+}
+
+/// [`detect_source`], and for a single message (`Eml`) the file as opened, with the bytes read
+/// from its start, so that the rest can be read without opening it again.
+pub fn detect_source_open(path: impl AsRef<Path>) -> io::Result<(SourceKind, Option<(fs::File, Vec<u8>)>)> {
     let p = path.as_ref();
     let meta = fs::metadata(p)?;
     if meta.is_dir() {
-        return Ok(if is_maildir(p) {
-            SourceKind::Maildir
-        } else {
-            SourceKind::Directory
-        });
+        let kind = if is_maildir(p) { SourceKind::Maildir } else { SourceKind::Directory };
+        return Ok((kind, None));
     }
+    let mut file = fs::File::open(p)?;
     let mut head = Vec::with_capacity(1024);
-    fs::File::open(p)?.take(1024).read_to_end(&mut head)?;
-    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
-    Ok(if head.starts_with(b"From ") {
-        SourceKind::Mbox
-    } else {
-        SourceKind::Eml
-    })
+    (&mut file).take(1024).read_to_end(&mut head)?;
+    let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
+    Ok(if text.starts_with(b"From ") { (SourceKind::Mbox, None) } else { (SourceKind::Eml, Some((file, head))) })
 }
 
 /// Lists the messages of a Maildir: the regular files of `new/` and `cur/` (names starting with
@@ -134,6 +136,7 @@ pub fn list_maildir(path: impl AsRef<Path>) -> io::Result<Vec<MaildirEntry>> {
                 delivered_at,
                 delivered_at_source,
                 flags,
+                size: meta.len(),
             });
         }
     }
