@@ -34,3 +34,10 @@ pub mod time;
 pub mod tls;
 pub mod web;
 pub mod workflow;
+
+/// mimalloc instead of glibc's malloc, in the binary and in everything that links this library
+/// (tests, benches). An import's store thread frees what the preparing threads allocated (each
+/// mail's bytes and parse), and glibc serialises such frees on the allocating thread's arena
+/// lock: perf sched showed the store thread asleep in `__lll_lock_wait_private`.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
