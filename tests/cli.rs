@@ -178,3 +178,34 @@ impl Drop for ServeProcess {
         let _ = self.0.wait();
     }
 }
+
+/// `pqrs import` of more files than the process may hold open: each file is opened only while it
+/// is read, however many a batch holds (holding a batch's files open until they were read failed
+/// with "Too many open files" at the usual limit of 1,024 and a batch of 500 in hand twice).
+#[test]
+fn an_import_of_more_files_than_open_descriptors_allowed_files_them_all() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mails = tmp.path().join("mails");
+    std::fs::create_dir(&mails).unwrap();
+    for i in 0..700 {
+        let m = format!(
+            "Message-ID: <fd{i}@example.com>\r\nFrom: Ciudadano {i} <c{i}@example.com>\r\nTo: contacto@anm.gov.co\r\n\
+             Subject: Solicitud {i}\r\n\r\nSolicito copia del expediente {i}.\r\n"
+        );
+        std::fs::write(mails.join(format!("{i:04}.eml")), m).unwrap();
+    }
+    let db = tmp.path().join("fd.db");
+    let mut c = Command::new("sh");
+    for (k, _) in std::env::vars() {
+        if k.starts_with("PQRS_") && !k.starts_with("PQRS_TEST_") {
+            c.env_remove(k);
+        }
+    }
+    c.env("PQRS_DATABASE_URL", &db).env("PQRS_RULES_DIR", RULES).env("PQRS_DATA_DIR", tmp.path().join("data"));
+    // 128 descriptors: plenty for the database and the process, fewer than a batch of 500.
+    c.args(["-c", "ulimit -n 128 && exec \"$0\" import --json --batch 500 \"$1\"", env!("CARGO_BIN_EXE_pqrs")]).arg(&mails);
+    let (ok, out, err) = run(c, "");
+    assert!(ok, "stdout: {out}\nstderr: {err}");
+    let summary: serde_json::Value = serde_json::from_str(out.lines().last().unwrap_or_default()).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!((summary["received"].as_u64(), summary["cases"].as_u64()), (Some(700), Some(700)), "{summary}");
+}

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::maildir::{detect_source_open, list_maildir, maildir_folders, SourceKind};
+use super::maildir::{detect_source_sized, list_maildir, maildir_folders, SourceKind};
 use super::mbox::{MboxError, MboxReader};
 use super::pipeline::{DryRun, Intake, Prepared, Processed, RawMail, Source};
 use crate::db::{AnyConnection, Checkpoint};
@@ -100,9 +100,10 @@ struct Item {
 }
 
 enum Unread {
-    /// A file given as one message, opened (and its first bytes read, in the `Vec`) to tell it
-    /// from an mbox: failing to read the rest stops the import, as an unreadable path does.
-    Opened(std::fs::File, Vec<u8>),
+    /// A file given as one message (told from an mbox by its first bytes, and closed again:
+    /// the batches in hand would otherwise hold a thousand files open, near the usual limit of
+    /// 1,024 descriptors): failing to read it stops the import, as an unreadable path does.
+    Given(PathBuf),
     /// A Maildir message: one that a mail client moved away since the listing is skipped with a
     /// warning.
     Listed(PathBuf),
@@ -115,15 +116,12 @@ impl Item {
 
     /// Read `unread` into `bytes` (on a preparing thread).
     fn load(&mut self) {
-        use std::io::Read;
-        let (result, skip) = match self.unread.take() {
+        let (path, skip) = match self.unread.take() {
             None => return,
-            Some(Unread::Opened(mut file, head)) => {
-                self.bytes = head;
-                (file.read_to_end(&mut self.bytes).map(|_| ()), false)
-            }
-            Some(Unread::Listed(path)) => (std::fs::read(path).map(|b| self.bytes = b), true),
+            Some(Unread::Given(path)) => (path, false),
+            Some(Unread::Listed(path)) => (path, true),
         };
+        let result = std::fs::read(path).map(|b| self.bytes = b);
         self.read_failed = result.err().map(|e| (e, skip));
     }
 }
@@ -649,14 +647,12 @@ pub fn run_import_with<'a>(
 }
 
 fn import_path(b: &mut Batcher<'_>, path: &Path) -> anyhow::Result<()> {
-    let (kind, opened) = detect_source_open(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let (kind, size) = detect_source_sized(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     match kind {
         SourceKind::Eml => {
-            let Some((file, head)) = opened else { anyhow::bail!("{}: not opened", path.display()) };
-            let size = file.metadata().map_or(head.len(), |m| m.len() as usize);
             let mut item = Item::read(Vec::new(), path.display().to_string(), None);
-            item.unread = Some(Unread::Opened(file, head));
-            b.push(item, size)
+            item.unread = Some(Unread::Given(path.to_path_buf()));
+            b.push(item, size as usize)
         }
         SourceKind::Maildir => {
             // The inbox, then each Maildir++ subfolder (`.Enviados`, `.Archivo.2024`, ...).
@@ -710,19 +706,18 @@ fn import_path(b: &mut Batcher<'_>, path: &Path) -> anyhow::Result<()> {
 mod tests {
     use super::{Item, Unread};
 
-    /// The preparing thread reads a mail's file: an opened file's head and rest make its bytes; a
-    /// Maildir message gone since the listing is marked to be skipped, a file given as a message
-    /// that cannot be read to be an error of the import.
+    /// The preparing thread reads a mail's file; a Maildir message gone since the listing is
+    /// marked to be skipped, a file given as a message that cannot be read to be an error of
+    /// the import.
     #[test]
     fn a_mail_is_read_on_the_preparing_thread_and_a_failed_read_is_told_apart() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.eml");
         std::fs::write(&path, b"Subject: hola\r\n\r\ncuerpo\r\n").unwrap();
-        let (kind, opened) = super::detect_source_open(&path).unwrap();
-        assert_eq!(kind, super::SourceKind::Eml);
-        let (file, head) = opened.unwrap();
+        let (kind, size) = super::detect_source_sized(&path).unwrap();
+        assert_eq!((kind, size), (super::SourceKind::Eml, 25));
         let mut item = Item::read(Vec::new(), "a.eml".into(), None);
-        item.unread = Some(Unread::Opened(file, head));
+        item.unread = Some(Unread::Given(path.clone()));
         item.load();
         assert!(item.read_failed.is_none());
         assert_eq!(item.bytes, std::fs::read(&path).unwrap());
@@ -732,10 +727,9 @@ mod tests {
         gone.load();
         assert!(matches!(gone.read_failed, Some((_, true))), "skipped");
 
-        // A file that cannot be read (opened for writing only).
-        let write_only = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        // A file given as a message that is gone by the time it is read.
         let mut bad = Item::read(Vec::new(), "a.eml".into(), None);
-        bad.unread = Some(Unread::Opened(write_only, Vec::new()));
+        bad.unread = Some(Unread::Given(dir.path().join("gone.eml")));
         bad.load();
         assert!(matches!(bad.read_failed, Some((_, false))), "an error of the import");
     }

@@ -75,23 +75,22 @@ pub fn is_maildir(path: impl AsRef<Path>) -> bool {
 /// Tells what kind of source `path` is; see [`SourceKind`]. Reads at most the first 1 KiB of a
 /// file.
 pub fn detect_source(path: impl AsRef<Path>) -> io::Result<SourceKind> {
-    detect_source_open(path).map(|(kind, _)| kind)
+    detect_source_sized(path).map(|(kind, _)| kind)
 }
 
-/// [`detect_source`], and for a single message (`Eml`) the file as opened, with the bytes read
-/// from its start, so that the rest can be read without opening it again.
-pub fn detect_source_open(path: impl AsRef<Path>) -> io::Result<(SourceKind, Option<(fs::File, Vec<u8>)>)> {
+/// [`detect_source`] and the size of the file (0 for a directory), from the same `stat`.
+pub fn detect_source_sized(path: impl AsRef<Path>) -> io::Result<(SourceKind, u64)> {
     let p = path.as_ref();
     let meta = fs::metadata(p)?;
     if meta.is_dir() {
         let kind = if is_maildir(p) { SourceKind::Maildir } else { SourceKind::Directory };
-        return Ok((kind, None));
+        return Ok((kind, 0));
     }
-    let mut file = fs::File::open(p)?;
     let mut head = Vec::with_capacity(1024);
-    (&mut file).take(1024).read_to_end(&mut head)?;
-    let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
-    Ok(if text.starts_with(b"From ") { (SourceKind::Mbox, None) } else { (SourceKind::Eml, Some((file, head))) })
+    fs::File::open(p)?.take(1024).read_to_end(&mut head)?;
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head);
+    let kind = if head.starts_with(b"From ") { SourceKind::Mbox } else { SourceKind::Eml };
+    Ok((kind, meta.len()))
 }
 
 /// Lists the messages of a Maildir: the regular files of `new/` and `cur/` (names starting with
