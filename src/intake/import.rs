@@ -114,6 +114,17 @@ impl Item {
         Item { bytes, unread: None, read_failed: None, source_ref, source_time }
     }
 
+    /// A mail whose file a preparing thread reads.
+    fn to_read(unread: Unread, source_ref: String, source_time: Option<chrono::DateTime<chrono::Utc>>) -> Item {
+        Item { unread: Some(unread), ..Item::read(Vec::new(), source_ref, source_time) }
+    }
+
+    /// File this mail, prepared, through the intake pipeline (an error names its file).
+    fn process(&self, intake: &Intake, c: &mut AnyConnection, prepared: Prepared, dry_run: Option<&mut DryRun>) -> anyhow::Result<Processed> {
+        let mail = RawMail { bytes: &self.bytes, source: Source::Import, source_ref: Some(&self.source_ref), source_time: self.source_time };
+        intake.process_prepared(c, mail, prepared, dry_run).map_err(|e| anyhow::anyhow!("{}: {e}", self.source_ref))
+    }
+
     /// Read `unread` into `bytes` (on a preparing thread).
     fn load(&mut self) {
         let (path, skip) = match self.unread.take() {
@@ -347,10 +358,7 @@ impl Batcher<'_> {
         }
         let dry_run = &mut self.dry_run;
         // A dry run stores nothing: each mail is looked at in file order as it comes.
-        let outcomes = self.preparers.each_in_order(items, |it, prepared| {
-            let mail = RawMail { bytes: &it.bytes, source: Source::Import, source_ref: Some(&it.source_ref), source_time: it.source_time };
-            intake.process_prepared(self.conn, mail, prepared, dry_run.as_mut()).map_err(|e| anyhow::anyhow!("{}: {e}", it.source_ref))
-        })?;
+        let outcomes = self.preparers.each_in_order(items, |it, prepared| it.process(intake, self.conn, prepared, dry_run.as_mut()))?;
         self.after_batch(outcomes)
     }
 
@@ -363,8 +371,7 @@ impl Batcher<'_> {
                 let mut out = Vec::with_capacity(range.len());
                 for n in range {
                     let Some((it, prepared)) = preparers.take(n)? else { continue };
-                    let mail = RawMail { bytes: &it.bytes, source: Source::Import, source_ref: Some(&it.source_ref), source_time: it.source_time };
-                    out.push(intake.process_prepared(c, mail, prepared, None).map_err(|e| anyhow::anyhow!("{}: {e}", it.source_ref))?);
+                    out.push(it.process(intake, c, prepared, None)?);
                 }
                 Ok(out)
             })?;
@@ -500,11 +507,7 @@ fn store_in_parallel(
     items: &[Item],
     mut prepared: Vec<Option<Prepared>>,
 ) -> anyhow::Result<Vec<Processed>> {
-    let store = |c: &mut AnyConnection, i: usize, prepared: Prepared| -> anyhow::Result<Processed> {
-        let it = &items[i];
-        let mail = RawMail { bytes: &it.bytes, source: Source::Import, source_ref: Some(&it.source_ref), source_time: it.source_time };
-        intake.process_prepared(c, mail, prepared, None).map_err(|e| anyhow::anyhow!("{}: {e}", it.source_ref))
-    };
+    let store = |c: &mut AnyConnection, i: usize, prepared: Prepared| items[i].process(intake, c, prepared, None);
     let (later, first): (Vec<usize>, Vec<usize>) = (0..items.len()).partition(|&i| names_other_mails(&items[i].bytes));
     let take = |prepared: &mut Vec<Option<Prepared>>, i: usize| {
         prepared.get_mut(i).and_then(Option::take).ok_or_else(|| anyhow::anyhow!("a mail of the batch was not prepared"))
@@ -650,9 +653,7 @@ fn import_path(b: &mut Batcher<'_>, path: &Path) -> anyhow::Result<()> {
     let (kind, size) = detect_source_sized(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     match kind {
         SourceKind::Eml => {
-            let mut item = Item::read(Vec::new(), path.display().to_string(), None);
-            item.unread = Some(Unread::Given(path.to_path_buf()));
-            b.push(item, size as usize)
+            b.push(Item::to_read(Unread::Given(path.to_path_buf()), path.display().to_string(), None), size as usize)
         }
         SourceKind::Maildir => {
             // The inbox, then each Maildir++ subfolder (`.Enviados`, `.Archivo.2024`, ...).
@@ -662,10 +663,8 @@ fn import_path(b: &mut Batcher<'_>, path: &Path) -> anyhow::Result<()> {
                 let entries = list_maildir(&folder).map_err(|e| anyhow::anyhow!("{}: {e}", folder.display()))?;
                 for e in entries {
                     // Read by a preparing thread (a message moved away since is skipped there).
-                    let mut item = Item::read(Vec::new(), e.path.display().to_string(), e.delivered_at);
-                    let size = e.size as usize;
-                    item.unread = Some(Unread::Listed(e.path));
-                    b.push(item, size)?;
+                    let (size, source_ref) = (e.size as usize, e.path.display().to_string());
+                    b.push(Item::to_read(Unread::Listed(e.path), source_ref, e.delivered_at), size)?;
                 }
             }
             Ok(())
@@ -716,20 +715,17 @@ mod tests {
         std::fs::write(&path, b"Subject: hola\r\n\r\ncuerpo\r\n").unwrap();
         let (kind, size) = super::detect_source_sized(&path).unwrap();
         assert_eq!((kind, size), (super::SourceKind::Eml, 25));
-        let mut item = Item::read(Vec::new(), "a.eml".into(), None);
-        item.unread = Some(Unread::Given(path.clone()));
+        let mut item = Item::to_read(Unread::Given(path.clone()), "a.eml".into(), None);
         item.load();
         assert!(item.read_failed.is_none());
         assert_eq!(item.bytes, std::fs::read(&path).unwrap());
 
-        let mut gone = Item::read(Vec::new(), "cur/x".into(), None);
-        gone.unread = Some(Unread::Listed(dir.path().join("missing")));
+        let mut gone = Item::to_read(Unread::Listed(dir.path().join("missing")), "cur/x".into(), None);
         gone.load();
         assert!(matches!(gone.read_failed, Some((_, true))), "skipped");
 
         // A file given as a message that is gone by the time it is read.
-        let mut bad = Item::read(Vec::new(), "a.eml".into(), None);
-        bad.unread = Some(Unread::Given(dir.path().join("gone.eml")));
+        let mut bad = Item::to_read(Unread::Given(dir.path().join("gone.eml")), "a.eml".into(), None);
         bad.load();
         assert!(matches!(bad.read_failed, Some((_, false))), "an error of the import");
     }
