@@ -125,12 +125,14 @@ pub const COMBINED_ACK_EVENT: &str = "acuse_agrupado";
 pub const COMBINED_ACK_PURPOSE: &str = "acuse_agrupado";
 
 /// The (radicado, line) of each case a combined acknowledgement lists, in the order they joined
-/// it (case ids grow in filing order). Each line was rendered when its case joined, so composing a
-/// long list reads short strings, not every case again.
+/// it: radicado order (numbers follow the order filings commit in; case ids do not on
+/// PostgreSQL, which reserves one before the number). Each line was rendered when its case
+/// joined, so composing a long list reads short strings, not every case again.
 fn combined_ack_lines(c: &mut AnyConnection, outbox_id: i64) -> QueryResult<Vec<(String, String)>> {
     let rows: Vec<(i64, String, Option<String>)> = combined_ack_members::table
+        .inner_join(cases::table)
         .filter(combined_ack_members::outbox_id.eq(outbox_id))
-        .order(combined_ack_members::case_id.asc())
+        .order((cases::radicado_year.asc(), cases::radicado_seq.asc()))
         .select((combined_ack_members::case_id, combined_ack_members::radicado, combined_ack_members::line))
         .load(c)?;
     rows.into_iter()
@@ -169,23 +171,38 @@ fn combine_ack(
             .execute(c))
         .map(|_| outbox_id)
     };
-    let pending: Option<i64> = crate::with_inner!(&mut *c, |c| outbox::table
-        .filter(outbox::to_addr.eq(&ack.to_addr))
-        .filter(outbox::purpose.eq(COMBINED_ACK_PURPOSE))
-        .filter(outbox::status.eq("pending"))
-        .order(outbox::id.desc())
-        .select(outbox::id)
-        .first(c)
-        .optional())?;
-    if let Some(id) = pending {
-        // Take the row (a no-op update guarded on `pending`): on PostgreSQL a claim by the
-        // outbox worker waits for this filing to commit, so its composition lists this case;
-        // a claim that came first leaves nothing to take, and the case starts a new row.
-        let taken = crate::with_inner!(&mut *c, |c| diesel::update(outbox::table.find(id).filter(outbox::status.eq("pending")))
-            .set(outbox::status.eq(outbox::status))
-            .execute(c))?;
-        if taken == 1 {
-            return join(c, id);
+    match c {
+        // Find, take and join the pending row in one statement (see the fragment): a filing
+        // holds the radicado sequence row meanwhile, and every round trip of it is one that
+        // every other filing waits for.
+        AnyConnection::Postgresql(pg) => {
+            let joined = crate::db::cached::JoinPendingCombined {
+                to_addr: &ack.to_addr,
+                purpose: COMBINED_ACK_PURPOSE,
+                case_id: case.id,
+                radicado: &case.radicado,
+                line: &line,
+            }
+            .get_result::<i64>(pg)
+            .optional()?;
+            if let Some(id) = joined {
+                return Ok(id);
+            }
+        }
+        // The filing's transaction holds the database write lock: no claim comes between
+        // finding the pending row and joining it.
+        AnyConnection::Sqlite(lite) => {
+            let pending: Option<i64> = outbox::table
+                .filter(outbox::to_addr.eq(&ack.to_addr))
+                .filter(outbox::purpose.eq(COMBINED_ACK_PURPOSE))
+                .filter(outbox::status.eq("pending"))
+                .order(outbox::id.desc())
+                .select(outbox::id)
+                .first(lite)
+                .optional()?;
+            if let Some(id) = pending {
+                return join(c, id);
+            }
         }
     }
     // A new row, written with its first case's line; the claim composes the rest.
@@ -254,17 +271,30 @@ fn flag_reused_message_id(conn: &mut AnyConnection, msg: &mut NewMessage) -> Que
 
 /// The INSERT of [`insert_message`] and the month's count, without the Message-ID check.
 fn insert_message_row(conn: &mut AnyConnection, msg: &NewMessage) -> QueryResult<Option<i64>> {
-    let id = crate::with_inner!(&mut *conn, |c| diesel::insert_into(messages::table)
-        .values(&*msg)
+    let id = insert_message_uncounted(conn, msg)?;
+    if id.is_some() {
+        count_message(conn, msg)?;
+    }
+    Ok(id)
+}
+
+/// The INSERT of [`insert_message_row`] alone (`Ok(None)`: the dedupe key is stored).
+fn insert_message_uncounted(conn: &mut AnyConnection, msg: &NewMessage) -> QueryResult<Option<i64>> {
+    crate::with_inner!(&mut *conn, |c| diesel::insert_into(messages::table)
+        .values(msg)
         .on_conflict((messages::direction, messages::dedupe_key))
         .do_nothing()
         .returning(messages::id)
         .get_result::<i64>(c)
-        .optional())?;
-    if id.is_some() && msg.direction == "in" {
+        .optional())
+}
+
+/// A stored incoming message in its month's count (the report's rollup).
+fn count_message(conn: &mut AnyConnection, msg: &NewMessage) -> QueryResult<()> {
+    if msg.direction == "in" {
         crate::db::models::bump_monthly(conn, &msg.received_month, &msg.channel, "in", 1)?;
     }
-    Ok(id)
+    Ok(())
 }
 
 /// Whether a mail with this dedupe key is stored (a dry run's duplicate check).
@@ -412,15 +442,33 @@ pub fn add_event(
     reason: Option<&str>,
     payload: serde_json::Value,
 ) -> QueryResult<()> {
-    let event = NewCaseEvent {
+    insert_events(conn, &[new_event(case_id, actor, event_type, reason, payload)])
+}
+
+fn new_event(case_id: i64, actor: &str, event_type: &str, reason: Option<&str>, payload: serde_json::Value) -> NewCaseEvent {
+    NewCaseEvent {
         case_id,
         at: Utc::now().naive_utc(),
         actor: actor.to_string(),
         event_type: event_type.to_string(),
         reason: reason.map(str::to_string),
         payload: payload.to_string(),
-    };
-    crate::with_inner!(conn, |c| diesel::insert_into(case_events::table).values(&event).execute(c))?;
+    }
+}
+
+/// Events in their order: on PostgreSQL several in one statement (one round trip), on SQLite
+/// one prepared single-row INSERT each (no round trip to save).
+fn insert_events(conn: &mut AnyConnection, events: &[NewCaseEvent]) -> QueryResult<()> {
+    match (conn, events) {
+        (AnyConnection::Postgresql(c), [_, _, ..]) => {
+            diesel::insert_into(case_events::table).values(events).execute(c)?;
+        }
+        (conn, events) => {
+            for event in events {
+                crate::with_inner!(&mut *conn, |c| diesel::insert_into(case_events::table).values(event).execute(c))?;
+            }
+        }
+    }
     Ok(())
 }
 
@@ -523,15 +571,21 @@ struct CaseDefaults {
 /// rest is what was inserted (RETURNING every column read the search text, routing and entities
 /// back for each mail, and parsed each timestamp). A column added to `CaseRow` fails to compile
 /// here until it is taken from one side or the other.
-fn insert_case(c: &mut AnyConnection, new: NewCase) -> QueryResult<CaseRow> {
+fn insert_case(c: &mut AnyConnection, new: NewCase, reserved_id: Option<i64>) -> QueryResult<CaseRow> {
     // On the concrete connection (`with_inner!`), as the other statements every filing runs:
     // through `AnyConnection` diesel writes out the whole SQL text of a statement on every
     // execution (to pass it to the inner connection), even when the statement stays prepared.
-    let d: CaseDefaults = crate::with_inner!(c, |c| diesel::insert_into(cases::table)
-        // A copy of the few strings: `NewCase`'s enum fields convert by value.
-        .values(new.clone())
-        .returning(CaseDefaults::as_returning())
-        .get_result(c))?;
+    // A copy of the few strings: `NewCase`'s enum fields convert by value.
+    let d: CaseDefaults = match reserved_id {
+        Some(id) => crate::with_inner!(c, |c| diesel::insert_into(cases::table)
+            .values((cases::id.eq(id), new.clone()))
+            .returning(CaseDefaults::as_returning())
+            .get_result(c))?,
+        None => crate::with_inner!(c, |c| diesel::insert_into(cases::table)
+            .values(new.clone())
+            .returning(CaseDefaults::as_returning())
+            .get_result(c))?,
+    };
     Ok(CaseRow {
         id: d.id,
         radicado: new.radicado,
@@ -581,6 +635,15 @@ fn insert_case(c: &mut AnyConnection, new: NewCase) -> QueryResult<CaseRow> {
     })
 }
 
+/// The message was stored by a concurrent intake since this filing's duplicate check (PostgreSQL;
+/// SQLite holds the write lock): the filing is undone, and [`file_new_case`] reports the duplicate.
+fn stored_concurrently() -> FilingError {
+    FilingError::Db(DbError::Query(diesel::result::Error::DatabaseError(
+        diesel::result::DatabaseErrorKind::UniqueViolation,
+        Box::new("the message was stored by a concurrent intake".to_string()),
+    )))
+}
+
 /// File a new case: message, case with a fresh radicado, attachments, first event and
 /// acknowledgement, in one transaction.
 pub fn file_new_case(
@@ -599,9 +662,28 @@ pub fn file_new_case(
             Err(message_row_id) => return Ok(FilingOutcome::Duplicate { message_row_id }),
             Ok(reused) => msg.reused_message_id = reused,
         }
+        // The radicado sequence row stays locked from its number to the commit, and every
+        // filing waits for it (on PostgreSQL too, where the other work of two filings overlaps):
+        // on PostgreSQL the message, the largest INSERT of a filing by far (its raw mail), goes in
+        // first, under a case id reserved from the cases' sequence. Its foreign key to the case
+        // is checked at commit (migration 2026-12-08-100001). The month's count, a row every
+        // filing of the month updates, is bumped with the number. On SQLite the database
+        // write lock is held for the whole transaction whatever the order, and the message goes
+        // in after its case as it always did.
+        let mut early: Option<(i64, i64)> = None;
+        if matches!(c, AnyConnection::Postgresql(_)) {
+            let case_id: i64 = crate::with_inner!(&mut *c, |c| crate::db::cached::NextCaseId.get_result(c))?;
+            msg.case_id = Some(case_id);
+            let Some(message_row_id) = insert_message_uncounted(c, &msg)? else {
+                return Err(stored_concurrently());
+            };
+            early = Some((case_id, message_row_id));
+        }
         let now = Utc::now().naive_utc();
         let year = crate::time::bogota_date(draft.received_at).year();
-        let radicado = db::radicado::allocate(c, year, RadicadoType::Incoming, unit)?;
+        // The month's count of incoming mail with the number (one statement on PostgreSQL).
+        let count = (msg.direction == "in").then_some((msg.received_month.as_str(), msg.channel.as_str()));
+        let radicado = db::radicado::allocate_counting(c, year, RadicadoType::Incoming, unit, count)?;
         let new_case = NewCase {
             radicado: radicado.to_string(),
             radicado_year: i64::from(year),
@@ -633,22 +715,20 @@ pub fn file_new_case(
             search_text: search_text(&draft, &folded_body),
             extension_limit: draft.extension_limit,
         };
-        let case = insert_case(c, new_case)?;
-        // The message goes in after its case, with the case's id: on SQLite an UPDATE of the
-        // message's case_id afterwards rewrote the whole row, raw mail included.
-        msg.case_id = Some(case.id);
-        let Some(message_row_id) = insert_message_row(c, &msg)? else {
-            // Stored by a concurrent intake since the check above (PostgreSQL; SQLite holds the
-            // write lock): undo this filing, and the caller reports the duplicate.
-            return Err(FilingError::Db(DbError::Query(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                Box::new("the message was stored by a concurrent intake".to_string()),
-            ))));
+        let case = insert_case(c, new_case, early.map(|(case_id, _)| case_id))?;
+        let message_row_id = match early {
+            Some((_, message_row_id)) => message_row_id,
+            None => {
+                // The message goes in after its case, with the case's id: on SQLite an UPDATE of
+                // the message's case_id afterwards rewrote the whole row, raw mail included.
+                msg.case_id = Some(case.id);
+                insert_message_uncounted(c, &msg)?.ok_or_else(stored_concurrently)?
+            }
         };
         store_attachments(c, message_row_id, Some(case.id), attachment_list)?;
         store_requester(c, case.id, draft.requester.as_ref(), draft.demographics.as_ref())?;
-        add_event(
-            c,
+        // Its first event; written with the acknowledgement's, if any (one statement).
+        let mut events = vec![new_event(
             case.id,
             &draft.actor,
             "radicado",
@@ -661,7 +741,7 @@ pub fn file_new_case(
                 "due_date": case.due_date,
                 "message_row_id": message_row_id,
             }),
-        )?;
+        )];
 
         // Every petition is acknowledged (CPACA). Automatic mail never reaches this point (it is
         // stored apart by the intake, never a case). The per-sender limit is loop protection:
@@ -684,17 +764,17 @@ pub fn file_new_case(
                 // The hour window ends when its oldest acknowledgement leaves it.
                 let window_end = oldest.map_or(now, |first| first + hour);
                 let outbox_id = combine_ack(c, &case, &ack, window_end, ack_policy)?;
-                add_event(
-                    c,
+                events.push(new_event(
                     case.id,
                     "system",
                     COMBINED_ACK_EVENT,
                     Some("límite de acuses por remitente y hora: acuse de recibo agrupado"),
                     json!({ "outbox_id": outbox_id, "to": ack.to_addr }),
-                )?;
+                ));
             }
             acknowledged = true;
         }
+        insert_events(c, &events)?;
         Ok(FilingOutcome::NewCase {
             case_id: case.id,
             radicado: case.radicado,

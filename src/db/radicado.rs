@@ -20,11 +20,29 @@ pub fn allocate(
     kind: RadicadoType,
     unit: &UnitCode,
 ) -> QueryResult<Radicado> {
+    allocate_counting(conn, year, kind, unit, None)
+}
+
+/// [`allocate`], and one more incoming mail in the month's count `(month, channel)` when `count`
+/// names it: on PostgreSQL in the same statement (one round trip fewer with the sequence row
+/// locked; see [`crate::db::cached::NextInSequenceCounted`]), on SQLite right after it.
+pub fn allocate_counting(
+    conn: &mut AnyConnection,
+    year: i32,
+    kind: RadicadoType,
+    unit: &UnitCode,
+    count: Option<(&str, &str)>,
+) -> QueryResult<Radicado> {
     let y = i64::from(year);
     let t = kind.digit();
     let bump = |conn: &mut AnyConnection| {
         let next = crate::db::cached::NextInSequence { year: y, type_digit: t };
-        crate::with_inner!(&mut *conn, |c| next.get_result::<i64>(c).optional())
+        match (&mut *conn, count) {
+            (AnyConnection::Postgresql(c), Some((month, channel))) => {
+                crate::db::cached::NextInSequenceCounted { next, month, channel, kind: "in" }.get_result::<i64>(c).optional()
+            }
+            _ => crate::with_inner!(&mut *conn, |c| next.get_result::<i64>(c).optional()),
+        }
     };
     let seq = match bump(conn)? {
         Some(v) => v,
@@ -38,5 +56,8 @@ pub fn allocate(
             bump(conn)?.ok_or(diesel::result::Error::NotFound)?
         }
     };
+    if let (AnyConnection::Sqlite(_), Some((month, channel))) = (&*conn, count) {
+        crate::db::models::bump_monthly(conn, month, channel, "in", 1)?;
+    }
     Ok(Radicado::new(year, unit, seq, kind))
 }
