@@ -142,3 +142,85 @@ fn a_sender_over_the_limit_gets_one_combined_acknowledgement_never_none(backend:
     let n: i64 = cases::table.count().get_result(&mut conn).unwrap();
     assert_eq!(n, 8);
 }
+
+/// PostgreSQL, where a filing and the outbox worker's claim run at once: a filing joins a
+/// combined acknowledgement only while it is pending. A claim that took the row first (not yet
+/// committed) makes the join wait for it; once the claim commits, the join finds the row no
+/// longer pending and joins nothing (the filing then starts a new row). Without the claim, the
+/// same statement joins.
+#[test]
+fn on_postgresql_a_join_waits_for_a_claim_and_then_leaves_the_claimed_row_alone() {
+    use diesel::connection::SimpleConnection;
+    use pqrs::db::cached::JoinPendingCombined;
+    use pqrs::db::AnyConnection;
+    if !common::backend_available(Backend::Postgres) {
+        return;
+    }
+    let db = TestDb::new(Backend::Postgres);
+    let intake = db.intake();
+    let mut radicados = Vec::new();
+    for i in 1..=6 {
+        match file(&intake, &db, &mail(i, "")) {
+            Outcome::Case { radicado, .. } => radicados.push(radicado),
+            other => panic!("filing {i}: {other:?}"),
+        }
+    }
+    let comb = rows(&db, "acuse_agrupado").remove(0);
+    let members = |db: &TestDb| -> i64 {
+        pqrs::db::schema::combined_ack_members::table
+            .filter(pqrs::db::schema::combined_ack_members::outbox_id.eq(comb.id))
+            .count()
+            .get_result(&mut db.conn())
+            .unwrap()
+    };
+    assert_eq!(members(&db), 1, "the sixth filing");
+    // A case of the sender's that had its own acknowledgement stands in for a new filing.
+    let first = case(&db, &radicados[0]);
+    let join = move |conn: &mut AnyConnection| -> Option<i64> {
+        let AnyConnection::Postgresql(pg) = conn else { panic!("a PostgreSQL connection") };
+        JoinPendingCombined { to_addr: "ana@example.com", purpose: "acuse_agrupado", case_id: first.id, radicado: &first.radicado, line: "línea" }
+            .get_result::<i64>(pg)
+            .optional()
+            .unwrap()
+    };
+
+    // Pending and not claimed: it joins (rolled back, so the row stays as it was).
+    let mut joiner = db.conn();
+    joiner.batch_execute("BEGIN").unwrap();
+    assert_eq!(join(&mut joiner), Some(comb.id));
+    joiner.batch_execute("ROLLBACK").unwrap();
+    assert_eq!(members(&db), 1);
+
+    // The claim takes the row first and holds it.
+    let mut claimer = db.conn();
+    claimer.batch_execute("BEGIN").unwrap();
+    let claimed = diesel::update(outbox::table.find(comb.id).filter(outbox::status.eq("pending")))
+        .set(outbox::status.eq("sending"))
+        .execute(&mut claimer)
+        .unwrap();
+    assert_eq!(claimed, 1);
+    let join_thread = std::thread::spawn(move || {
+        joiner.batch_execute("BEGIN").unwrap();
+        let joined = join(&mut joiner);
+        joiner.batch_execute("COMMIT").unwrap();
+        joined
+    });
+    // The join waits on the claim's row lock (seen from the server, not guessed from a sleep).
+    let mut watcher = db.conn();
+    let waiting = (0..200).any(|_| {
+        let n: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            "(SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock')",
+        ))
+        .get_result(&mut watcher)
+        .unwrap();
+        n == 1 || {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            false
+        }
+    });
+    assert!(waiting, "the join never waited for the claim");
+    assert!(!join_thread.is_finished());
+    claimer.batch_execute("COMMIT").unwrap();
+    assert_eq!(join_thread.join().unwrap(), None, "a row claimed in the meantime was joined");
+    assert_eq!(members(&db), 1, "the claimed row's list is as the claim composed it");
+}
