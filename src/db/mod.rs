@@ -138,8 +138,12 @@ impl DbUrl {
                     .map_err(|e| DbError::Connect(e.to_string()))?;
                 c.batch_execute(
                     // busy_timeout first: the others may need a lock while another
-                    // process writes.
-                    "PRAGMA busy_timeout=10000; PRAGMA journal_mode=WAL; \
+                    // process writes. page_size before journal_mode: it only applies to a
+                    // database not created yet (an existing one keeps its size). 8 KiB pages:
+                    // a mail's raw bytes (44 KB mean) span half as many overflow pages and WAL
+                    // frames (two writes each) as with the default 4 KiB; a bulk import of
+                    // 10,000 real-world mails used about 12 % less CPU (README, Benchmarks).
+                    "PRAGMA busy_timeout=10000; PRAGMA page_size=8192; PRAGMA journal_mode=WAL; \
                      PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;",
                 )
                 .map_err(|e| DbError::Connect(format!("SQLite pragmas: {e}")))?;
@@ -411,5 +415,31 @@ mod tests {
             .get_result(&mut c)
             .unwrap();
         assert_eq!(on, 1, "build without .cargo/config.toml's LIBSQLITE3_FLAGS?");
+    }
+
+    /// A database this service creates has 8 KiB pages, in WAL mode; one created before keeps
+    /// its pages (SQLite cannot change them in WAL mode).
+    #[test]
+    fn a_new_sqlite_database_gets_8_kib_pages_and_an_existing_one_keeps_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let page_size = |c: &mut super::AnyConnection| -> i32 {
+            let super::AnyConnection::Sqlite(c) = c else { panic!("SQLite") };
+            diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>("(SELECT page_size FROM pragma_page_size())"))
+                .get_result(c)
+                .unwrap()
+        };
+        let fresh = dir.path().join("fresh.db");
+        let mut c = super::DbUrl::Sqlite(fresh.clone()).establish().unwrap();
+        super::run_migrations(&mut c).unwrap();
+        assert_eq!(page_size(&mut c), 8192);
+        drop(c);
+        assert_eq!(page_size(&mut super::DbUrl::Sqlite(fresh).establish().unwrap()), 8192);
+
+        let old = dir.path().join("old.db");
+        use diesel::connection::SimpleConnection;
+        let mut raw = diesel::SqliteConnection::establish(old.to_str().unwrap()).unwrap();
+        raw.batch_execute("PRAGMA journal_mode=WAL; CREATE TABLE t (a INTEGER);").unwrap();
+        drop(raw);
+        assert_eq!(page_size(&mut super::DbUrl::Sqlite(old).establish().unwrap()), 4096);
     }
 }
