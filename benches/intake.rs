@@ -96,27 +96,9 @@ fn main() {
     }
 
     let dir = tempfile::tempdir().unwrap();
-    let mut targets = vec![("SQLite (WAL)", dir.path().join("bench.db").display().to_string(), None)];
-    if let Ok(admin) = std::env::var("PQRS_TEST_PG_URL") {
-        if !admin.is_empty() {
-            let name = format!("pqrs_bench_{}", std::process::id());
-            let mut c = diesel::PgConnection::establish(&admin).expect("PQRS_TEST_PG_URL");
-            diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut c).unwrap();
-            let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin).to_string();
-            targets.push(("PostgreSQL", format!("{base}/{name}"), Some((admin, name))));
-        }
-    }
-    for (label, url, cleanup) in targets {
-        let env: std::collections::BTreeMap<String, String> = [
-            ("PQRS_DATABASE_URL".to_string(), url),
-            ("PQRS_RULES_DIR".to_string(), concat!(env!("CARGO_MANIFEST_DIR"), "/rules").to_string()),
-            ("PQRS_ACK_PER_SENDER_PER_HOUR".to_string(), "1000".to_string()),
-        ]
-        .into_iter()
-        .collect();
-        let config = Arc::new(pqrs::config::Config::load_from(None, &env).unwrap());
-        let pool = pqrs::startup::open_store(&config).unwrap();
-        let intake = Intake::load(config).unwrap();
+    for Target { label, url, pg } in targets(dir.path(), "bench") {
+        // The bench's acknowledgement limit: nearly every filing gets its own acknowledgement.
+        let (pool, intake) = open(url, Some("1000"));
         let mut conn = pool.get().unwrap();
         // Live path (IMAP, Maildir, ingest): one transaction per mail, committed before the mail
         // is marked on the server. First half of the corpus.
@@ -129,74 +111,92 @@ fn main() {
         let rate = half as f64 / t.elapsed().as_secs_f64();
         row(&format!("whole pipeline, {label}, one transaction per mail (live intake)"), rate);
         // Bulk path: `pqrs import` of .eml files (read from disk, batched commits). Second half.
-        let files = tempfile::tempdir().unwrap();
-        for (i, m) in corpus[half..].iter().enumerate() {
-            std::fs::write(files.path().join(format!("{i:06}.eml")), m).unwrap();
-        }
-        let t = Instant::now();
-        // As `pqrs import` does: on PostgreSQL two more connections store at the same time, on
-        // SQLite one checkpoints.
-        let mut extra = pqrs::intake::import::extra_connections(&pool, &conn, false);
-        let refs = extra.iter_mut().map(|c| &mut **c).collect();
-        let (summary, _) =
-            pqrs::intake::import::run_import_with(&intake, &mut conn, refs, &[files.path().to_path_buf()], false, pqrs::intake::import::BATCH_MAILS)
-                .unwrap();
-        drop(extra);
-        let rate = (n - half) as f64 / t.elapsed().as_secs_f64();
-        assert_eq!((summary.received - summary.duplicates - summary.quarantined) as usize, n - half, "{summary:?}");
+        let files = eml_dir(&corpus[half..]);
+        let rate = import_rate(&intake, &pool, conn, files.path(), n - half);
         row(&format!("whole pipeline, {label}, `pqrs import` of .eml files (batched commits)"), rate);
-        drop(conn);
         drop(pool);
-        if let Some((admin, name)) = cleanup {
-            let mut c = diesel::PgConnection::establish(&admin).unwrap();
-            diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut c).unwrap();
-        }
+        drop_database(pg);
     }
 
     // An archive imported as `pqrs import` does from the command line: every mail into a new
     // database, with the default configuration. Its acknowledgement limit (5 per sender and
     // hour) sends a corpus of few senders down the combined acknowledgement path, which the
     // rows above (limit 1000) hardly take.
-    let archive = tempfile::tempdir().unwrap();
-    for (i, m) in corpus.iter().enumerate() {
-        std::fs::write(archive.path().join(format!("{i:06}.eml")), m).unwrap();
+    let archive = eml_dir(&corpus);
+    for Target { label, url, pg } in targets(dir.path(), "archive") {
+        let (pool, intake) = open(url, None);
+        let conn = pool.get().unwrap();
+        let rate = import_rate(&intake, &pool, conn, archive.path(), n);
+        row(&format!("whole pipeline, {label}, `pqrs import` of all {n} into a new database, default configuration"), rate);
+        drop(pool);
+        drop_database(pg);
     }
-    let mut targets = vec![("SQLite (WAL)", dir.path().join("archive.db").display().to_string(), None)];
+}
+
+/// A database to file into: SQLite always, PostgreSQL when `PQRS_TEST_PG_URL` names an admin
+/// URL (`pg`: that URL and the database created, dropped by [`drop_database`]).
+struct Target {
+    label: &'static str,
+    url: String,
+    pg: Option<(String, String)>,
+}
+
+fn targets(dir: &std::path::Path, name: &str) -> Vec<Target> {
+    let mut targets = vec![Target { label: "SQLite (WAL)", url: dir.join(format!("{name}.db")).display().to_string(), pg: None }];
     if let Ok(admin) = std::env::var("PQRS_TEST_PG_URL") {
         if !admin.is_empty() {
-            let name = format!("pqrs_bench_{}_archive", std::process::id());
+            let db = format!("pqrs_{name}_{}", std::process::id());
             let mut c = diesel::PgConnection::establish(&admin).expect("PQRS_TEST_PG_URL");
-            diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut c).unwrap();
+            diesel::sql_query(format!("CREATE DATABASE {db}")).execute(&mut c).unwrap();
             let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin).to_string();
-            targets.push(("PostgreSQL", format!("{base}/{name}"), Some((admin, name))));
+            targets.push(Target { label: "PostgreSQL", url: format!("{base}/{db}"), pg: Some((admin, db)) });
         }
     }
-    for (label, url, cleanup) in targets {
-        let env: std::collections::BTreeMap<String, String> = [
-            ("PQRS_DATABASE_URL".to_string(), url),
-            ("PQRS_RULES_DIR".to_string(), concat!(env!("CARGO_MANIFEST_DIR"), "/rules").to_string()),
-        ]
-        .into_iter()
-        .collect();
-        let config = Arc::new(pqrs::config::Config::load_from(None, &env).unwrap());
-        let pool = pqrs::startup::open_store(&config).unwrap();
-        let intake = Intake::load(config).unwrap();
-        let mut conn = pool.get().unwrap();
-        let t = Instant::now();
-        let mut extra = pqrs::intake::import::extra_connections(&pool, &conn, false);
-        let refs = extra.iter_mut().map(|c| &mut **c).collect();
-        let (summary, _) =
-            pqrs::intake::import::run_import_with(&intake, &mut conn, refs, &[archive.path().to_path_buf()], false, pqrs::intake::import::BATCH_MAILS)
-                .unwrap();
-        drop(extra);
-        let rate = n as f64 / t.elapsed().as_secs_f64();
-        assert_eq!((summary.received - summary.duplicates - summary.quarantined) as usize, n, "{summary:?}");
-        row(&format!("whole pipeline, {label}, `pqrs import` of all {n} into a new database, default configuration"), rate);
-        drop(conn);
-        drop(pool);
-        if let Some((admin, name)) = cleanup {
-            let mut c = diesel::PgConnection::establish(&admin).unwrap();
-            diesel::sql_query(format!("DROP DATABASE {name} WITH (FORCE)")).execute(&mut c).unwrap();
-        }
+    targets
+}
+
+fn drop_database(pg: Option<(String, String)>) {
+    if let Some((admin, db)) = pg {
+        let mut c = diesel::PgConnection::establish(&admin).unwrap();
+        diesel::sql_query(format!("DROP DATABASE {db} WITH (FORCE)")).execute(&mut c).unwrap();
     }
+}
+
+/// The store (migrated) and the intake for `url`, with the repository's rules and, when given,
+/// that acknowledgement limit per sender and hour (else the default).
+fn open(url: String, ack_limit: Option<&str>) -> (pqrs::db::Pool, Intake) {
+    let mut env: std::collections::BTreeMap<String, String> = [
+        ("PQRS_DATABASE_URL".to_string(), url),
+        ("PQRS_RULES_DIR".to_string(), concat!(env!("CARGO_MANIFEST_DIR"), "/rules").to_string()),
+    ]
+    .into_iter()
+    .collect();
+    if let Some(limit) = ack_limit {
+        env.insert("PQRS_ACK_PER_SENDER_PER_HOUR".to_string(), limit.to_string());
+    }
+    let config = Arc::new(pqrs::config::Config::load_from(None, &env).unwrap());
+    let pool = pqrs::startup::open_store(&config).unwrap();
+    (pool, Intake::load(config).unwrap())
+}
+
+/// Each mail as an .eml file of a new directory.
+fn eml_dir(mails: &[Vec<u8>]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, m) in mails.iter().enumerate() {
+        std::fs::write(dir.path().join(format!("{i:06}.eml")), m).unwrap();
+    }
+    dir
+}
+
+/// Mails a second of importing the `expected` files of `dir` as `pqrs import` does: on
+/// PostgreSQL two more connections store at the same time, on SQLite one checkpoints.
+fn import_rate(intake: &Intake, pool: &pqrs::db::Pool, mut conn: pqrs::db::PooledConn, dir: &std::path::Path, expected: usize) -> f64 {
+    let t = Instant::now();
+    let mut extra = pqrs::intake::import::extra_connections(pool, &conn, false);
+    let refs = extra.iter_mut().map(|c| &mut **c).collect();
+    let (summary, _) =
+        pqrs::intake::import::run_import_with(intake, &mut conn, refs, &[dir.to_path_buf()], false, pqrs::intake::import::BATCH_MAILS).unwrap();
+    let rate = expected as f64 / t.elapsed().as_secs_f64();
+    assert_eq!((summary.received - summary.duplicates - summary.quarantined) as usize, expected, "{summary:?}");
+    rate
 }

@@ -272,8 +272,8 @@ fn flag_reused_message_id(conn: &mut AnyConnection, msg: &mut NewMessage) -> Que
 /// The INSERT of [`insert_message`] and the month's count, without the Message-ID check.
 fn insert_message_row(conn: &mut AnyConnection, msg: &NewMessage) -> QueryResult<Option<i64>> {
     let id = insert_message_uncounted(conn, msg)?;
-    if id.is_some() {
-        count_message(conn, msg)?;
+    if id.is_some() && msg.direction == "in" {
+        crate::db::models::bump_monthly(conn, &msg.received_month, &msg.channel, "in", 1)?;
     }
     Ok(id)
 }
@@ -287,14 +287,6 @@ fn insert_message_uncounted(conn: &mut AnyConnection, msg: &NewMessage) -> Query
         .returning(messages::id)
         .get_result::<i64>(c)
         .optional())
-}
-
-/// A stored incoming message in its month's count (the report's rollup).
-fn count_message(conn: &mut AnyConnection, msg: &NewMessage) -> QueryResult<()> {
-    if msg.direction == "in" {
-        crate::db::models::bump_monthly(conn, &msg.received_month, &msg.channel, "in", 1)?;
-    }
-    Ok(())
 }
 
 /// Whether a mail with this dedupe key is stored (a dry run's duplicate check).
